@@ -1,0 +1,43 @@
+// The event actor: one per event, sole owner of that event's seats. Every hold,
+// release and confirm of the event is decided here, one batch at a time, so no
+// lock is ever taken. Hold expiry runs inside the actor off one scheduled
+// wake-up for all holds (see deadline_queue.hpp).
+//
+// Protocol (callers may `request` for a few calls, or `send` and receive the
+// reply as an ordinary message: the fast path for many batches in flight):
+//   command_batch                      -> outcome_batch (same order, same batch_id)
+//   (seatmap_atom)                     -> seat_map_view
+//   (holdings_atom, user_id)           -> user_holdings
+//   (sale_atom, sale_action)           -> event_status      (open / close / cancel)
+//   (subscribe_atom, actor)            -> seat_delta pushes every ~50 ms while seats change
+//   (unsubscribe_atom, actor)
+//   (expire_atom), (flush_atom)        internal timers
+#pragma once
+
+#include <cstdint>
+
+#include <caf/fwd.hpp>
+#include <caf/typed_actor.hpp>
+#include <caf/replies_to.hpp>
+
+#include "actors/type_ids.hpp"
+
+namespace holdfast {
+
+using event_actor = caf::typed_actor<
+  caf::replies_to<command_batch>::with<outcome_batch>,
+  caf::replies_to<seatmap_atom>::with<seat_map_view>,
+  caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
+  caf::replies_to<sale_atom, sale_action>::with<event_status>,
+  caf::reacts_to<subscribe_atom, caf::actor>,
+  caf::reacts_to<unsubscribe_atom, caf::actor>,
+  caf::reacts_to<expire_atom>,
+  caf::reacts_to<flush_atom>>;
+
+// wall_origin_ms: wall-clock milliseconds at spawn. The actor's "now" is this
+// plus the elapsed time of the actor clock, so holds carry absolute deadlines
+// and tests move time with the deterministic scheduler.
+event_actor spawn_event_actor(caf::actor_system& sys, venue_ptr v, event_config config,
+                              int64_t wall_origin_ms);
+
+} // namespace holdfast

@@ -1,0 +1,56 @@
+#include "actors/event_messages.hpp"
+
+#include <algorithm>
+
+#include "core/assert.hpp"
+
+namespace holdfast {
+
+std::string_view status_name(event_status s) {
+  switch (s) {
+    case event_status::scheduled: return "scheduled";
+    case event_status::on_sale: return "on_sale";
+    case event_status::sold_out: return "sold_out";
+    case event_status::closed: return "closed";
+    case event_status::cancelled: return "cancelled";
+  }
+  return "unknown";
+}
+
+command make_hold(uint64_t tag, user_id user, std::span<const seat_index> seats) {
+  HF_ASSERT(seats.size() <= limits::hold_seats_max);
+  command c;
+  c.tag = tag;
+  c.user = user;
+  c.kind = command_kind::hold;
+  c.seat_count = static_cast<uint8_t>(seats.size());
+  std::copy(seats.begin(), seats.end(), c.seats);
+  return c;
+}
+
+command make_ga_hold(uint64_t tag, user_id user, uint16_t area, uint16_t quantity) {
+  command c;
+  c.tag = tag;
+  c.user = user;
+  c.kind = command_kind::hold;
+  c.ga_area = area;
+  c.quantity = quantity;
+  return c;
+}
+
+command make_release(uint64_t tag, user_id user, hold_id hold) {
+  command c;
+  c.tag = tag;
+  c.user = user;
+  c.kind = command_kind::release;
+  c.target = hold;
+  return c;
+}
+
+command make_confirm(uint64_t tag, user_id user, hold_id hold) {
+  command c = make_release(tag, user, hold);
+  c.kind = command_kind::confirm;
+  return c;
+}
+
+} // namespace holdfast

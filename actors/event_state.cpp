@@ -1,0 +1,362 @@
+#include "actors/event_state.hpp"
+
+#include <algorithm>
+
+#include "core/assert.hpp"
+
+namespace holdfast {
+
+namespace {
+
+outcome refuse(const command& cmd, result_code code) {
+  outcome out;
+  out.tag = cmd.tag;
+  out.code = code;
+  return out;
+}
+
+bool test_bit(const std::vector<uint64_t>& bits, uint32_t i) {
+  return i / 64 < bits.size() && ((bits[i / 64] >> (i % 64)) & 1u);
+}
+
+void erase_value(std::vector<uint32_t>& xs, uint32_t x) {
+  auto it = std::find(xs.begin(), xs.end(), x);
+  HF_ASSERT(it != xs.end());
+  *it = xs.back();
+  xs.pop_back();
+}
+
+} // namespace
+
+event_state::event_state(std::shared_ptr<const venue> v, event_config config)
+  : venue_(std::move(v)), config_(std::move(config)), inventory_(*venue_) {
+  HF_ASSERT(config_.hold_ttl_s >= limits::hold_ttl_s_min &&
+            config_.hold_ttl_s <= limits::hold_ttl_s_max);
+  HF_ASSERT(config_.user_seats_max >= 1 && config_.user_seats_max <= limits::user_seats_max_max);
+  for (const auto& s : venue_->sections()) prices_.push_back(s.base_price_cents);
+  holds_.reserve(1024);
+}
+
+outcome event_state::apply(const command& cmd, int64_t now_ms) {
+  expire_due(now_ms);
+  switch (cmd.kind) {
+    case command_kind::hold: return hold(cmd, now_ms);
+    case command_kind::release: return release(cmd);
+    case command_kind::confirm: return confirm(cmd, now_ms);
+  }
+  return refuse(cmd, result_code::invalid_request);
+}
+
+result_code event_state::validate_hold(const command& cmd) const {
+  if (status_ != event_status::on_sale && status_ != event_status::sold_out)
+    return result_code::event_not_on_sale;
+  const int64_t ttl_s = cmd.ttl_s == 0 ? config_.hold_ttl_s : cmd.ttl_s;
+  if (ttl_s < limits::hold_ttl_s_min || ttl_s > limits::hold_ttl_s_max)
+    return result_code::invalid_request;
+  if (cmd.ga_area != no_area) {
+    if (cmd.seat_count != 0 || cmd.quantity == 0 || cmd.quantity > limits::hold_seats_max)
+      return result_code::invalid_request;
+    if (cmd.ga_area >= venue_->sections().size() ||
+        venue_->sections()[cmd.ga_area].kind != section_kind::general_admission)
+      return result_code::unknown_section;
+    return result_code::ok;
+  }
+  if (cmd.seat_count == 0 || cmd.seat_count > limits::hold_seats_max || cmd.quantity != 0)
+    return result_code::invalid_request;
+  auto seats = cmd.seat_span();
+  for (size_t k = 0; k < seats.size(); ++k) {
+    if (seats[k] >= venue_->seat_count()) return result_code::unknown_seat;
+    for (size_t j = 0; j < k; ++j)
+      if (seats[j] == seats[k]) return result_code::invalid_request;
+  }
+  return result_code::ok;
+}
+
+outcome event_state::hold(const command& cmd, int64_t now_ms) {
+  if (auto code = validate_hold(cmd); code != result_code::ok) return refuse(cmd, code);
+  const bool ga = cmd.ga_area != no_area;
+  const uint32_t places = ga ? cmd.quantity : cmd.seat_count;
+  auto& tally = users_[cmd.user];
+  if (tally.held + tally.bought + places > config_.user_seats_max)
+    return refuse(cmd, result_code::limit_exceeded);
+  if (ga && !inventory_.ga_can_hold(cmd.ga_area, places))
+    return refuse(cmd, result_code::seat_unavailable);
+  if (!ga) {
+    // Cheap scan first; collect the conflicting seats only on the refusal path.
+    if (!inventory_.all_available(cmd.seat_span(), nullptr)) {
+      outcome out = refuse(cmd, result_code::seat_unavailable);
+      for (seat_index i : cmd.seat_span())
+        if (inventory_.slot(i).state != seat_state::available) out.seats[out.seat_count++] = i;
+      return out;
+    }
+  }
+  if (hold_seq_ == limits::event_seq_max) return refuse(cmd, result_code::overloaded);
+  const uint32_t seq = ++hold_seq_;
+  hold_record rec;
+  rec.user = cmd.user;
+  rec.duration_ms = (cmd.ttl_s == 0 ? config_.hold_ttl_s : cmd.ttl_s) * 1000;
+  rec.expires_at_ms = now_ms + rec.duration_ms;
+  rec.ga_area = cmd.ga_area;
+  rec.quantity = ga ? cmd.quantity : 0;
+  rec.seat_count = cmd.seat_count;
+  std::copy(cmd.seats, cmd.seats + cmd.seat_count, rec.seats);
+  if (ga) {
+    inventory_.ga_hold(cmd.ga_area, places);
+    rec.total_cents = prices_[cmd.ga_area] * places;
+  } else {
+    inventory_.hold(cmd.seat_span(), seq);
+    for (seat_index i : cmd.seat_span()) rec.total_cents += prices_[venue_->seats()[i].section];
+  }
+  tally.held += places;
+  tally.holds.push_back(seq);
+  deadlines_.push(rec.expires_at_ms, rec.duration_ms, seq);
+
+  outcome out;
+  out.tag = cmd.tag;
+  out.id = make_event_scoped_id(config_.id, seq);
+  out.expires_at_ms = rec.expires_at_ms;
+  out.total_cents = rec.total_cents;
+  out.ga_area = rec.ga_area;
+  out.quantity = rec.quantity;
+  out.seat_count = rec.seat_count;
+  std::copy(rec.seats, rec.seats + rec.seat_count, out.seats);
+  holds_.emplace(seq, rec);
+  return out;
+}
+
+void event_state::end_hold(uint32_t seq, release_reason reason) {
+  auto it = holds_.find(seq);
+  HF_ASSERT(it != holds_.end()); // each hold ends exactly once
+  const hold_record& rec = it->second;
+  auto& tally = users_[rec.user];
+  HF_ASSERT(tally.held >= rec.places());
+  tally.held -= rec.places();
+  erase_value(tally.holds, seq);
+  if (reason != release_reason::confirmed) {
+    if (rec.ga_area != no_area)
+      inventory_.ga_release(rec.ga_area, rec.quantity);
+    else
+      inventory_.release(rec.seat_span(), seq);
+  }
+  if (reason == release_reason::expired) {
+    if (expired_holds_.size() <= seq / 64) expired_holds_.resize(seq / 64 + 1024, 0);
+    expired_holds_[seq / 64] |= uint64_t{1} << (seq % 64);
+  }
+  holds_.erase(it);
+}
+
+outcome event_state::release(const command& cmd) {
+  if (event_of(cmd.target) != config_.id) return refuse(cmd, result_code::unknown_hold);
+  const uint32_t seq = seq_of(cmd.target);
+  auto it = holds_.find(seq);
+  if (it == holds_.end())
+    return refuse(cmd, test_bit(expired_holds_, seq) ? result_code::hold_expired
+                                                     : result_code::unknown_hold);
+  if (it->second.user != cmd.user) return refuse(cmd, result_code::not_holder);
+  end_hold(seq, release_reason::cancelled);
+  outcome out;
+  out.tag = cmd.tag;
+  out.id = cmd.target;
+  return out;
+}
+
+outcome event_state::confirm(const command& cmd, int64_t now_ms) {
+  if (event_of(cmd.target) != config_.id) return refuse(cmd, result_code::unknown_hold);
+  const uint32_t seq = seq_of(cmd.target);
+  auto it = holds_.find(seq);
+  if (it == holds_.end()) {
+    // A repeated confirm of a hold that already became an order returns that
+    // order: a lost reply retried by the client must not create a second sale.
+    if (auto done = order_of_hold_.find(seq); done != order_of_hold_.end()) {
+      const order_record& order = orders_[done->second - 1];
+      if (order.user != cmd.user) return refuse(cmd, result_code::not_holder);
+      outcome out;
+      out.tag = cmd.tag;
+      out.id = make_event_scoped_id(config_.id, done->second);
+      out.total_cents = order.total_cents;
+      out.ga_area = order.ga_area;
+      out.quantity = order.quantity;
+      out.seat_count = order.seat_count;
+      std::copy(order.seats, order.seats + order.seat_count, out.seats);
+      return out;
+    }
+    return refuse(cmd, test_bit(expired_holds_, seq) ? result_code::hold_expired
+                                                     : result_code::unknown_hold);
+  }
+  const hold_record& rec = it->second;
+  if (rec.user != cmd.user) return refuse(cmd, result_code::not_holder);
+  // apply() expired everything due, so a live hold here is before its deadline.
+  HF_ASSERT(now_ms < rec.expires_at_ms);
+  HF_ASSERT(orders_.size() < limits::event_seq_max);
+  const uint32_t order_seq = static_cast<uint32_t>(orders_.size() + 1);
+  order_record order;
+  order.hold_seq = seq;
+  order.user = rec.user;
+  order.created_at_ms = now_ms;
+  order.total_cents = rec.total_cents;
+  order.ga_area = rec.ga_area;
+  order.quantity = rec.quantity;
+  order.seat_count = rec.seat_count;
+  std::copy(rec.seats, rec.seats + rec.seat_count, order.seats);
+  if (rec.ga_area != no_area)
+    inventory_.ga_sell(rec.ga_area, rec.quantity);
+  else
+    inventory_.sell(rec.seat_span(), seq, order_seq);
+  auto& tally = users_[rec.user];
+  tally.bought += rec.places();
+  tally.orders.push_back(order_seq);
+  orders_.push_back(order);
+  order_of_hold_.emplace(seq, order_seq);
+  end_hold(seq, release_reason::confirmed);
+  refresh_sold_out();
+
+  outcome out;
+  out.tag = cmd.tag;
+  out.id = make_event_scoped_id(config_.id, order_seq);
+  out.total_cents = order.total_cents;
+  out.ga_area = order.ga_area;
+  out.quantity = order.quantity;
+  out.seat_count = order.seat_count;
+  std::copy(order.seats, order.seats + order.seat_count, out.seats);
+  return out;
+}
+
+size_t event_state::expire_due(int64_t now_ms) {
+  size_t expired = 0;
+  while (auto due = deadlines_.pop_due(now_ms)) {
+    auto it = holds_.find(due->key);
+    // Lazy deletion: the hold may have ended already, or this entry is stale.
+    if (it == holds_.end() || it->second.expires_at_ms != due->deadline_ms) continue;
+    end_hold(due->key, release_reason::expired);
+    ++expired;
+  }
+  return expired;
+}
+
+void event_state::refresh_sold_out() {
+  const bool all_sold = inventory_.places_sold() == inventory_.capacity();
+  if (status_ == event_status::on_sale && all_sold) status_ = event_status::sold_out;
+  if (status_ == event_status::sold_out && !all_sold) status_ = event_status::on_sale;
+}
+
+result_code event_state::open_sale() {
+  if (status_ == event_status::cancelled) return result_code::event_not_on_sale;
+  if (status_ == event_status::scheduled || status_ == event_status::closed)
+    status_ = event_status::on_sale;
+  refresh_sold_out();
+  return result_code::ok;
+}
+
+result_code event_state::close_sale() {
+  if (status_ == event_status::cancelled) return result_code::event_not_on_sale;
+  status_ = event_status::closed; // live holds may still be confirmed in their window
+  return result_code::ok;
+}
+
+result_code event_state::cancel(int64_t now_ms) {
+  (void)now_ms;
+  status_ = event_status::cancelled;
+  std::vector<uint32_t> live;
+  live.reserve(holds_.size());
+  for (const auto& [seq, _] : holds_) live.push_back(seq);
+  for (uint32_t seq : live) end_hold(seq, release_reason::cancelled);
+  return result_code::ok;
+}
+
+void event_state::set_section_price(uint16_t section, int64_t price_cents) {
+  HF_ASSERT(section < prices_.size() && price_cents >= 0);
+  prices_[section] = price_cents;
+}
+
+const hold_record* event_state::find_hold(hold_id id) const {
+  if (event_of(id) != config_.id) return nullptr;
+  auto it = holds_.find(seq_of(id));
+  return it == holds_.end() ? nullptr : &it->second;
+}
+
+const order_record* event_state::find_order(order_id id) const {
+  const uint32_t seq = seq_of(id);
+  if (event_of(id) != config_.id || seq == 0 || seq > orders_.size()) return nullptr;
+  return &orders_[seq - 1];
+}
+
+std::vector<section_view> event_state::section_views() const {
+  std::vector<section_view> views(prices_.size());
+  for (uint16_t s = 0; s < views.size(); ++s) {
+    const bool ga = venue_->sections()[s].kind == section_kind::general_admission;
+    views[s].available = ga ? inventory_.ga(s).available() : inventory_.section_available(s);
+    views[s].price_cents = prices_[s];
+  }
+  return views;
+}
+
+seat_map_view event_state::seat_map() const {
+  seat_map_view view;
+  view.event = config_.id;
+  view.version = inventory_.version();
+  view.status = status_;
+  view.available_bits = inventory_.available_bits();
+  view.sold_bits = inventory_.sold_bits();
+  view.sections = section_views();
+  return view;
+}
+
+user_holdings event_state::holdings(user_id user) const {
+  user_holdings out;
+  out.event = config_.id;
+  out.user = user;
+  auto it = users_.find(user);
+  if (it == users_.end()) return out;
+  for (uint32_t seq : it->second.holds) {
+    const hold_record& h = holds_.at(seq);
+    out.holds.push_back(hold_view{make_event_scoped_id(config_.id, seq), h.expires_at_ms,
+                                  h.total_cents, h.ga_area, h.quantity,
+                                  {h.seats, h.seats + h.seat_count}});
+  }
+  for (uint32_t seq : it->second.orders) {
+    const order_record& o = orders_[seq - 1];
+    out.orders.push_back(order_view{make_event_scoped_id(config_.id, seq),
+                                    make_event_scoped_id(config_.id, o.hold_seq), o.created_at_ms,
+                                    o.total_cents, o.ga_area, o.quantity,
+                                    {o.seats, o.seats + o.seat_count}});
+  }
+  return out;
+}
+
+bool event_state::invariants_hold() const {
+  if (!inventory_.invariants_hold()) return false;
+  std::unordered_map<user_id, std::pair<uint32_t, uint32_t>> places; // held, bought
+  std::vector<uint32_t> ga_held(prices_.size(), 0), ga_sold(prices_.size(), 0);
+  size_t seats_held = 0;
+  for (const auto& [seq, h] : holds_) {
+    places[h.user].first += h.places();
+    if (h.ga_area != no_area) ga_held[h.ga_area] += h.quantity;
+    for (seat_index i : h.seat_span()) {
+      const auto& slot = inventory_.slot(i);
+      if (slot.state != seat_state::held || slot.ref != seq) return false;
+      ++seats_held;
+    }
+  }
+  for (uint32_t k = 0; k < orders_.size(); ++k) {
+    const auto& o = orders_[k];
+    places[o.user].second += o.places();
+    if (o.ga_area != no_area) ga_sold[o.ga_area] += o.quantity;
+    for (seat_index i : o.seat_span()) {
+      const auto& slot = inventory_.slot(i);
+      if (slot.state != seat_state::sold || slot.ref != k + 1) return false;
+    }
+  }
+  const size_t seats_total = inventory_.slots().size();
+  if (seats_held + inventory_.seats_sold() + inventory_.seats_available() != seats_total)
+    return false;
+  for (uint16_t s = 0; s < prices_.size(); ++s)
+    if (inventory_.ga(s).held != ga_held[s] || inventory_.ga(s).sold != ga_sold[s]) return false;
+  for (const auto& [user, tally] : users_) {
+    auto p = places[user];
+    if (tally.held != p.first || tally.bought != p.second) return false;
+    if (tally.held + tally.bought > config_.user_seats_max) return false;
+  }
+  return true;
+}
+
+} // namespace holdfast

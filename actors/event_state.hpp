@@ -1,0 +1,127 @@
+// Everything one event decides, as a pure state machine: holds (with their
+// locked price and absolute deadline), orders, per-user tallies and the seat
+// inventory. No CAF, no clock: time arrives as now_ms on every call, so tests and
+// recovery replay drive it exactly. The event actor hosts one of these.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+#include "actors/deadline_queue.hpp"
+#include "actors/event_messages.hpp"
+#include "actors/seat_inventory.hpp"
+#include "core/venue.hpp"
+
+namespace holdfast {
+
+struct event_config {
+  event_id id = 0;
+  std::string name;
+  std::string artist;
+  std::string category;
+  int64_t starts_at_ms = 0;
+  int64_t hold_ttl_s = limits::hold_ttl_s_default;
+  uint32_t user_seats_max = limits::user_seats_max_default;
+};
+
+struct hold_record {
+  user_id user = 0;
+  int64_t expires_at_ms = 0; // absolute: survives restarts unchanged
+  int64_t duration_ms = 0;
+  int64_t total_cents = 0;
+  uint16_t ga_area = no_area;
+  uint16_t quantity = 0;
+  uint8_t seat_count = 0;
+  seat_index seats[limits::hold_seats_max] = {};
+  std::span<const seat_index> seat_span() const { return {seats, seat_count}; }
+  uint32_t places() const { return ga_area == no_area ? seat_count : quantity; }
+};
+
+struct order_record {
+  uint32_t hold_seq = 0;
+  user_id user = 0;
+  int64_t created_at_ms = 0;
+  int64_t total_cents = 0;
+  uint16_t ga_area = no_area;
+  uint16_t quantity = 0;
+  uint8_t seat_count = 0;
+  seat_index seats[limits::hold_seats_max] = {};
+  std::span<const seat_index> seat_span() const { return {seats, seat_count}; }
+  uint32_t places() const { return ga_area == no_area ? seat_count : quantity; }
+};
+
+enum class release_reason : uint8_t { expired = 0, cancelled = 1, confirmed = 2 };
+
+class event_state {
+public:
+  event_state(std::shared_ptr<const venue> v, event_config config);
+
+  // Decides one command at now_ms. Holds whose deadline is <= now_ms are expired
+  // first, so a decision never sees a hold that is past its deadline.
+  outcome apply(const command& cmd, int64_t now_ms);
+
+  // Releases every hold with deadline <= now_ms, each exactly once. Returns how many.
+  size_t expire_due(int64_t now_ms);
+  std::optional<int64_t> next_deadline() const { return deadlines_.next_deadline(); }
+
+  result_code open_sale();
+  result_code close_sale();
+  result_code cancel(int64_t now_ms);
+  void set_section_price(uint16_t section, int64_t price_cents);
+
+  event_id id() const { return config_.id; }
+  const event_config& config() const { return config_; }
+  const venue& venue_ref() const { return *venue_; }
+  event_status status() const { return status_; }
+  const seat_inventory& inventory() const { return inventory_; }
+  seat_inventory& inventory() { return inventory_; }
+  int64_t section_price(uint16_t section) const { return prices_[section]; }
+
+  const hold_record* find_hold(hold_id id) const;
+  const order_record* find_order(order_id id) const;
+  size_t live_holds() const { return holds_.size(); }
+  size_t order_count() const { return orders_.size(); }
+  uint64_t holds_made() const { return hold_seq_; }
+
+  seat_map_view seat_map() const;
+  std::vector<section_view> section_views() const;
+  user_holdings holdings(user_id user) const;
+
+  // Deep O(n) check of every cross-reference (seats <-> holds <-> orders <->
+  // users <-> counters). For tests; the hot path relies on HF_ASSERTs instead.
+  bool invariants_hold() const;
+
+private:
+  struct user_tally {
+    uint32_t held = 0;   // places in live holds
+    uint32_t bought = 0; // places in orders
+    std::vector<uint32_t> holds;
+    std::vector<uint32_t> orders;
+  };
+
+  outcome hold(const command& cmd, int64_t now_ms);
+  outcome release(const command& cmd);
+  outcome confirm(const command& cmd, int64_t now_ms);
+  result_code validate_hold(const command& cmd) const;
+  void end_hold(uint32_t seq, release_reason reason);
+  void refresh_sold_out();
+
+  std::shared_ptr<const venue> venue_;
+  event_config config_;
+  event_status status_ = event_status::scheduled;
+  seat_inventory inventory_;
+  std::vector<int64_t> prices_; // current price per section
+  std::unordered_map<uint32_t, hold_record> holds_;
+  std::vector<order_record> orders_; // order seq n at index n - 1
+  std::unordered_map<uint32_t, uint32_t> order_of_hold_;
+  std::vector<uint64_t> expired_holds_; // bit per hold seq: ended by expiry
+  std::unordered_map<user_id, user_tally> users_;
+  deadline_queue deadlines_;
+  uint32_t hold_seq_ = 0;
+};
+
+} // namespace holdfast

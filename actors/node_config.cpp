@@ -1,0 +1,41 @@
+#include "actors/node_config.hpp"
+
+#include <fstream>
+
+#include <boost/program_options.hpp>
+
+#include "core/limits.hpp"
+
+namespace holdfast {
+
+std::string load_node_config(const std::string& path, node_config& out) {
+  namespace po = boost::program_options;
+  std::ifstream in(path);
+  if (!in) return "cannot open " + path;
+  po::options_description desc;
+  desc.add_options()
+    ("cluster.shards", po::value(&out.shards))
+    ("node.name", po::value(&out.name))
+    ("node.http_host", po::value(&out.http_host))
+    ("node.http_port", po::value(&out.http_port))
+    ("node.data_dir", po::value(&out.data_dir))
+    ("demo.load", po::value(&out.demo_load))
+    ("demo.sections", po::value(&out.demo_sections))
+    ("demo.seats", po::value(&out.demo_seats))
+    ("demo.ga_capacity", po::value(&out.demo_ga_capacity));
+  try {
+    po::variables_map vm;
+    po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);
+    po::notify(vm);
+  } catch (const std::exception& e) {
+    return path + ": " + e.what();
+  }
+  if (out.shards == 0 || out.shards > 1024) return path + ": cluster.shards must be 1..1024";
+  if (out.demo_seats == 0 || out.demo_seats > limits::venue_seats_max)
+    return path + ": demo.seats out of range";
+  if (out.demo_sections == 0 || out.demo_sections > out.demo_seats)
+    return path + ": demo.sections out of range";
+  return {};
+}
+
+} // namespace holdfast

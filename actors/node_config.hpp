@@ -1,0 +1,25 @@
+// cluster.conf, parsed. INI format (Boost.Program_options); unknown keys are errors
+// so a typo never silently falls back to a default.
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace holdfast {
+
+struct node_config {
+  std::string name = "node-1";
+  std::string http_host = "127.0.0.1";
+  uint16_t http_port = 8080;
+  std::string data_dir = "data";
+  uint32_t shards = 4;
+  bool demo_load = true;
+  uint32_t demo_sections = 40;
+  uint32_t demo_seats = 50'000;
+  uint32_t demo_ga_capacity = 2'000;
+};
+
+// Returns an empty string on success, else what is wrong with the file.
+std::string load_node_config(const std::string& path, node_config& out);
+
+} // namespace holdfast

@@ -1,0 +1,28 @@
+// A shard: spawns and owns the event actors of its events. One shard, one
+// (later) journal database; events are placed on shards by directory.hpp.
+//
+// Protocol:
+//   (create_atom, event_config, venue_ptr) -> event_actor  (the existing one if the id exists)
+//   (lookup_atom, event_id)                -> event_actor  (invalid handle if unknown)
+//   (list_atom)                            -> std::vector<event_id>
+#pragma once
+
+#include <cstdint>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/event_actor.hpp"
+
+namespace holdfast {
+
+using shard_actor = caf::typed_actor<
+  caf::replies_to<create_atom, event_config, venue_ptr>::with<event_actor>,
+  caf::replies_to<lookup_atom, event_id>::with<event_actor>,
+  caf::replies_to<list_atom>::with<std::vector<event_id>>>;
+
+shard_actor spawn_shard_actor(caf::actor_system& sys, uint32_t shard_index,
+                              int64_t wall_origin_ms);
+
+} // namespace holdfast

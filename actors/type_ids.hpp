@@ -1,0 +1,69 @@
+// The one project-wide CAF type-ID block: every type and atom that travels in a
+// message between holdfast actors (locally or over caf::io remoting).
+#pragma once
+
+#include <memory>
+#include <vector>
+
+#include <caf/type_id.hpp>
+
+#include "actors/event_messages.hpp"
+#include "actors/event_state.hpp"
+
+namespace holdfast {
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, event_config& x) {
+  return f(x.id, x.name, x.artist, x.category, x.starts_at_ms, x.hold_ttl_s, x.user_seats_max);
+}
+
+// Venues are immutable and shared between the events that use them; locally
+// they travel as a pointer.
+using venue_ptr = std::shared_ptr<const venue>;
+
+enum class sale_action : uint8_t { open = 0, close = 1, cancel = 2 };
+
+} // namespace holdfast
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::venue_ptr)
+
+CAF_BEGIN_TYPE_ID_BLOCK(holdfast, caf::first_custom_type_id)
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::command))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::outcome))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::command_batch))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::outcome_batch))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::section_view))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::seat_map_view))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::seat_delta))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::hold_view))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::order_view))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::user_holdings))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::event_config))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::result_code))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::event_status))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::sale_action))
+  CAF_ADD_TYPE_ID(holdfast, (std::vector<holdfast::event_id>))
+
+  CAF_ADD_ATOM(holdfast, holdfast, seatmap_atom, "seatmap")
+  CAF_ADD_ATOM(holdfast, holdfast, holdings_atom, "holdings")
+  CAF_ADD_ATOM(holdfast, holdfast, sale_atom, "sale")
+  CAF_ADD_ATOM(holdfast, holdfast, subscribe_atom, "subscribe")
+  CAF_ADD_ATOM(holdfast, holdfast, unsubscribe_atom, "unsub")
+  CAF_ADD_ATOM(holdfast, holdfast, expire_atom, "expire")
+  CAF_ADD_ATOM(holdfast, holdfast, flush_atom, "flush")
+  CAF_ADD_ATOM(holdfast, holdfast, create_atom, "create")
+  CAF_ADD_ATOM(holdfast, holdfast, lookup_atom, "lookup")
+  CAF_ADD_ATOM(holdfast, holdfast, list_atom, "list")
+  CAF_ADD_ATOM(holdfast, holdfast, stats_atom, "stats")
+CAF_END_TYPE_ID_BLOCK(holdfast)
+
+namespace holdfast {
+
+// Registers every holdfast message type with an actor system config.
+template <class Config>
+Config& register_message_types(Config& cfg) {
+  cfg.template add_message_types<caf::id_block::holdfast>();
+  return cfg;
+}
+
+} // namespace holdfast

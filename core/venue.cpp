@@ -1,0 +1,112 @@
+#include "core/venue.hpp"
+
+#include <cmath>
+
+#include "core/assert.hpp"
+#include "core/limits.hpp"
+
+namespace holdfast {
+
+venue::venue(std::string id, std::string name, std::string city, std::vector<section> sections,
+             std::vector<seat> seats)
+  : id_(std::move(id)), name_(std::move(name)), city_(std::move(city)),
+    sections_(std::move(sections)), seats_(std::move(seats)) {
+  HF_ASSERT(!sections_.empty() && sections_.size() <= limits::venue_sections_max);
+  HF_ASSERT(seats_.size() <= limits::venue_seats_max);
+  for (const auto& s : sections_) {
+    if (s.kind == section_kind::general_admission) {
+      HF_ASSERT(s.seat_count == 0 && s.ga_capacity > 0 && s.ga_capacity <= limits::ga_capacity_max);
+      ga_capacity_total_ += s.ga_capacity;
+    } else {
+      HF_ASSERT(s.first_seat + s.seat_count <= seats_.size());
+    }
+  }
+  seat_by_label_.reserve(seats_.size());
+  for (seat_index i = 0; i < seats_.size(); ++i) {
+    HF_ASSERT(seats_[i].section < sections_.size());
+    auto [_, fresh] = seat_by_label_.emplace(seat_label(i), i);
+    HF_ASSERT(fresh); // labels are unique: they are the public seat ids
+  }
+}
+
+std::string row_label(uint16_t row) {
+  std::string label;
+  uint32_t n = row + 1u; // bijective base-26: 1 -> A, 26 -> Z, 27 -> AA
+  while (n > 0) {
+    --n;
+    label.insert(label.begin(), static_cast<char>('A' + n % 26));
+    n /= 26;
+  }
+  return label;
+}
+
+std::string venue::seat_label(seat_index index) const {
+  HF_ASSERT(index < seats_.size());
+  const auto& s = seats_[index];
+  return sections_[s.section].name + "-" + row_label(s.row) + "-" + std::to_string(s.number);
+}
+
+std::optional<seat_index> venue::find_seat(std::string_view label) const {
+  auto it = seat_by_label_.find(std::string{label});
+  if (it == seat_by_label_.end()) return std::nullopt;
+  return it->second;
+}
+
+std::optional<uint16_t> venue::find_section(std::string_view name) const {
+  for (uint16_t i = 0; i < sections_.size(); ++i)
+    if (sections_[i].name == name) return i;
+  return std::nullopt;
+}
+
+std::shared_ptr<const venue> make_demo_venue(uint32_t section_count, uint32_t seat_total,
+                                             uint32_t ga_capacity) {
+  HF_ASSERT(section_count > 0 && seat_total >= section_count);
+  constexpr uint32_t seats_per_row = 50;
+  std::vector<section> sections;
+  std::vector<seat> seats;
+  seats.reserve(seat_total);
+  const uint32_t inner_ring = section_count / 2;
+  const double pi = std::acos(-1.0);
+  for (uint32_t s = 0; s < section_count; ++s) {
+    const bool lower = s < inner_ring;
+    const uint32_t ring_size = lower ? inner_ring : section_count - inner_ring;
+    const uint32_t in_ring = lower ? s : s - inner_ring;
+    const uint32_t count = seat_total / section_count + (s < seat_total % section_count ? 1 : 0);
+    const double angle_mid = 2 * pi * (in_ring + 0.5) / ring_size;
+    const double radius_min = lower ? 300.0 : 560.0;
+    section sec;
+    sec.name = std::to_string((lower ? 100 : 200) + in_ring + 1);
+    sec.tier = lower ? "lower" : "upper";
+    sec.base_price_cents = lower ? 12'000 : 6'500;
+    sec.first_seat = static_cast<seat_index>(seats.size());
+    sec.seat_count = count;
+    sec.x = static_cast<float>(std::cos(angle_mid) * (radius_min + 120));
+    sec.y = static_cast<float>(std::sin(angle_mid) * (radius_min + 120) * 0.7);
+    const uint32_t rows = (count + seats_per_row - 1) / seats_per_row;
+    for (uint32_t k = 0; k < count; ++k) {
+      const uint32_t row = k / seats_per_row, number = k % seats_per_row;
+      // Seats fan out along an arc of the section's angular width.
+      const double angle = 2 * pi * (in_ring + (number + 0.5) / seats_per_row) / ring_size;
+      const double radius = radius_min + 240.0 * row / std::max(rows, 1u);
+      seats.push_back(seat{static_cast<uint16_t>(s), static_cast<uint16_t>(row),
+                           static_cast<uint16_t>(number + 1),
+                           static_cast<float>(std::cos(angle) * radius),
+                           static_cast<float>(std::sin(angle) * radius * 0.7)});
+    }
+    sections.push_back(std::move(sec));
+  }
+  if (ga_capacity > 0) {
+    section floor;
+    floor.name = "FLOOR";
+    floor.tier = "floor";
+    floor.base_price_cents = 9'000;
+    floor.kind = section_kind::general_admission;
+    floor.first_seat = static_cast<seat_index>(seats.size());
+    floor.ga_capacity = ga_capacity;
+    sections.push_back(std::move(floor));
+  }
+  return std::make_shared<const venue>("demo-stadium", "Holdfast Stadium", "Springfield",
+                                       std::move(sections), std::move(seats));
+}
+
+} // namespace holdfast

@@ -1,0 +1,72 @@
+// A venue: sections -> rows -> seats with tier, base price and map geometry, plus
+// general-admission (GA) areas that sell a quantity instead of named seats.
+// A venue is immutable once built and shared by every event held in it.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <vector>
+
+#include "core/ids.hpp"
+
+namespace holdfast {
+
+enum class section_kind : uint8_t { assigned, general_admission };
+
+struct section {
+  std::string name;   // "101", "FLOOR"
+  std::string tier;   // "lower", "upper", "floor"
+  int64_t base_price_cents = 0;
+  section_kind kind = section_kind::assigned;
+  seat_index first_seat = 0; // assigned: seats [first_seat, first_seat + seat_count)
+  uint32_t seat_count = 0;
+  uint32_t ga_capacity = 0;  // general_admission only
+  float x = 0, y = 0;        // label position on the map
+};
+
+struct seat {
+  uint16_t section = 0;
+  uint16_t row = 0;    // 0-based; shown as A, B, ..., Z, AA, ...
+  uint16_t number = 0; // 1-based within the row
+  float x = 0, y = 0;  // map position
+};
+
+class venue {
+public:
+  venue(std::string id, std::string name, std::string city, std::vector<section> sections,
+        std::vector<seat> seats);
+
+  const std::string& id() const { return id_; }
+  const std::string& name() const { return name_; }
+  const std::string& city() const { return city_; }
+  const std::vector<section>& sections() const { return sections_; }
+  const std::vector<seat>& seats() const { return seats_; }
+  uint32_t seat_count() const { return static_cast<uint32_t>(seats_.size()); }
+  uint32_t ga_capacity_total() const { return ga_capacity_total_; }
+
+  // "101-C-12": section name, row label, seat number. Stable across restarts.
+  std::string seat_label(seat_index index) const;
+  std::optional<seat_index> find_seat(std::string_view label) const;
+  std::optional<uint16_t> find_section(std::string_view name) const;
+
+private:
+  std::string id_, name_, city_;
+  std::vector<section> sections_;
+  std::vector<seat> seats_;
+  uint32_t ga_capacity_total_ = 0;
+  std::unordered_map<std::string, seat_index> seat_by_label_;
+};
+
+std::string row_label(uint16_t row);
+
+// The demo stadium: `section_count` assigned sections in two rings around a floor
+// with one GA area; `seat_total` seats split evenly across the sections.
+std::shared_ptr<const venue> make_demo_venue(uint32_t section_count = 40,
+                                             uint32_t seat_total = 50'000,
+                                             uint32_t ga_capacity = 2'000);
+
+} // namespace holdfast
