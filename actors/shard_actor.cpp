@@ -22,10 +22,6 @@ shard_actor::behavior_type shard_behavior(self_ptr self, uint32_t index, int64_t
   self->state.index = index;
   self->state.steady_origin = self->clock().now();
   self->state.wall_origin_ms = wall_origin_ms;
-  // Event actors die with their shard.
-  self->attach_functor([self] {
-    for (auto& [_, ev] : self->state.events) anon_send_exit(ev, caf::exit_reason::user_shutdown);
-  });
   return {
     [self](create_atom, event_config config, venue_ptr v) -> event_actor {
       auto& st = self->state;
@@ -36,6 +32,7 @@ shard_actor::behavior_type shard_behavior(self_ptr self, uint32_t index, int64_t
         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
       const event_id id = config.id;
       auto ev = spawn_event_actor(self->system(), std::move(v), std::move(config), wall_now);
+      self->link_to(ev); // event actors die with their shard, and a dead event takes its shard down
       st.events.emplace(id, ev);
       return ev;
     },
