@@ -6,11 +6,15 @@
 // smallest lane front: O(1) to add, O(lanes) to peek, no timer object per hold.
 // Entries are not removed when a hold ends early; the owner checks on pop that
 // the hold still exists with that deadline (lazy deletion).
+//
+// Durations beyond the lane limit (clients may pick any hold time in the
+// allowed range) share one overflow min-heap: O(log n), never a refusal.
 #pragma once
 
 #include <cstdint>
 #include <deque>
 #include <optional>
+#include <queue>
 #include <vector>
 
 namespace holdfast {
@@ -27,15 +31,22 @@ public:
   // Removes and returns the earliest entry if its deadline is <= now_ms.
   std::optional<entry> pop_due(int64_t now_ms);
   size_t size() const;
-  void clear() { lanes_.clear(); }
+  void clear() {
+    lanes_.clear();
+    overflow_ = {};
+  }
 
 private:
   struct lane {
     int64_t duration_ms;
     std::deque<entry> entries;
   };
+  struct later {
+    bool operator()(const entry& a, const entry& b) const { return a.deadline_ms > b.deadline_ms; }
+  };
   lane* earliest();
   std::vector<lane> lanes_;
+  std::priority_queue<entry, std::vector<entry>, later> overflow_;
 };
 
 } // namespace holdfast

@@ -1,26 +1,75 @@
 #include "actors/event_actor.hpp"
 
 #include <algorithm>
+#include <deque>
+#include <functional>
 #include <optional>
 
 #include <caf/all.hpp>
 
 #include "core/assert.hpp"
+#include "persistence/journal_format.hpp"
 
 namespace holdfast {
 
 namespace {
 
+// Encodes each change as it is decided into the frames of the current batch.
+struct journal_sink final : change_sink {
+  event_id event = 0;
+  std::string frames;
+  std::string scratch;
+  uint64_t records = 0;
+
+  void add() {
+    append_frame(frames, scratch);
+    ++records;
+  }
+  void hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) override {
+    encode_hold_placed(scratch, event, seq, h, now_ms);
+    add();
+  }
+  void hold_released(uint32_t seq, release_reason why, int64_t now_ms) override {
+    encode_hold_released(scratch, event, seq, why, now_ms);
+    add();
+  }
+  void order_confirmed(uint32_t order_seq, const order_record& o) override {
+    encode_order_confirmed(scratch, event, order_seq, o);
+    add();
+  }
+  void status_changed(event_status s, int64_t now_ms) override {
+    encode_status_changed(scratch, event, s, now_ms);
+    add();
+  }
+  void price_changed(uint16_t section, int64_t cents, int64_t now_ms) override {
+    encode_price_changed(scratch, event, section, cents, now_ms);
+    add();
+  }
+};
+
+struct pending_reply {
+  uint64_t ticket;
+  std::function<void()> deliver;
+};
+
 struct event_actor_state {
   static inline const char* name = "holdfast.event";
 
-  std::unique_ptr<event_state> core;
+  std::shared_ptr<event_state> core;
+  std::string venue_id;
   caf::actor_clock::time_point steady_origin;
   int64_t wall_origin_ms = 0;
   std::optional<int64_t> wake_at_ms; // the earliest expiry wake-up already scheduled
   bool flush_pending = false;
   uint64_t published_version = 0;
   std::vector<caf::actor> subscribers;
+
+  journal_actor journal;
+  journal_sink sink;
+  uint64_t issued_ticket = 0;    // appends sent to the journal
+  uint64_t committed_ticket = 0; // appends the journal reported durable
+  uint64_t records_since_snapshot = 0;
+  std::deque<pending_reply> waiting; // answers held until their records commit
 };
 
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
@@ -29,6 +78,49 @@ int64_t now_ms(self_ptr self) {
   auto elapsed = self->clock().now() - self->state.steady_origin;
   return self->state.wall_origin_ms +
          std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+}
+
+// Sends the records decided since the last call to the journal as one append.
+void flush_journal(self_ptr self) {
+  auto& st = self->state;
+  if (!st.journal || st.sink.frames.empty()) return;
+  st.records_since_snapshot += st.sink.records;
+  st.sink.records = 0;
+  journal_append append{caf::actor_cast<caf::strong_actor_ptr>(self), st.core->id(),
+                        ++st.issued_ticket, std::move(st.sink.frames)};
+  st.sink.frames = std::string{};
+  self->send(st.journal, std::move(append));
+}
+
+// Runs `deliver` once every record decided so far is durable.
+void when_durable(self_ptr self, std::function<void()> deliver) {
+  auto& st = self->state;
+  if (st.issued_ticket == st.committed_ticket) {
+    deliver();
+    return;
+  }
+  st.waiting.push_back(pending_reply{st.issued_ticket, std::move(deliver)});
+}
+
+void on_committed(self_ptr self, uint64_t ticket) {
+  auto& st = self->state;
+  HF_ASSERT(ticket <= st.issued_ticket);
+  st.committed_ticket = std::max(st.committed_ticket, ticket);
+  while (!st.waiting.empty() && st.waiting.front().ticket <= st.committed_ticket) {
+    auto deliver = std::move(st.waiting.front().deliver);
+    st.waiting.pop_front();
+    deliver();
+  }
+}
+
+void take_snapshot(self_ptr self) {
+  auto& st = self->state;
+  if (!st.journal) return;
+  flush_journal(self); // the snapshot must follow the records it covers
+  st.records_since_snapshot = 0;
+  self->send(st.journal, journal_snapshot{st.core->id(), st.venue_id,
+                                          std::make_shared<const event_snapshot>(
+                                            st.core->export_snapshot())});
 }
 
 // Keeps exactly one pending wake-up at or before the earliest hold deadline.
@@ -69,8 +161,11 @@ void publish_delta(self_ptr self) {
 }
 
 void after_change(self_ptr self, int64_t now) {
+  flush_journal(self);
   schedule_expiry(self, now);
   schedule_flush(self);
+  if (self->state.records_since_snapshot >= limits::snapshot_records_interval)
+    take_snapshot(self);
 }
 
 outcome_batch decide(self_ptr self, const command_batch& batch) {
@@ -88,6 +183,14 @@ outcome_batch decide(self_ptr self, const command_batch& batch) {
   for (const auto& cmd : batch.commands) out.outcomes.push_back(core.apply(cmd, now));
   after_change(self, now);
   return out;
+}
+
+// Answers through a promise once the decisions behind `value` are durable.
+template <class T>
+caf::typed_response_promise<T> reply_durable(self_ptr self, T value) {
+  auto rp = self->make_response_promise<T>();
+  when_durable(self, [rp, v = std::move(value)]() mutable { rp.deliver(std::move(v)); });
+  return rp;
 }
 
 void subscribe(self_ptr self, caf::actor sub) {
@@ -118,51 +221,92 @@ void unsubscribe(self_ptr self, const caf::actor_addr& sub) {
 event_status apply_sale_action(self_ptr self, sale_action action) {
   auto& core = *self->state.core;
   const int64_t now = now_ms(self);
+  core.expire_due(now);
   switch (action) {
-    case sale_action::open: core.open_sale(); break;
-    case sale_action::close: core.close_sale(); break;
+    case sale_action::open: core.open_sale(now); break;
+    case sale_action::close: core.close_sale(now); break;
     case sale_action::cancel: core.cancel(now); break;
   }
   after_change(self, now);
   return core.status();
 }
 
-event_actor::behavior_type event_behavior(self_ptr self, venue_ptr v, event_config config,
-                                          int64_t wall_origin_ms) {
+void on_expiry_wakeup(self_ptr self) {
   auto& st = self->state;
-  st.core = std::make_unique<event_state>(std::move(v), std::move(config));
+  const int64_t now = now_ms(self);
+  if (st.wake_at_ms && *st.wake_at_ms <= now) st.wake_at_ms.reset();
+  st.core->expire_due(now);
+  after_change(self, now);
+}
+
+void start(self_ptr self, event_setup& setup) {
+  auto& st = self->state;
   st.steady_origin = self->clock().now();
-  st.wall_origin_ms = wall_origin_ms;
+  st.wall_origin_ms = setup.wall_origin_ms;
+  st.venue_id = setup.venue->id();
+  st.journal = std::move(setup.journal);
+  const bool fresh = setup.recovered == nullptr;
+  st.core = fresh ? std::make_shared<event_state>(setup.venue, setup.config)
+                  : std::move(setup.recovered);
+  if (!st.journal) return;
+  st.sink.event = st.core->id();
+  st.core->set_sink(&st.sink);
+  if (fresh) {
+    encode_event_created(st.sink.scratch, st.core->config(), st.venue_id, now_ms(self));
+    st.sink.add();
+  }
+  // Holds whose deadline passed while the node was down expire now, journaled.
+  on_expiry_wakeup(self);
+  self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
+                     snapshot_atom::value);
+}
+
+event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
+  start(self, setup);
   self->set_down_handler([self](const caf::down_msg& dm) { unsubscribe(self, dm.source); });
   return {
-    [self](const command_batch& batch) { return decide(self, batch); },
+    [self](const command_batch& batch) { return reply_durable(self, decide(self, batch)); },
     [self](seatmap_atom) { return self->state.core->seat_map(); },
     [self](holdings_atom, user_id user) {
       self->state.core->expire_due(now_ms(self));
-      return self->state.core->holdings(user);
+      after_change(self, now_ms(self));
+      return reply_durable(self, self->state.core->holdings(user));
     },
-    [self](sale_atom, sale_action action) { return apply_sale_action(self, action); },
+    [self](sale_atom, sale_action action) {
+      return reply_durable(self, apply_sale_action(self, action));
+    },
     [self](subscribe_atom, caf::actor sub) { subscribe(self, std::move(sub)); },
     [self](unsubscribe_atom, caf::actor sub) {
       self->demonitor(sub);
       unsubscribe(self, sub.address());
     },
-    [self](expire_atom) {
-      auto& st = self->state;
-      const int64_t now = now_ms(self);
-      if (st.wake_at_ms && *st.wake_at_ms <= now) st.wake_at_ms.reset();
-      st.core->expire_due(now);
-      after_change(self, now);
+    [self](snapshot_atom) {
+      // Periodic: only when something changed since the last snapshot.
+      if (!self->state.journal) return;
+      if (self->state.records_since_snapshot > 0 || !self->state.sink.frames.empty())
+        take_snapshot(self);
+      self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
+                         snapshot_atom::value);
     },
+    [self](committed_atom, uint64_t ticket) { on_committed(self, ticket); },
+    [self](expire_atom) { on_expiry_wakeup(self); },
     [self](flush_atom) { publish_delta(self); },
   };
 }
 
 } // namespace
 
+event_actor spawn_event_actor(caf::actor_system& sys, event_setup setup) {
+  return sys.spawn(event_behavior, std::move(setup));
+}
+
 event_actor spawn_event_actor(caf::actor_system& sys, venue_ptr v, event_config config,
                               int64_t wall_origin_ms) {
-  return sys.spawn(event_behavior, std::move(v), std::move(config), wall_origin_ms);
+  event_setup setup;
+  setup.venue = std::move(v);
+  setup.config = std::move(config);
+  setup.wall_origin_ms = wall_origin_ms;
+  return spawn_event_actor(sys, std::move(setup));
 }
 
 } // namespace holdfast

@@ -11,7 +11,15 @@
 //   (sale_atom, sale_action)           -> event_status      (open / close / cancel)
 //   (subscribe_atom, actor)            -> seat_delta pushes every ~50 ms while seats change
 //   (unsubscribe_atom, actor)
+//   (snapshot_atom)                    writes a snapshot now (operators; also periodic)
+//   (committed_atom, ticket)           from the journal: records up to ticket are durable
 //   (expire_atom), (flush_atom)        internal timers
+//
+// Durability: with a journal, every change is encoded as it is decided and sent
+// to the shard's journal actor once per batch. An answer (outcome, holdings,
+// sale status) leaves only after every record decided before it is committed,
+// so nothing a client was told can be lost by a crash. Refusals wait too: they
+// may depend on a hold that is not yet durable.
 #pragma once
 
 #include <cstdint>
@@ -20,6 +28,7 @@
 #include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
 
+#include "actors/journal_actor.hpp"
 #include "actors/type_ids.hpp"
 
 namespace holdfast {
@@ -31,12 +40,25 @@ using event_actor = caf::typed_actor<
   caf::replies_to<sale_atom, sale_action>::with<event_status>,
   caf::reacts_to<subscribe_atom, caf::actor>,
   caf::reacts_to<unsubscribe_atom, caf::actor>,
+  caf::reacts_to<snapshot_atom>,
+  caf::reacts_to<committed_atom, uint64_t>,
   caf::reacts_to<expire_atom>,
   caf::reacts_to<flush_atom>>;
 
-// wall_origin_ms: wall-clock milliseconds at spawn. The actor's "now" is this
-// plus the elapsed time of the actor clock, so holds carry absolute deadlines
-// and tests move time with the deterministic scheduler.
+struct event_setup {
+  venue_ptr venue;
+  event_config config;
+  // Wall-clock milliseconds at spawn. The actor's "now" is this plus the elapsed
+  // time of the actor clock, so holds carry absolute deadlines and tests move
+  // time with the deterministic scheduler.
+  int64_t wall_origin_ms = 0;
+  journal_actor journal;                 // none: in memory only (tests, bench/engine)
+  std::shared_ptr<event_state> recovered; // state rebuilt from the shard's files, if any
+};
+
+event_actor spawn_event_actor(caf::actor_system& sys, event_setup setup);
+
+// In memory only, fresh state.
 event_actor spawn_event_actor(caf::actor_system& sys, venue_ptr v, event_config config,
                               int64_t wall_origin_ms);
 

@@ -119,6 +119,16 @@ struct user_holdings {
   std::vector<order_view> orders;
 };
 
+// Counters of a shard's journal writer.
+struct journal_stats {
+  uint64_t last_seq = 0;
+  uint64_t records = 0;
+  uint64_t commits = 0;
+  uint64_t snapshots = 0;
+  uint64_t commit_us_total = 0;
+  uint64_t commit_us_max = 0;
+};
+
 // -- inspection (CAF serialization and to_string) -----------------------------
 
 template <class Inspector>
@@ -162,6 +172,11 @@ typename Inspector::result_type inspect(Inspector& f, order_view& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, user_holdings& x) {
   return f(x.event, x.user, x.holds, x.orders);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
+  return f(x.last_seq, x.records, x.commits, x.snapshots, x.commit_us_total, x.commit_us_max);
 }
 
 } // namespace holdfast

@@ -41,7 +41,7 @@ outcome event_state::apply(const command& cmd, int64_t now_ms) {
   expire_due(now_ms);
   switch (cmd.kind) {
     case command_kind::hold: return hold(cmd, now_ms);
-    case command_kind::release: return release(cmd);
+    case command_kind::release: return release(cmd, now_ms);
     case command_kind::confirm: return confirm(cmd, now_ms);
   }
   return refuse(cmd, result_code::invalid_request);
@@ -101,15 +101,12 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   rec.seat_count = cmd.seat_count;
   std::copy(cmd.seats, cmd.seats + cmd.seat_count, rec.seats);
   if (ga) {
-    inventory_.ga_hold(cmd.ga_area, places);
     rec.total_cents = prices_[cmd.ga_area] * places;
   } else {
-    inventory_.hold(cmd.seat_span(), seq);
     for (seat_index i : cmd.seat_span()) rec.total_cents += prices_[venue_->seats()[i].section];
   }
-  tally.held += places;
-  tally.holds.push_back(seq);
-  deadlines_.push(rec.expires_at_ms, rec.duration_ms, seq);
+  place_hold(seq, rec);
+  if (sink_) sink_->hold_placed(seq, rec, now_ms);
 
   outcome out;
   out.tag = cmd.tag;
@@ -120,11 +117,28 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   out.quantity = rec.quantity;
   out.seat_count = rec.seat_count;
   std::copy(rec.seats, rec.seats + rec.seat_count, out.seats);
-  holds_.emplace(seq, rec);
   return out;
 }
 
-void event_state::end_hold(uint32_t seq, release_reason reason) {
+// Takes the places of a hold that passed every check (or is being replayed).
+void event_state::place_hold(uint32_t seq, const hold_record& rec) {
+  if (rec.ga_area != no_area)
+    inventory_.ga_hold(rec.ga_area, rec.quantity);
+  else
+    inventory_.hold(rec.seat_span(), seq);
+  auto& tally = users_[rec.user];
+  tally.held += rec.places();
+  tally.holds.push_back(seq);
+  deadlines_.push(rec.expires_at_ms, rec.duration_ms, seq);
+  holds_.emplace(seq, rec);
+}
+
+void event_state::mark_expired(uint32_t seq) {
+  if (expired_holds_.size() <= seq / 64) expired_holds_.resize(seq / 64 + 1024, 0);
+  expired_holds_[seq / 64] |= uint64_t{1} << (seq % 64);
+}
+
+void event_state::end_hold(uint32_t seq, release_reason reason, int64_t now_ms) {
   auto it = holds_.find(seq);
   HF_ASSERT(it != holds_.end()); // each hold ends exactly once
   const hold_record& rec = it->second;
@@ -138,14 +152,12 @@ void event_state::end_hold(uint32_t seq, release_reason reason) {
     else
       inventory_.release(rec.seat_span(), seq);
   }
-  if (reason == release_reason::expired) {
-    if (expired_holds_.size() <= seq / 64) expired_holds_.resize(seq / 64 + 1024, 0);
-    expired_holds_[seq / 64] |= uint64_t{1} << (seq % 64);
-  }
+  if (reason == release_reason::expired) mark_expired(seq);
   holds_.erase(it);
+  if (sink_ && reason != release_reason::confirmed) sink_->hold_released(seq, reason, now_ms);
 }
 
-outcome event_state::release(const command& cmd) {
+outcome event_state::release(const command& cmd, int64_t now_ms) {
   if (event_of(cmd.target) != config_.id) return refuse(cmd, result_code::unknown_hold);
   const uint32_t seq = seq_of(cmd.target);
   auto it = holds_.find(seq);
@@ -153,7 +165,7 @@ outcome event_state::release(const command& cmd) {
     return refuse(cmd, test_bit(expired_holds_, seq) ? result_code::hold_expired
                                                      : result_code::unknown_hold);
   if (it->second.user != cmd.user) return refuse(cmd, result_code::not_holder);
-  end_hold(seq, release_reason::cancelled);
+  end_hold(seq, release_reason::cancelled, now_ms);
   outcome out;
   out.tag = cmd.tag;
   out.id = cmd.target;
@@ -198,17 +210,8 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
   order.quantity = rec.quantity;
   order.seat_count = rec.seat_count;
   std::copy(rec.seats, rec.seats + rec.seat_count, order.seats);
-  if (rec.ga_area != no_area)
-    inventory_.ga_sell(rec.ga_area, rec.quantity);
-  else
-    inventory_.sell(rec.seat_span(), seq, order_seq);
-  auto& tally = users_[rec.user];
-  tally.bought += rec.places();
-  tally.orders.push_back(order_seq);
-  orders_.push_back(order);
-  order_of_hold_.emplace(seq, order_seq);
-  end_hold(seq, release_reason::confirmed);
-  refresh_sold_out();
+  record_order(order_seq, order);
+  if (sink_) sink_->order_confirmed(order_seq, order);
 
   outcome out;
   out.tag = cmd.tag;
@@ -221,13 +224,29 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
   return out;
 }
 
+// Sells the places of order.hold_seq's live hold and ends that hold.
+void event_state::record_order(uint32_t order_seq, const order_record& order) {
+  HF_ASSERT(order_seq == orders_.size() + 1);
+  if (order.ga_area != no_area)
+    inventory_.ga_sell(order.ga_area, order.quantity);
+  else
+    inventory_.sell(order.seat_span(), order.hold_seq, order_seq);
+  auto& tally = users_[order.user];
+  tally.bought += order.places();
+  tally.orders.push_back(order_seq);
+  orders_.push_back(order);
+  order_of_hold_.emplace(order.hold_seq, order_seq);
+  end_hold(order.hold_seq, release_reason::confirmed, order.created_at_ms);
+  refresh_sold_out();
+}
+
 size_t event_state::expire_due(int64_t now_ms) {
   size_t expired = 0;
   while (auto due = deadlines_.pop_due(now_ms)) {
     auto it = holds_.find(due->key);
     // Lazy deletion: the hold may have ended already, or this entry is stale.
     if (it == holds_.end() || it->second.expires_at_ms != due->deadline_ms) continue;
-    end_hold(due->key, release_reason::expired);
+    end_hold(due->key, release_reason::expired, due->deadline_ms);
     ++expired;
   }
   return expired;
@@ -239,33 +258,41 @@ void event_state::refresh_sold_out() {
   if (status_ == event_status::sold_out && !all_sold) status_ = event_status::on_sale;
 }
 
-result_code event_state::open_sale() {
+result_code event_state::open_sale(int64_t now_ms) {
   if (status_ == event_status::cancelled) return result_code::event_not_on_sale;
-  if (status_ == event_status::scheduled || status_ == event_status::closed)
+  if (status_ == event_status::scheduled || status_ == event_status::closed) {
     status_ = event_status::on_sale;
+    if (sink_) sink_->status_changed(status_, now_ms);
+  }
   refresh_sold_out();
   return result_code::ok;
 }
 
-result_code event_state::close_sale() {
+result_code event_state::close_sale(int64_t now_ms) {
   if (status_ == event_status::cancelled) return result_code::event_not_on_sale;
+  if (status_ == event_status::closed) return result_code::ok;
   status_ = event_status::closed; // live holds may still be confirmed in their window
+  if (sink_) sink_->status_changed(status_, now_ms);
   return result_code::ok;
 }
 
 result_code event_state::cancel(int64_t now_ms) {
-  (void)now_ms;
+  if (status_ == event_status::cancelled) return result_code::ok;
   status_ = event_status::cancelled;
+  if (sink_) sink_->status_changed(status_, now_ms);
   std::vector<uint32_t> live;
   live.reserve(holds_.size());
   for (const auto& [seq, _] : holds_) live.push_back(seq);
-  for (uint32_t seq : live) end_hold(seq, release_reason::cancelled);
+  std::sort(live.begin(), live.end()); // journal order must not depend on hashing
+  for (uint32_t seq : live) end_hold(seq, release_reason::event_cancelled, now_ms);
   return result_code::ok;
 }
 
-void event_state::set_section_price(uint16_t section, int64_t price_cents) {
+void event_state::set_section_price(uint16_t section, int64_t price_cents, int64_t now_ms) {
   HF_ASSERT(section < prices_.size() && price_cents >= 0);
+  if (prices_[section] == price_cents) return;
   prices_[section] = price_cents;
+  if (sink_) sink_->price_changed(section, price_cents, now_ms);
 }
 
 const hold_record* event_state::find_hold(hold_id id) const {

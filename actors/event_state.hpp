@@ -54,7 +54,34 @@ struct order_record {
   uint32_t places() const { return ga_area == no_area ? seat_count : quantity; }
 };
 
-enum class release_reason : uint8_t { expired = 0, cancelled = 1, confirmed = 2 };
+// Numbering matches journal.ReleaseReason in proto/journal.proto.
+enum class release_reason : uint8_t { expired = 0, cancelled = 1, confirmed = 2, event_cancelled = 3 };
+
+// Told about every state change as it is decided, in decision order. The event
+// actor journals what it hears; recovery feeds the journal back through the
+// event_state::replay_* functions, which never call the sink.
+class change_sink {
+public:
+  virtual ~change_sink() = default;
+  virtual void hold_placed(uint32_t hold_seq, const hold_record& h, int64_t now_ms) = 0;
+  // Not called for confirmed holds: order_confirmed implies that release.
+  virtual void hold_released(uint32_t hold_seq, release_reason why, int64_t now_ms) = 0;
+  virtual void order_confirmed(uint32_t order_seq, const order_record& o) = 0;
+  virtual void status_changed(event_status s, int64_t now_ms) = 0;
+  virtual void price_changed(uint16_t section, int64_t price_cents, int64_t now_ms) = 0;
+};
+
+// Everything needed to rebuild an event; seat slots, counters and per-user
+// tallies are derived from it on restore.
+struct event_snapshot {
+  event_config config;
+  event_status status = event_status::scheduled;
+  std::vector<int64_t> prices;
+  uint32_t hold_seq = 0;
+  std::vector<std::pair<uint32_t, hold_record>> holds; // sorted by deadline
+  std::vector<order_record> orders;                    // order seq n at index n - 1
+  std::vector<uint64_t> expired_holds;
+};
 
 class event_state {
 public:
@@ -68,10 +95,27 @@ public:
   size_t expire_due(int64_t now_ms);
   std::optional<int64_t> next_deadline() const { return deadlines_.next_deadline(); }
 
-  result_code open_sale();
-  result_code close_sale();
+  result_code open_sale(int64_t now_ms = 0);
+  result_code close_sale(int64_t now_ms = 0);
   result_code cancel(int64_t now_ms);
-  void set_section_price(uint16_t section, int64_t price_cents);
+  void set_section_price(uint16_t section, int64_t price_cents, int64_t now_ms = 0);
+
+  // Journaling: the sink hears every change from now on (nullptr: nobody).
+  void set_sink(change_sink* sink) { sink_ = sink; }
+
+  // Snapshots: export copies only what restore() needs (a few MB at most for a
+  // 50,000-seat event); restore() rebuilds every derived structure from it.
+  event_snapshot export_snapshot() const;
+  static std::unique_ptr<event_state> restore(std::shared_ptr<const venue> v,
+                                              const event_snapshot& snap);
+
+  // Recovery: re-applies journaled changes. False when a record contradicts the
+  // state (a corrupt or foreign journal); the state is then unusable.
+  bool replay_hold_placed(uint32_t seq, const hold_record& h);
+  bool replay_hold_released(uint32_t seq, release_reason why);
+  bool replay_order_confirmed(uint32_t order_seq, const order_record& o);
+  void replay_status(event_status s);
+  bool replay_price(uint16_t section, int64_t price_cents);
 
   event_id id() const { return config_.id; }
   const event_config& config() const { return config_; }
@@ -104,10 +148,13 @@ private:
   };
 
   outcome hold(const command& cmd, int64_t now_ms);
-  outcome release(const command& cmd);
+  outcome release(const command& cmd, int64_t now_ms);
   outcome confirm(const command& cmd, int64_t now_ms);
   result_code validate_hold(const command& cmd) const;
-  void end_hold(uint32_t seq, release_reason reason);
+  void place_hold(uint32_t seq, const hold_record& rec);
+  void record_order(uint32_t order_seq, const order_record& order);
+  void end_hold(uint32_t seq, release_reason reason, int64_t now_ms);
+  void mark_expired(uint32_t seq);
   void refresh_sold_out();
 
   std::shared_ptr<const venue> venue_;
@@ -122,6 +169,7 @@ private:
   std::unordered_map<user_id, user_tally> users_;
   deadline_queue deadlines_;
   uint32_t hold_seq_ = 0;
+  change_sink* sink_ = nullptr;
 };
 
 } // namespace holdfast

@@ -19,6 +19,8 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("node.http_host", po::value(&out.http_host))
     ("node.http_port", po::value(&out.http_port))
     ("node.data_dir", po::value(&out.data_dir))
+    ("node.caf_port", po::value(&out.caf_port))
+    ("node.clock_offset_s", po::value(&out.clock_offset_s))
     ("demo.load", po::value(&out.demo_load))
     ("demo.sections", po::value(&out.demo_sections))
     ("demo.seats", po::value(&out.demo_seats))

@@ -12,6 +12,10 @@ struct node_config {
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   std::string data_dir = "data";
+  uint16_t caf_port = 4300; // caf::io remoting (node actor), on http_host
+  // Shifts this node's wall clock. For on-sale simulations and crash tests that
+  // must see hold deadlines pass while a node is down; 0 in production.
+  int64_t clock_offset_s = 0;
   uint32_t shards = 4;
   bool demo_load = true;
   uint32_t demo_sections = 40;

@@ -1,91 +1,143 @@
-// holdfast-node: one node of the cluster. Reads cluster.conf, spawns its shards,
-// loads the demo venue and event, and runs until SIGINT or SIGTERM.
-#include <csignal>
+// holdfast-node: one node of the cluster. Reads cluster.conf, recovers each of
+// its shards from data_dir (newest snapshots + journal tail), publishes its node
+// actor over CAF remoting, loads the demo venue and event if asked, and runs
+// until SIGINT or SIGTERM.
 #include <chrono>
+#include <csignal>
 #include <cstdio>
+#include <filesystem>
 #include <string>
 
 #include <caf/all.hpp>
+#include <caf/io/all.hpp>
 
-#include "actors/directory.hpp"
+#include "actors/node_actor.hpp"
 #include "actors/node_config.hpp"
+#include "persistence/recovery.hpp"
+#include "persistence/shard_store.hpp"
 
 namespace {
 
-int64_t wall_now_ms() {
+using namespace holdfast;
+
+int64_t wall_now_ms(const node_config& conf) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
            std::chrono::system_clock::now().time_since_epoch())
-    .count();
+           .count() +
+         conf.clock_offset_s * 1000;
 }
 
-void wait_for_stop_signal() {
+sigset_t stop_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
-  int sig = 0;
-  sigwait(&set, &sig);
-  std::printf("holdfast: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  return set;
+}
+
+// Opens and recovers one shard; prints what it found. Empty string on success.
+std::string open_shard(const node_config& conf, uint32_t index, shard_setup& setup) {
+  std::unique_ptr<shard_store> store;
+  const auto path = shard_db_path(conf.data_dir, index);
+  if (auto st = shard_store::open(path, index, false, store); !st) return st.message;
+  auto recovered = std::make_shared<recovery_result>();
+  const auto start = std::chrono::steady_clock::now();
+  if (auto st = recover_shard(*store, {}, *recovered); !st) return st.message;
+  const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  if (!recovered->events.empty())
+    std::printf("holdfast: shard %u recovered %zu events (%lu snapshots, %lu journal records) "
+                "in %ld ms\n",
+                index, recovered->events.size(), static_cast<unsigned long>(recovered->snapshots),
+                static_cast<unsigned long>(recovered->records), static_cast<long>(ms));
+  setup.index = index;
+  setup.wall_origin_ms = wall_now_ms(conf);
+  setup.store = std::move(store);
+  setup.recovered = std::move(recovered);
+  return {};
+}
+
+void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf) {
+  auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
+  event_config ev;
+  ev.id = 1;
+  ev.name = "Holdfast Live: Opening Night";
+  ev.artist = "The Anchors";
+  ev.category = "concert";
+  ev.starts_at_ms = wall_now_ms(conf) + 30LL * 24 * 3600 * 1000;
+  caf::scoped_actor self{sys};
+  auto on_error = [](caf::error& e) {
+    std::fprintf(stderr, "holdfast: demo event: %s\n", caf::to_string(e).c_str());
+  };
+  self->request(dir.shard_for(ev.id), std::chrono::seconds(10), create_atom::value, ev, v)
+    .receive(
+      [&](event_actor& actor) {
+        self->request(actor, std::chrono::seconds(10), sale_atom::value, sale_action::open)
+          .receive(
+            [&](event_status s) {
+              std::printf("holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, %u GA "
+                          "places, status %s (shard %u)\n",
+                          ev.id, ev.name.c_str(), v->name().c_str(), v->seat_count(),
+                          v->sections().size(), v->ga_capacity_total(),
+                          std::string(status_name(s)).c_str(), shard_of(ev.id, conf.shards));
+            },
+            on_error);
+      },
+      on_error);
 }
 
 } // namespace
 
 int main(int argc, char** argv) {
-  using namespace holdfast;
   // Block the stop signals before any thread starts so only sigwait sees them.
-  sigset_t set;
-  sigemptyset(&set);
-  sigaddset(&set, SIGINT);
-  sigaddset(&set, SIGTERM);
-  pthread_sigmask(SIG_BLOCK, &set, nullptr);
+  sigset_t signals = stop_signals();
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  std::string config_path = argc > 1 ? argv[1] : "cluster.conf";
+  const std::string config_path = argc > 1 ? argv[1] : "cluster.conf";
   node_config conf;
   if (auto err = load_node_config(config_path, conf); !err.empty()) {
     std::fprintf(stderr, "holdfast: %s\n", err.c_str());
     return 2;
   }
+  std::error_code ec;
+  std::filesystem::create_directories(conf.data_dir, ec);
+
   caf::actor_system_config cfg;
   register_message_types(cfg);
+  cfg.load<caf::io::middleman>();
   cfg.set("logger.console", caf::atom("none"));
   caf::actor_system sys{cfg};
 
   std::vector<shard_actor> shards;
-  for (uint32_t i = 0; i < conf.shards; ++i)
-    shards.push_back(spawn_shard_actor(sys, i, wall_now_ms()));
-  directory dir{shards};
-  std::printf("holdfast: node %s up with %u shards (data dir %s)\n", conf.name.c_str(),
-              conf.shards, conf.data_dir.c_str());
-
-  if (conf.demo_load) {
-    auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
-    event_config ev;
-    ev.id = 1;
-    ev.name = "Holdfast Live: Opening Night";
-    ev.artist = "The Anchors";
-    ev.category = "concert";
-    ev.starts_at_ms = wall_now_ms() + 30LL * 24 * 3600 * 1000;
-    caf::scoped_actor self{sys};
-    self->request(dir.shard_for(ev.id), std::chrono::seconds(5), create_atom::value, ev, v)
-      .receive(
-        [&](event_actor& actor) {
-          self->request(actor, std::chrono::seconds(5), sale_atom::value, sale_action::open)
-            .receive([&](event_status s) {
-              std::printf("holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, "
-                          "%u GA places, status %s (shard %u)\n",
-                          ev.id, ev.name.c_str(), v->name().c_str(), v->seat_count(),
-                          v->sections().size(), v->ga_capacity_total(),
-                          std::string(status_name(s)).c_str(), shard_of(ev.id, conf.shards));
-            },
-            [&](caf::error& e) { std::fprintf(stderr, "open failed: %s\n", to_string(e).c_str()); });
-        },
-        [&](caf::error& e) { std::fprintf(stderr, "create failed: %s\n", to_string(e).c_str()); });
+  for (uint32_t i = 0; i < conf.shards; ++i) {
+    shard_setup setup;
+    if (auto err = open_shard(conf, i, setup); !err.empty()) {
+      std::fprintf(stderr, "holdfast: cannot start: %s\n", err.c_str());
+      return 3;
+    }
+    shards.push_back(spawn_shard_actor(sys, std::move(setup)));
   }
-  std::printf("holdfast: node running; the HTTP front will listen on http://%s:%u "
-              "(not built yet). Ctrl-C stops.\n",
+  directory dir{shards};
+  auto node = spawn_node_actor(sys, dir);
+  auto port = sys.middleman().publish(node, conf.caf_port, conf.http_host.c_str(), true);
+  if (!port) {
+    std::fprintf(stderr, "holdfast: cannot publish on %s:%u: %s\n", conf.http_host.c_str(),
+                 conf.caf_port, caf::to_string(port.error()).c_str());
+    return 4;
+  }
+  std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u\n", conf.name.c_str(),
+              conf.shards, conf.data_dir.c_str(), conf.http_host.c_str(), *port);
+  if (conf.demo_load) load_demo(sys, dir, conf);
+  std::printf("holdfast: ready. The HTTP front will listen on http://%s:%u (not built yet). "
+              "Ctrl-C stops.\n",
               conf.http_host.c_str(), conf.http_port);
   std::fflush(stdout);
-  wait_for_stop_signal();
+
+  int sig = 0;
+  sigwait(&signals, &sig);
+  std::printf("holdfast: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   for (auto& s : shards) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   return 0;
 }

@@ -4,6 +4,8 @@
 
 #include <caf/all.hpp>
 
+#include "persistence/shard_store.hpp"
+
 namespace holdfast {
 
 namespace {
@@ -13,28 +15,57 @@ struct shard_state {
   uint32_t index = 0;
   caf::actor_clock::time_point steady_origin;
   int64_t wall_origin_ms = 0;
+  journal_actor journal; // none: in memory only
   std::map<event_id, event_actor> events;
 };
 
 using self_ptr = shard_actor::stateful_pointer<shard_state>;
 
-shard_actor::behavior_type shard_behavior(self_ptr self, uint32_t index, int64_t wall_origin_ms) {
-  self->state.index = index;
-  self->state.steady_origin = self->clock().now();
-  self->state.wall_origin_ms = wall_origin_ms;
+int64_t now_ms(self_ptr self) {
+  auto elapsed = self->clock().now() - self->state.steady_origin;
+  return self->state.wall_origin_ms +
+         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+}
+
+event_actor add_event(self_ptr self, event_setup setup) {
+  const event_id id = setup.config.id;
+  setup.wall_origin_ms = now_ms(self);
+  setup.journal = self->state.journal;
+  auto ev = spawn_event_actor(self->system(), std::move(setup));
+  self->link_to(ev); // event actors die with their shard, and a dead event takes its shard down
+  self->state.events.emplace(id, ev);
+  return ev;
+}
+
+shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
+  auto& st = self->state;
+  st.index = setup.index;
+  st.steady_origin = self->clock().now();
+  st.wall_origin_ms = setup.wall_origin_ms;
+  if (setup.store) {
+    st.journal = spawn_journal_actor(self->system(), setup.store);
+    self->link_to(st.journal);
+  }
+  if (setup.recovered) {
+    for (auto& [id, rec] : setup.recovered->events) {
+      event_setup es;
+      es.venue = rec.hall;
+      es.config = rec.state->config();
+      es.recovered = rec.state;
+      add_event(self, std::move(es));
+    }
+    setup.recovered.reset(); // the event actors own their states now
+  }
   return {
     [self](create_atom, event_config config, venue_ptr v) -> event_actor {
       auto& st = self->state;
       if (auto it = st.events.find(config.id); it != st.events.end()) return it->second;
-      auto elapsed = self->clock().now() - st.steady_origin;
-      const int64_t wall_now =
-        st.wall_origin_ms +
-        std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
-      const event_id id = config.id;
-      auto ev = spawn_event_actor(self->system(), std::move(v), std::move(config), wall_now);
-      self->link_to(ev); // event actors die with their shard, and a dead event takes its shard down
-      st.events.emplace(id, ev);
-      return ev;
+      // The venue reaches the journal before the event's first record refers to it.
+      if (st.journal) self->send(st.journal, journal_venue{v->id(), v});
+      event_setup es;
+      es.venue = std::move(v);
+      es.config = std::move(config);
+      return add_event(self, std::move(es));
     },
     [self](lookup_atom, event_id id) -> event_actor {
       auto it = self->state.events.find(id);
@@ -50,9 +81,16 @@ shard_actor::behavior_type shard_behavior(self_ptr self, uint32_t index, int64_t
 
 } // namespace
 
+shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup) {
+  return sys.spawn(shard_behavior, std::move(setup));
+}
+
 shard_actor spawn_shard_actor(caf::actor_system& sys, uint32_t shard_index,
                               int64_t wall_origin_ms) {
-  return sys.spawn(shard_behavior, shard_index, wall_origin_ms);
+  shard_setup setup;
+  setup.index = shard_index;
+  setup.wall_origin_ms = wall_origin_ms;
+  return spawn_shard_actor(sys, std::move(setup));
 }
 
 } // namespace holdfast

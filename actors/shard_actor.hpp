@@ -14,6 +14,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/event_actor.hpp"
+#include "persistence/recovery.hpp"
 
 namespace holdfast {
 
@@ -22,6 +23,16 @@ using shard_actor = caf::typed_actor<
   caf::replies_to<lookup_atom, event_id>::with<event_actor>,
   caf::replies_to<list_atom>::with<std::vector<event_id>>>;
 
+struct shard_setup {
+  uint32_t index = 0;
+  int64_t wall_origin_ms = 0;
+  std::shared_ptr<shard_store> store;         // none: in memory only
+  std::shared_ptr<recovery_result> recovered; // events rebuilt from `store`
+};
+
+shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);
+
+// In memory only.
 shard_actor spawn_shard_actor(caf::actor_system& sys, uint32_t shard_index,
                               int64_t wall_origin_ms);
 

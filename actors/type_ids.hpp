@@ -43,6 +43,7 @@ CAF_BEGIN_TYPE_ID_BLOCK(holdfast, caf::first_custom_type_id)
   CAF_ADD_TYPE_ID(holdfast, (holdfast::event_status))
   CAF_ADD_TYPE_ID(holdfast, (holdfast::sale_action))
   CAF_ADD_TYPE_ID(holdfast, (std::vector<holdfast::event_id>))
+  CAF_ADD_TYPE_ID(holdfast, (holdfast::journal_stats))
 
   CAF_ADD_ATOM(holdfast, holdfast, seatmap_atom, "seatmap")
   CAF_ADD_ATOM(holdfast, holdfast, holdings_atom, "holdings")
@@ -55,6 +56,9 @@ CAF_BEGIN_TYPE_ID_BLOCK(holdfast, caf::first_custom_type_id)
   CAF_ADD_ATOM(holdfast, holdfast, lookup_atom, "lookup")
   CAF_ADD_ATOM(holdfast, holdfast, list_atom, "list")
   CAF_ADD_ATOM(holdfast, holdfast, stats_atom, "stats")
+  CAF_ADD_ATOM(holdfast, holdfast, commit_atom, "commit")
+  CAF_ADD_ATOM(holdfast, holdfast, committed_atom, "committed")
+  CAF_ADD_ATOM(holdfast, holdfast, snapshot_atom, "snapshot")
 CAF_END_TYPE_ID_BLOCK(holdfast)
 
 namespace holdfast {

@@ -33,6 +33,11 @@ inline constexpr uint32_t deadline_lanes_max = 64;
 inline constexpr int64_t delta_window_ms = 50;
 inline constexpr uint32_t subscribers_max = 1u << 16;
 
+// An event writes a snapshot after this many journal records, or after this
+// long with any record at all, so recovery replays a bounded tail.
+inline constexpr uint64_t snapshot_records_interval = 200'000;
+inline constexpr int64_t snapshot_interval_ms = 60'000;
+
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
 

@@ -62,20 +62,25 @@ std::shared_ptr<const venue> make_demo_venue(uint32_t section_count, uint32_t se
                                              uint32_t ga_capacity) {
   HF_ASSERT(section_count > 0 && seat_total >= section_count);
   constexpr uint32_t seats_per_row = 50;
+  // Rings of at most 99 sections around the floor, named like real bowls:
+  // ring 0 is 101, 102, ...; ring 1 is 201, ...  Two rings when they fit.
+  constexpr uint32_t ring_capacity = 99;
+  const uint32_t rings = std::max((section_count + ring_capacity - 1) / ring_capacity, 2u);
+  const uint32_t per_ring = (section_count + rings - 1) / rings;
   std::vector<section> sections;
   std::vector<seat> seats;
   seats.reserve(seat_total);
-  const uint32_t inner_ring = section_count / 2;
   const double pi = std::acos(-1.0);
   for (uint32_t s = 0; s < section_count; ++s) {
-    const bool lower = s < inner_ring;
-    const uint32_t ring_size = lower ? inner_ring : section_count - inner_ring;
-    const uint32_t in_ring = lower ? s : s - inner_ring;
+    const uint32_t ring = s / per_ring;
+    const uint32_t in_ring = s % per_ring;
+    const uint32_t ring_size = std::min(per_ring, section_count - ring * per_ring);
+    const bool lower = ring == 0;
     const uint32_t count = seat_total / section_count + (s < seat_total % section_count ? 1 : 0);
     const double angle_mid = 2 * pi * (in_ring + 0.5) / ring_size;
-    const double radius_min = lower ? 300.0 : 560.0;
+    const double radius_min = 300.0 + 260.0 * ring;
     section sec;
-    sec.name = std::to_string((lower ? 100 : 200) + in_ring + 1);
+    sec.name = std::to_string((ring + 1) * 100 + in_ring + 1);
     sec.tier = lower ? "lower" : "upper";
     sec.base_price_cents = lower ? 12'000 : 6'500;
     sec.first_seat = static_cast<seat_index>(seats.size());

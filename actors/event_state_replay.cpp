@@ -1,0 +1,117 @@
+// Recovery half of event_state: snapshot export/restore and journal replay.
+// Replay validates each record against the state before applying it, so a
+// journal that contradicts itself is reported instead of tripping an assert.
+#include <algorithm>
+
+#include "actors/event_state.hpp"
+#include "core/assert.hpp"
+
+namespace holdfast {
+
+namespace {
+
+// Replay must not echo changes back into the journal.
+struct sink_muted {
+  change_sink*& sink;
+  change_sink* saved;
+  explicit sink_muted(change_sink*& s) : sink(s), saved(s) { sink = nullptr; }
+  ~sink_muted() { sink = saved; }
+};
+
+} // namespace
+
+event_snapshot event_state::export_snapshot() const {
+  event_snapshot snap;
+  snap.config = config_;
+  snap.status = status_;
+  snap.prices = prices_;
+  snap.hold_seq = hold_seq_;
+  snap.holds.reserve(holds_.size());
+  for (const auto& [seq, h] : holds_) snap.holds.emplace_back(seq, h);
+  // Deadline order lets restore() refill the deadline lanes without sorting.
+  std::sort(snap.holds.begin(), snap.holds.end(), [](const auto& a, const auto& b) {
+    return a.second.expires_at_ms != b.second.expires_at_ms
+             ? a.second.expires_at_ms < b.second.expires_at_ms
+             : a.first < b.first;
+  });
+  snap.orders = orders_;
+  snap.expired_holds = expired_holds_;
+  return snap;
+}
+
+std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v,
+                                                  const event_snapshot& snap) {
+  auto st = std::make_unique<event_state>(std::move(v), snap.config);
+  if (snap.prices.size() != st->prices_.size()) return nullptr;
+  st->prices_ = snap.prices;
+  st->status_ = snap.status;
+  st->expired_holds_ = snap.expired_holds;
+  for (uint32_t k = 0; k < snap.orders.size(); ++k) {
+    // An order's hold is gone; take its places through a transient hold so the
+    // inventory walks the only legal path to sold.
+    const order_record& o = snap.orders[k];
+    hold_record transient;
+    transient.user = o.user;
+    transient.ga_area = o.ga_area;
+    transient.quantity = o.quantity;
+    transient.seat_count = o.seat_count;
+    std::copy(o.seats, o.seats + o.seat_count, transient.seats);
+    if (!st->replay_hold_placed(o.hold_seq, transient)) return nullptr;
+    if (!st->replay_order_confirmed(k + 1, o)) return nullptr;
+  }
+  for (const auto& [seq, h] : snap.holds)
+    if (!st->replay_hold_placed(seq, h)) return nullptr;
+  st->hold_seq_ = std::max(st->hold_seq_, snap.hold_seq);
+  st->refresh_sold_out();
+  return st;
+}
+
+bool event_state::replay_hold_placed(uint32_t seq, const hold_record& h) {
+  sink_muted mute{sink_};
+  if (seq == 0 || holds_.count(seq) != 0 || h.seat_count > limits::hold_seats_max) return false;
+  if (h.ga_area != no_area) {
+    if (h.ga_area >= venue_->sections().size() ||
+        venue_->sections()[h.ga_area].kind != section_kind::general_admission ||
+        !inventory_.ga_can_hold(h.ga_area, h.quantity))
+      return false;
+  } else {
+    for (seat_index i : h.seat_span())
+      if (i >= venue_->seat_count()) return false;
+    if (!inventory_.all_available(h.seat_span(), nullptr)) return false;
+  }
+  place_hold(seq, h);
+  hold_seq_ = std::max(hold_seq_, seq);
+  return true;
+}
+
+bool event_state::replay_hold_released(uint32_t seq, release_reason why) {
+  sink_muted mute{sink_};
+  if (holds_.count(seq) == 0 || why == release_reason::confirmed) return false;
+  end_hold(seq, why, 0);
+  return true;
+}
+
+bool event_state::replay_order_confirmed(uint32_t order_seq, const order_record& o) {
+  sink_muted mute{sink_};
+  auto it = holds_.find(o.hold_seq);
+  if (order_seq != orders_.size() + 1 || it == holds_.end()) return false;
+  const hold_record& h = it->second;
+  if (h.user != o.user || h.ga_area != o.ga_area || h.quantity != o.quantity ||
+      !std::equal(h.seats, h.seats + h.seat_count, o.seats, o.seats + o.seat_count))
+    return false;
+  record_order(order_seq, o);
+  return true;
+}
+
+void event_state::replay_status(event_status s) {
+  status_ = s;
+  refresh_sold_out();
+}
+
+bool event_state::replay_price(uint16_t section, int64_t price_cents) {
+  if (section >= prices_.size() || price_cents < 0) return false;
+  prices_[section] = price_cents;
+  return true;
+}
+
+} // namespace holdfast

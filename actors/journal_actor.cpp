@@ -1,0 +1,123 @@
+#include "actors/journal_actor.hpp"
+
+#include <chrono>
+#include <cstdio>
+#include <cstring>
+#include <unordered_map>
+
+#include <caf/all.hpp>
+
+#include "actors/event_actor.hpp"
+#include "core/assert.hpp"
+#include "persistence/journal_format.hpp"
+#include "persistence/shard_store.hpp"
+
+namespace holdfast {
+
+void append_frame(std::string& frames, std::string_view record) {
+  const auto len = static_cast<uint32_t>(record.size());
+  frames.append(reinterpret_cast<const char*>(&len), sizeof len);
+  frames.append(record);
+}
+
+namespace {
+
+struct journal_state {
+  static inline const char* name = "holdfast.journal";
+  std::shared_ptr<shard_store> store;
+  std::vector<journal_append> pending; // received, not yet committed
+  std::vector<journal_row> rows;       // reused between commits
+  bool commit_scheduled = false;
+  journal_stats stats;
+};
+
+using self_ptr = journal_actor::stateful_pointer<journal_state>;
+
+[[noreturn]] void fatal(const store_status& st) {
+  std::fprintf(stderr, "holdfast: journal write failed, stopping the node: %s\n",
+               st.message.c_str());
+  std::fflush(stderr);
+  std::abort();
+}
+
+void commit_pending(self_ptr self) {
+  auto& st = self->state;
+  st.commit_scheduled = false;
+  if (st.pending.empty()) return;
+  st.rows.clear();
+  for (const auto& append : st.pending) {
+    std::string_view frames = append.frames;
+    while (!frames.empty()) {
+      uint32_t len = 0;
+      HF_ASSERT(frames.size() >= sizeof len);
+      std::memcpy(&len, frames.data(), sizeof len);
+      HF_ASSERT(frames.size() >= sizeof len + len);
+      st.rows.push_back(journal_row{append.event, frames.substr(sizeof len, len)});
+      frames.remove_prefix(sizeof len + len);
+    }
+  }
+  const auto start = std::chrono::steady_clock::now();
+  if (auto status = st.store->append(st.rows); !status) fatal(status);
+  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                    std::chrono::steady_clock::now() - start)
+                    .count();
+  st.stats.commits += 1;
+  st.stats.records += st.rows.size();
+  st.stats.commit_us_total += static_cast<uint64_t>(us);
+  st.stats.commit_us_max = std::max<uint64_t>(st.stats.commit_us_max, static_cast<uint64_t>(us));
+  st.stats.last_seq = st.store->last_seq();
+  // One acknowledgement per event actor: its newest ticket covers the older ones.
+  std::unordered_map<caf::actor_addr, std::pair<caf::strong_actor_ptr, uint64_t>> newest;
+  for (auto& append : st.pending) {
+    auto& slot = newest[caf::actor_cast<caf::actor_addr>(append.from)];
+    slot.first = append.from;
+    slot.second = std::max(slot.second, append.ticket);
+  }
+  for (auto& [_, target] : newest)
+    caf::anon_send(caf::actor_cast<event_actor>(target.first), committed_atom::value,
+                   target.second);
+  st.pending.clear();
+}
+
+void write_snapshot(self_ptr self, const journal_snapshot& snap) {
+  auto& st = self->state;
+  commit_pending(self); // the snapshot covers every record its event sent before it
+  const uint64_t seq = st.store->last_seq();
+  auto blob = encode_snapshot(*snap.snapshot, snap.venue_id, seq);
+  if (auto status = st.store->put_snapshot(snap.event, seq, blob); !status) fatal(status);
+  st.stats.snapshots += 1;
+  uint64_t deleted = 0;
+  if (auto status = st.store->compact(&deleted); !status) fatal(status);
+}
+
+journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<shard_store> store) {
+  self->state.store = std::move(store);
+  self->state.stats.last_seq = self->state.store->last_seq();
+  return {
+    [self](journal_append& append) {
+      auto& st = self->state;
+      st.pending.push_back(std::move(append));
+      if (!st.commit_scheduled) {
+        st.commit_scheduled = true;
+        self->send(self, commit_atom::value);
+      }
+    },
+    [self](journal_snapshot& snap) { write_snapshot(self, snap); },
+    [self](journal_venue& v) {
+      std::string existing;
+      if (self->state.store->get_venue(v.id, existing)) return;
+      if (auto status = self->state.store->put_venue(v.id, encode_venue(*v.venue)); !status)
+        fatal(status);
+    },
+    [self](commit_atom) { commit_pending(self); },
+    [self](stats_atom) { return self->state.stats; },
+  };
+}
+
+} // namespace
+
+journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store) {
+  return sys.spawn<caf::detached>(journal_behavior, std::move(store));
+}
+
+} // namespace holdfast

@@ -1,0 +1,75 @@
+// The journal actor: the one writer of a shard's SQLite database. It runs on
+// its own thread (detached), because a commit blocks on fsync.
+//
+// Group commit: the first append of a group sends the actor a commit message,
+// which queues behind every append already in the mailbox. When it is
+// processed, all appends received so far go into one transaction, and each
+// event actor hears (committed_atom, ticket) for its newest ticket in it.
+// Appends that arrive during a commit wait in the mailbox for the next one.
+//
+// Protocol:
+//   journal_append{from, ticket, frames}  -> later (committed_atom, ticket) to `from`
+//   journal_snapshot{...}                 commits pending appends, then writes the snapshot
+//   journal_venue{id, venue}              stores a venue once (events refer to it by id)
+//   (commit_atom)                         internal
+//   (stats_atom)                          -> journal_stats
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/type_ids.hpp"
+
+namespace holdfast {
+
+class shard_store;
+
+// Records framed as [u32 length][journal.Record bytes]..., all of one event.
+struct journal_append {
+  caf::strong_actor_ptr from; // the event actor (an event_actor handle)
+  event_id event = 0;
+  uint64_t ticket = 0;
+  std::string frames;
+};
+
+struct journal_snapshot {
+  event_id event = 0;
+  std::string venue_id;
+  std::shared_ptr<const event_snapshot> snapshot;
+};
+
+struct journal_venue {
+  std::string id;
+  venue_ptr venue;
+};
+
+// Appends a framed record to a frames buffer.
+void append_frame(std::string& frames, std::string_view record);
+
+} // namespace holdfast
+
+// Local-only messages: they carry pointers and actor handles within one node.
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::journal_append)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::journal_snapshot)
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::journal_venue)
+
+namespace holdfast {
+
+using journal_actor = caf::typed_actor<
+  caf::reacts_to<journal_append>,
+  caf::reacts_to<journal_snapshot>,
+  caf::reacts_to<journal_venue>,
+  caf::reacts_to<commit_atom>,
+  caf::replies_to<stats_atom>::with<journal_stats>>;
+
+// Takes ownership of an open store. A failed commit is fatal for the node
+// (the process aborts with the store's message): holdfast never answers a
+// decision it could not make durable, and restart recovers from the files.
+journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store);
+
+} // namespace holdfast

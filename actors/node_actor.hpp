@@ -1,0 +1,21 @@
+// The node actor: the one actor a node publishes over caf::io remoting. Remote
+// clients (the crash test, later the CLI and other nodes) ask it where an
+// event lives and then talk to that event actor directly through CAF's proxy.
+//
+// Protocol:
+//   (lookup_atom, event_id) -> event_actor (invalid handle if no shard has it)
+#pragma once
+
+#include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
+
+#include "actors/directory.hpp"
+
+namespace holdfast {
+
+using node_actor = caf::typed_actor<caf::replies_to<lookup_atom, event_id>::with<event_actor>>;
+
+node_actor spawn_node_actor(caf::actor_system& sys, directory dir);
+
+} // namespace holdfast

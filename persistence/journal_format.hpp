@@ -1,0 +1,51 @@
+// The journal's record format, in one place for the writer (event actors),
+// recovery and the offline audit: Protobuf messages from proto/journal.proto,
+// with a schema version checked on every decode. Rows themselves (sequence,
+// event, checksum) are framed by shard_store.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+
+#include "actors/event_state.hpp"
+#include "journal.pb.h"
+#include "persistence/shard_store.hpp"
+
+namespace holdfast {
+
+inline constexpr uint32_t journal_schema_version = 1;
+
+// Encoders append one encoded journal.Record to `out` (cleared first).
+void encode_event_created(std::string& out, const event_config& c, std::string_view venue_id,
+                          int64_t at_ms);
+void encode_status_changed(std::string& out, event_id e, event_status s, int64_t at_ms);
+void encode_hold_placed(std::string& out, event_id e, uint32_t hold_seq, const hold_record& h,
+                        int64_t at_ms);
+void encode_hold_released(std::string& out, event_id e, uint32_t hold_seq, release_reason r,
+                          int64_t at_ms);
+void encode_order_confirmed(std::string& out, event_id e, uint32_t order_seq,
+                            const order_record& o);
+void encode_price_changed(std::string& out, event_id e, uint16_t section, int64_t cents,
+                          int64_t at_ms);
+
+// Parses a record; fails (naming shard and seq) on garbage, on a schema version
+// newer than this build, and on a record type this build does not know.
+store_status decode_record(std::string_view blob, uint32_t shard, uint64_t seq,
+                           journal::Record& out);
+
+hold_record hold_from_proto(const journal::HoldPlaced& p);
+order_record order_from_proto(const journal::OrderConfirmed& p);
+event_config config_from_proto(event_id id, const journal::EventCreated& p);
+event_status status_from_proto(journal::Status s);
+release_reason reason_from_proto(journal::ReleaseReason r);
+
+std::string encode_venue(const venue& v);
+store_status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out);
+
+std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, uint64_t seq);
+store_status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out);
+event_snapshot snapshot_from_proto(const journal::EventSnapshot& p);
+
+} // namespace holdfast

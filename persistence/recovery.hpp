@@ -1,0 +1,38 @@
+// Recovery of one shard from its database alone: the newest snapshot of each
+// event, then the journal after it, record by record. Used by the node at
+// start and by the offline audit. Any record that does not decode, fails its
+// checksum or contradicts the state stops recovery with an error that names
+// the shard and sequence: a half-read database is never served.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <string>
+
+#include "actors/event_state.hpp"
+#include "persistence/shard_store.hpp"
+
+namespace holdfast {
+
+struct recovered_event {
+  std::shared_ptr<event_state> state;
+  std::shared_ptr<const holdfast::venue> hall; // the venue the event is held in
+  uint64_t snapshot_seq = 0; // 0: rebuilt from the journal alone
+  uint64_t records_replayed = 0;
+};
+
+struct recovery_options {
+  // Ignore snapshots and replay the whole journal (the audit's cross-check).
+  bool journal_only = false;
+};
+
+struct recovery_result {
+  std::map<event_id, recovered_event> events;
+  uint64_t records = 0;
+  uint64_t snapshots = 0;
+};
+
+store_status recover_shard(const shard_store& store, const recovery_options& options,
+                           recovery_result& out);
+
+} // namespace holdfast

@@ -1,0 +1,93 @@
+// The SQLite database of one shard: the append-only journal, per-event
+// snapshots and the venues they refer to. Exactly one writer (the shard's
+// journal actor) opens it for writing, so SQLite never has to arbitrate locks.
+//
+// Durability: WAL mode with synchronous=FULL. A commit returns only after the WAL
+// is fsync'ed, so a record whose transaction committed survives kill -9 of any
+// process AND power loss. What a crash or power loss can lose is a transaction
+// that had not committed; no client was told about its decisions, because event
+// actors answer only after commit. Group commit (many records per transaction)
+// pays one fsync for all of them. synchronous=NORMAL would survive kill -9 too
+// but could lose the last commits on power loss; we do not trade that away.
+//
+// Errors come back as store_status values; nothing here throws across actors.
+#pragma once
+
+#include <cstdint>
+#include <functional>
+#include <memory>
+#include <span>
+#include <string>
+#include <string_view>
+
+#include "core/ids.hpp"
+
+struct sqlite3;
+struct sqlite3_stmt;
+
+namespace holdfast {
+
+struct store_status {
+  bool ok = true;
+  std::string message;
+  static store_status success() { return {}; }
+  static store_status failure(std::string msg) { return {false, std::move(msg)}; }
+  explicit operator bool() const { return ok; }
+};
+
+struct journal_row {
+  event_id event = 0;
+  std::string_view record; // encoded journal.Record
+};
+
+class shard_store {
+public:
+  ~shard_store();
+  shard_store(const shard_store&) = delete;
+  shard_store& operator=(const shard_store&) = delete;
+
+  // Opens (creating if needed) the database of `shard` at `path`.
+  static store_status open(const std::string& path, uint32_t shard, bool read_only,
+                           std::unique_ptr<shard_store>& out);
+
+  uint32_t shard() const { return shard_; }
+  const std::string& path() const { return path_; }
+
+  // Appends rows in ONE transaction; they get sequence numbers last_seq()+1...
+  store_status append(std::span<const journal_row> rows);
+  uint64_t last_seq() const { return last_seq_; }
+
+  store_status put_snapshot(event_id event, uint64_t seq, std::string_view blob);
+  store_status put_venue(std::string_view id, std::string_view blob);
+  store_status get_venue(std::string_view id, std::string& blob) const;
+
+  // Latest snapshot of every event, in event order. Checksums are verified.
+  store_status latest_snapshots(
+    const std::function<store_status(event_id, uint64_t seq, std::string_view blob)>& fn) const;
+  // Journal rows with seq > after_seq in order. Checksums and seq continuity are
+  // verified; a mismatch stops the scan with an error naming shard and seq.
+  store_status scan(uint64_t after_seq,
+                    const std::function<store_status(uint64_t seq, event_id, std::string_view)>&
+                      fn) const;
+  // Deletes journal rows every event's newest snapshot already covers.
+  store_status compact(uint64_t* rows_deleted = nullptr);
+  // Oldest seq still in the journal (0 if empty) and row count.
+  store_status journal_bounds(uint64_t& first_seq, uint64_t& rows) const;
+
+private:
+  shard_store(std::string path, uint32_t shard) : path_(std::move(path)), shard_(shard) {}
+  store_status exec(const char* sql) const;
+  store_status prepare(const char* sql, sqlite3_stmt** stmt) const;
+  store_status fail(std::string_view what) const;
+
+  std::string path_;
+  uint32_t shard_ = 0;
+  sqlite3* db_ = nullptr;
+  sqlite3_stmt* insert_ = nullptr;
+  uint64_t last_seq_ = 0;
+};
+
+// data_dir/shard-<n>.db
+std::string shard_db_path(const std::string& data_dir, uint32_t shard);
+
+} // namespace holdfast
