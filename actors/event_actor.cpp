@@ -69,6 +69,7 @@ struct event_actor_state {
   uint64_t issued_ticket = 0;    // appends sent to the journal
   uint64_t committed_ticket = 0; // appends the journal reported durable
   uint64_t records_since_snapshot = 0;
+  uint64_t snapshot_records = limits::snapshot_records_interval;
   std::deque<pending_reply> waiting; // answers held until their records commit
 };
 
@@ -164,7 +165,7 @@ void after_change(self_ptr self, int64_t now) {
   flush_journal(self);
   schedule_expiry(self, now);
   schedule_flush(self);
-  if (self->state.records_since_snapshot >= limits::snapshot_records_interval)
+  if (self->state.records_since_snapshot >= self->state.snapshot_records)
     take_snapshot(self);
 }
 
@@ -245,6 +246,7 @@ void start(self_ptr self, event_setup& setup) {
   st.wall_origin_ms = setup.wall_origin_ms;
   st.venue_id = setup.venue->id();
   st.journal = std::move(setup.journal);
+  st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);
   const bool fresh = setup.recovered == nullptr;
   st.core = fresh ? std::make_shared<event_state>(setup.venue, setup.config)
                   : std::move(setup.recovered);

@@ -54,6 +54,7 @@ struct event_setup {
   int64_t wall_origin_ms = 0;
   journal_actor journal;                 // none: in memory only (tests, bench/engine)
   std::shared_ptr<event_state> recovered; // state rebuilt from the shard's files, if any
+  uint64_t snapshot_records = limits::snapshot_records_interval;
 };
 
 event_actor spawn_event_actor(caf::actor_system& sys, event_setup setup);

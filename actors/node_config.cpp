@@ -21,6 +21,7 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("node.data_dir", po::value(&out.data_dir))
     ("node.caf_port", po::value(&out.caf_port))
     ("node.clock_offset_s", po::value(&out.clock_offset_s))
+    ("node.snapshot_records", po::value(&out.snapshot_records))
     ("demo.load", po::value(&out.demo_load))
     ("demo.sections", po::value(&out.demo_sections))
     ("demo.seats", po::value(&out.demo_seats))

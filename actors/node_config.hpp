@@ -16,6 +16,8 @@ struct node_config {
   // Shifts this node's wall clock. For on-sale simulations and crash tests that
   // must see hold deadlines pass while a node is down; 0 in production.
   int64_t clock_offset_s = 0;
+  // Each event snapshots after this many journal records (and every minute).
+  uint64_t snapshot_records = 200'000;
   uint32_t shards = 4;
   bool demo_load = true;
   uint32_t demo_sections = 40;

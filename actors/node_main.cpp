@@ -12,6 +12,7 @@
 #include <caf/io/all.hpp>
 
 #include "actors/node_actor.hpp"
+#include "actors/message_registry.hpp"
 #include "actors/node_config.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/shard_store.hpp"
@@ -54,6 +55,7 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
   setup.index = index;
   setup.wall_origin_ms = wall_now_ms(conf);
   setup.store = std::move(store);
+  setup.snapshot_records = conf.snapshot_records;
   setup.recovered = std::move(recovered);
   return {};
 }

@@ -16,6 +16,7 @@ struct shard_state {
   caf::actor_clock::time_point steady_origin;
   int64_t wall_origin_ms = 0;
   journal_actor journal; // none: in memory only
+  uint64_t snapshot_records = 0;
   std::map<event_id, event_actor> events;
 };
 
@@ -31,6 +32,7 @@ event_actor add_event(self_ptr self, event_setup setup) {
   const event_id id = setup.config.id;
   setup.wall_origin_ms = now_ms(self);
   setup.journal = self->state.journal;
+  setup.snapshot_records = self->state.snapshot_records;
   auto ev = spawn_event_actor(self->system(), std::move(setup));
   self->link_to(ev); // event actors die with their shard, and a dead event takes its shard down
   self->state.events.emplace(id, ev);
@@ -42,6 +44,7 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
   st.index = setup.index;
   st.steady_origin = self->clock().now();
   st.wall_origin_ms = setup.wall_origin_ms;
+  st.snapshot_records = setup.snapshot_records;
   if (setup.store) {
     st.journal = spawn_journal_actor(self->system(), setup.store);
     self->link_to(st.journal);

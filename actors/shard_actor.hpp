@@ -28,6 +28,7 @@ struct shard_setup {
   int64_t wall_origin_ms = 0;
   std::shared_ptr<shard_store> store;         // none: in memory only
   std::shared_ptr<recovery_result> recovered; // events rebuilt from `store`
+  uint64_t snapshot_records = limits::snapshot_records_interval;
 };
 
 shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);

@@ -61,13 +61,3 @@ CAF_BEGIN_TYPE_ID_BLOCK(holdfast, caf::first_custom_type_id)
   CAF_ADD_ATOM(holdfast, holdfast, snapshot_atom, "snapshot")
 CAF_END_TYPE_ID_BLOCK(holdfast)
 
-namespace holdfast {
-
-// Registers every holdfast message type with an actor system config.
-template <class Config>
-Config& register_message_types(Config& cfg) {
-  cfg.template add_message_types<caf::id_block::holdfast>();
-  return cfg;
-}
-
-} // namespace holdfast

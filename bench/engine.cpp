@@ -30,7 +30,7 @@
 #include <caf/all.hpp>
 
 #include "actors/event_actor.hpp"
-#include "actors/type_ids.hpp"
+#include "actors/message_registry.hpp"
 #include "core/assert.hpp"
 #include "core/venue.hpp"
 
@@ -38,10 +38,12 @@ namespace holdfast::bench {
 
 // -- settings -----------------------------------------------------------------
 
+// 102,400 clients = 100 batches of 1,024: even at the low point of a driver's
+// cycle (one batch back, its successor not yet sent) over 100,000 are in flight.
 struct bench_options {
   double seconds = 5;
-  uint32_t clients = 100'000;
-  uint32_t in_flight = 100'000; // requests in flight, over all drivers
+  uint32_t clients = 102'400;
+  uint32_t in_flight = 102'400; // requests in flight, over all drivers
   uint32_t batch = 1'024;       // commands per batch message, at most
   uint32_t drivers = 2;
   uint32_t confirm_percent = 30;
@@ -62,14 +64,14 @@ struct driver_settings {
 
 int64_t steady_now_ns() {
   return std::chrono::duration_cast<std::chrono::nanoseconds>(
-           std::chrono::steady_clock::now().time_since_epoch())
-    .count();
+             std::chrono::steady_clock::now().time_since_epoch())
+      .count();
 }
 
 int64_t wall_now_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 // -- measurement --------------------------------------------------------------
@@ -85,12 +87,14 @@ public:
   void record(int64_t ns) { ++counts_[bucket_of(static_cast<uint64_t>(std::max<int64_t>(ns, 0)))]; }
 
   void merge(const latency_histogram& other) {
-    for (size_t b = 0; b < counts_.size(); ++b) counts_[b] += other.counts_[b];
+    for (size_t b = 0; b < counts_.size(); ++b)
+      counts_[b] += other.counts_[b];
   }
 
   uint64_t count() const {
     uint64_t n = 0;
-    for (uint64_t c : counts_) n += c;
+    for (uint64_t c : counts_)
+      n += c;
     return n;
   }
 
@@ -111,7 +115,8 @@ public:
 private:
   static uint32_t bucket_of(uint64_t ns) {
     if (ns < sub_buckets) return static_cast<uint32_t>(ns);
-    const uint32_t shift = static_cast<uint32_t>(std::bit_width(ns)) - 6; // keep 5 bits below the top
+    const uint32_t shift =
+        static_cast<uint32_t>(std::bit_width(ns)) - 6; // keep 5 bits below the top
     return (shift + 1) * sub_buckets + static_cast<uint32_t>((ns >> shift) & (sub_buckets - 1));
   }
   static uint64_t bucket_upper_ns(uint32_t b) {
@@ -206,11 +211,12 @@ struct simulated_client {
 class client_driver {
 public:
   explicit client_driver(const driver_settings& s)
-    : settings_(s), clients_(s.client_count), ready_ring_(s.client_count), rng_(s.seed) {
+      : settings_(s), clients_(s.client_count), ready_ring_(s.client_count), rng_(s.seed) {
     HF_ASSERT(s.client_count > 0 && s.in_flight_max > 0);
     HF_ASSERT(s.batch_max > 0 && s.batch_max <= limits::batch_commands_max);
     HF_ASSERT(s.seat_count >= 4);
-    for (uint32_t c = 0; c < s.client_count; ++c) push_ready(c);
+    for (uint32_t c = 0; c < s.client_count; ++c)
+      push_ready(c);
   }
 
   // Fills `batch` with the next commands of waiting clients, as many as the batch
@@ -272,15 +278,19 @@ private:
   command next_command(uint32_t c) {
     const simulated_client& client = clients_[c];
     switch (client.next) {
-      case next_step::confirm: return make_confirm(c, user_of(c), client.hold);
-      case next_step::release: return make_release(c, user_of(c), client.hold);
-      case next_step::hold: break;
+    case next_step::confirm:
+      return make_confirm(c, user_of(c), client.hold);
+    case next_step::release:
+      return make_release(c, user_of(c), client.hold);
+    case next_step::hold:
+      break;
     }
     // A group of 1-4 wants seats together: adjacent indices at a random place.
     seat_index seats[4];
     const uint32_t count = 1 + rng_.below(4);
     const seat_index first = rng_.below(settings_.seat_count - count + 1);
-    for (uint32_t k = 0; k < count; ++k) seats[k] = first + k;
+    for (uint32_t k = 0; k < count; ++k)
+      seats[k] = first + k;
     return make_hold(c, user_of(c), std::span<const seat_index>(seats, count));
   }
 
@@ -288,34 +298,33 @@ private:
     simulated_client& client = clients_[c];
     const bool ok = out.code == result_code::ok;
     switch (client.next) {
-      case next_step::hold:
-        if (ok) {
-          ++counts_.holds_granted;
-          client.hold = out.id;
-          client.held_seats = out.seat_count;
-          client.next = rng_.below(100) < settings_.confirm_percent ? next_step::confirm
-                                                                    : next_step::release;
-          return;
-        }
-        ++(out.code == result_code::seat_unavailable ? counts_.holds_refused
-                                                     : counts_.holds_failed);
-        return; // try other seats
-      case next_step::confirm:
-        if (ok) {
-          ++counts_.confirms;
-          counts_.seats_confirmed += client.held_seats;
-          ++client.purchases;
-          last_sale_ns_ = now_ns;
-          decisions_at_last_sale_ = counts_.total();
-        } else {
-          ++counts_.confirms_failed;
-        }
-        client.next = next_step::hold;
+    case next_step::hold:
+      if (ok) {
+        ++counts_.holds_granted;
+        client.hold = out.id;
+        client.held_seats = out.seat_count;
+        client.next =
+            rng_.below(100) < settings_.confirm_percent ? next_step::confirm : next_step::release;
         return;
-      case next_step::release:
-        ++(ok ? counts_.releases : counts_.releases_failed);
-        client.next = next_step::hold;
-        return;
+      }
+      ++(out.code == result_code::seat_unavailable ? counts_.holds_refused : counts_.holds_failed);
+      return; // try other seats
+    case next_step::confirm:
+      if (ok) {
+        ++counts_.confirms;
+        counts_.seats_confirmed += client.held_seats;
+        ++client.purchases;
+        last_sale_ns_ = now_ns;
+        decisions_at_last_sale_ = counts_.total();
+      } else {
+        ++counts_.confirms_failed;
+      }
+      client.next = next_step::hold;
+      return;
+    case next_step::release:
+      ++(ok ? counts_.releases : counts_.releases_failed);
+      client.next = next_step::hold;
+      return;
     }
   }
 
@@ -373,7 +382,8 @@ void send_batches(driver_ptr self) {
   auto& st = self->state;
   const int64_t now = steady_now_ns(); // one clock read per batch, not per command
   command_batch batch;
-  while (st.driver->next_batch(now, batch)) self->send(st.engine, std::move(batch));
+  while (st.driver->next_batch(now, batch))
+    self->send(st.engine, std::move(batch));
 }
 
 void finish(driver_ptr self) {
@@ -399,19 +409,19 @@ driver_actor::behavior_type driver_behavior(driver_ptr self, event_actor engine,
   st.report_to = std::move(report_to);
   const auto duration_ns = s.duration.count();
   return {
-    [self, duration_ns](start_atom) {
-      self->state.started_ns = steady_now_ns();
-      self->state.deadline_ns = self->state.started_ns + duration_ns;
-      send_batches(self);
-    },
-    [self](const outcome_batch& batch) {
-      auto& st = self->state;
-      const int64_t now = steady_now_ns();
-      st.driver->on_outcomes(batch, now);
-      if (now >= st.deadline_ns) st.driver->stop();
-      if (st.driver->stopping() && st.driver->drained()) return finish(self);
-      send_batches(self);
-    },
+      [self, duration_ns](start_atom) {
+        self->state.started_ns = steady_now_ns();
+        self->state.deadline_ns = self->state.started_ns + duration_ns;
+        send_batches(self);
+      },
+      [self](const outcome_batch& batch) {
+        auto& st = self->state;
+        const int64_t now = steady_now_ns();
+        st.driver->on_outcomes(batch, now);
+        if (now >= st.deadline_ns) st.driver->stop();
+        if (st.driver->stopping() && st.driver->drained()) return finish(self);
+        send_batches(self);
+      },
   };
 }
 
@@ -422,15 +432,15 @@ std::optional<bench_options> parse_options(int argc, char** argv) {
   bench_options o;
   po::options_description desc("bench-engine: one event actor, many simulated clients");
   desc.add_options()("help,h", "this text")(
-    "seconds", po::value(&o.seconds)->default_value(o.seconds), "run time")(
-    "clients", po::value(&o.clients)->default_value(o.clients), "simulated clients")(
-    "in-flight", po::value(&o.in_flight)->default_value(o.in_flight),
-    "requests in flight at most, over all drivers (one per client at most)")(
-    "batch", po::value(&o.batch)->default_value(o.batch), "commands per batch message, at most")(
-    "drivers", po::value(&o.drivers)->default_value(o.drivers), "driver actors")(
-    "confirm-percent", po::value(&o.confirm_percent)->default_value(o.confirm_percent),
-    "share of granted holds that are confirmed; the rest are released")(
-    "seed", po::value(&o.seed)->default_value(o.seed), "random seed");
+      "seconds", po::value(&o.seconds)->default_value(o.seconds),
+      "run time")("clients", po::value(&o.clients)->default_value(o.clients), "simulated clients")(
+      "in-flight", po::value(&o.in_flight)->default_value(o.in_flight),
+      "requests in flight at most, over all drivers (one per client at most)")(
+      "batch", po::value(&o.batch)->default_value(o.batch), "commands per batch message, at most")(
+      "drivers", po::value(&o.drivers)->default_value(o.drivers), "driver actors")(
+      "confirm-percent", po::value(&o.confirm_percent)->default_value(o.confirm_percent),
+      "share of granted holds that are confirmed; the rest are released")(
+      "seed", po::value(&o.seed)->default_value(o.seed), "random seed");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);
@@ -447,9 +457,10 @@ std::optional<bench_options> parse_options(int argc, char** argv) {
                      o.clients >= o.drivers && o.in_flight >= o.drivers && o.batch >= 1 &&
                      o.batch <= limits::batch_commands_max && o.confirm_percent <= 100;
   if (!valid) {
-    std::fprintf(stderr, "bench-engine: need 0 < seconds <= 3600, 1 <= drivers <= 64, "
-                         "clients and in-flight >= drivers, 1 <= batch <= %u, "
-                         "confirm-percent <= 100\n",
+    std::fprintf(stderr,
+                 "bench-engine: need 0 < seconds <= 3600, 1 <= drivers <= 64, "
+                 "clients and in-flight >= drivers, 1 <= batch <= %u, "
+                 "confirm-percent <= 100\n",
                  limits::batch_commands_max);
     return std::nullopt;
   }
@@ -476,10 +487,10 @@ driver_settings settings_for(const bench_options& o, uint32_t driver, uint32_t s
 bool open_sale(caf::scoped_actor& self, const event_actor& engine) {
   bool open = false;
   self->request(engine, std::chrono::seconds(5), sale_atom::value, sale_action::open)
-    .receive([&](event_status s) { open = s == event_status::on_sale; },
-             [&](caf::error& e) {
-               std::fprintf(stderr, "bench-engine: open failed: %s\n", to_string(e).c_str());
-             });
+      .receive([&](event_status s) { open = s == event_status::on_sale; },
+               [&](caf::error& e) {
+                 std::fprintf(stderr, "bench-engine: open failed: %s\n", to_string(e).c_str());
+               });
   return open;
 }
 
@@ -490,15 +501,16 @@ std::vector<driver_report> run_drivers(caf::actor_system& sys, caf::scoped_actor
                                        uint32_t seat_count) {
   std::vector<driver_actor> drivers;
   for (uint32_t d = 0; d < o.drivers; ++d)
-    drivers.push_back(sys.spawn(driver_behavior, engine, caf::actor{self},
-                                settings_for(o, d, seat_count)));
-  for (auto& d : drivers) self->send(d, start_atom::value);
+    drivers.push_back(
+        sys.spawn(driver_behavior, engine, caf::actor{self}, settings_for(o, d, seat_count)));
+  for (auto& d : drivers)
+    self->send(d, start_atom::value);
   std::vector<driver_report> reports;
   bool timed_out = false;
   const auto patience = std::chrono::seconds(static_cast<int64_t>(o.seconds) + 30);
   self->receive_while([&] { return reports.size() < drivers.size() && !timed_out; })(
-    [&](driver_report& r) { reports.push_back(std::move(r)); },
-    caf::after(patience) >> [&] { timed_out = true; });
+      [&](driver_report& r) { reports.push_back(std::move(r)); },
+      caf::after(patience) >> [&] { timed_out = true; });
   if (timed_out) std::fprintf(stderr, "bench-engine: a driver never reported\n");
   return reports;
 }
@@ -506,15 +518,16 @@ std::vector<driver_report> run_drivers(caf::actor_system& sys, caf::scoped_actor
 std::optional<uint64_t> count_sold_seats(caf::scoped_actor& self, const event_actor& engine) {
   std::optional<uint64_t> sold;
   self->request(engine, std::chrono::seconds(10), seatmap_atom::value)
-    .receive(
-      [&](seat_map_view& map) {
-        uint64_t n = 0;
-        for (uint64_t word : map.sold_bits) n += static_cast<uint64_t>(std::popcount(word));
-        sold = n;
-      },
-      [&](caf::error& e) {
-        std::fprintf(stderr, "bench-engine: seat map failed: %s\n", to_string(e).c_str());
-      });
+      .receive(
+          [&](seat_map_view& map) {
+            uint64_t n = 0;
+            for (uint64_t word : map.sold_bits)
+              n += static_cast<uint64_t>(std::popcount(word));
+            sold = n;
+          },
+          [&](caf::error& e) {
+            std::fprintf(stderr, "bench-engine: seat map failed: %s\n", to_string(e).c_str());
+          });
   return sold;
 }
 
@@ -547,7 +560,9 @@ run_summary summarize(const std::vector<driver_report>& reports) {
   return sum;
 }
 
-unsigned long long ull(uint64_t x) { return x; }
+unsigned long long ull(uint64_t x) {
+  return x;
+}
 
 // Rates are over the whole elapsed time, including the drain after the
 // deadline when fewer requests are in flight: slightly conservative.
@@ -585,8 +600,8 @@ void print_summary(const bench_options& o, uint32_t seat_count, const run_summar
 
 // The event's own seat map must show exactly the seats clients saw confirmed.
 bool check_seat_map(const run_summary& sum, std::optional<uint64_t> seats_sold) {
-  const bool ok = seats_sold && *seats_sold == sum.counts.seats_confirmed &&
-                  sum.counts.unexpected() == 0;
+  const bool ok =
+      seats_sold && *seats_sold == sum.counts.seats_confirmed && sum.counts.unexpected() == 0;
   std::printf("  seat map check       %s: %llu seats sold, %llu confirmed by clients\n",
               ok ? "OK" : "FAIL", ull(seats_sold.value_or(0)), ull(sum.counts.seats_confirmed));
   return ok;

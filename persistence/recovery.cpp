@@ -99,9 +99,11 @@ store_status recover_shard(const shard_store& store, const recovery_options& opt
                            recovery_result& out) {
   recovery r{store, out};
   if (!options.journal_only) {
-    auto st = store.latest_snapshots([&](event_id e, uint64_t seq, std::string_view blob) {
-      return r.load_snapshot(e, seq, blob);
-    });
+    auto st = store.latest_snapshots(
+      [&](event_id e, uint64_t seq, std::string_view blob) {
+        return r.load_snapshot(e, seq, blob);
+      },
+      options.older_snapshot ? 1 : 0);
     if (!st) return st;
   }
   return store.scan(0, [&](uint64_t seq, event_id e, std::string_view blob) {

@@ -24,6 +24,8 @@ struct recovered_event {
 struct recovery_options {
   // Ignore snapshots and replay the whole journal (the audit's cross-check).
   bool journal_only = false;
+  // Start from each event's second-newest snapshot (the audit's other check).
+  bool older_snapshot = false;
 };
 
 struct recovery_result {

@@ -198,14 +198,16 @@ store_status shard_store::get_venue(std::string_view id, std::string& blob) cons
 }
 
 store_status shard_store::latest_snapshots(
-  const std::function<store_status(event_id, uint64_t, std::string_view)>& fn) const {
+  const std::function<store_status(event_id, uint64_t, std::string_view)>& fn, int rank) const {
   statement q;
   if (auto st = prepare("SELECT event_id, seq, crc, blob FROM snapshots s WHERE seq = "
-                        "(SELECT max(seq) FROM snapshots WHERE event_id = s.event_id) "
+                        "(SELECT seq FROM snapshots WHERE event_id = s.event_id "
+                        " ORDER BY seq DESC LIMIT 1 OFFSET ?) "
                         "ORDER BY event_id",
                         &q.stmt);
       !st)
     return st;
+  sqlite3_bind_int(q.stmt, 1, rank);
   int rc;
   while ((rc = sqlite3_step(q.stmt)) == SQLITE_ROW) {
     const auto event = static_cast<event_id>(sqlite3_column_int64(q.stmt, 0));
@@ -256,8 +258,8 @@ store_status shard_store::compact(uint64_t* rows_deleted) {
   const char* sql = R"(
     DELETE FROM journal WHERE seq <= (
       SELECT coalesce(min(covered), 0) FROM (
-        SELECT e.event_id, coalesce((SELECT max(seq) FROM snapshots s
-                                     WHERE s.event_id = e.event_id), 0) AS covered
+        SELECT e.event_id, coalesce((SELECT seq FROM snapshots s WHERE s.event_id = e.event_id
+                                     ORDER BY seq DESC LIMIT 1 OFFSET 1), 0) AS covered
         FROM (SELECT DISTINCT event_id FROM journal
               UNION SELECT DISTINCT event_id FROM snapshots) e)))";
   if (auto st = exec(sql); !st) return st;

@@ -61,15 +61,19 @@ public:
   store_status put_venue(std::string_view id, std::string_view blob);
   store_status get_venue(std::string_view id, std::string& blob) const;
 
-  // Latest snapshot of every event, in event order. Checksums are verified.
+  // Newest snapshot of every event (rank 0), or the one before it (rank 1), in
+  // event order. Checksums are verified.
   store_status latest_snapshots(
-    const std::function<store_status(event_id, uint64_t seq, std::string_view blob)>& fn) const;
+    const std::function<store_status(event_id, uint64_t seq, std::string_view blob)>& fn,
+    int rank = 0) const;
   // Journal rows with seq > after_seq in order. Checksums and seq continuity are
   // verified; a mismatch stops the scan with an error naming shard and seq.
   store_status scan(uint64_t after_seq,
                     const std::function<store_status(uint64_t seq, event_id, std::string_view)>&
                       fn) const;
-  // Deletes journal rows every event's newest snapshot already covers.
+  // Deletes journal rows that every event's second-newest snapshot covers:
+  // the journal keeps reaching back far enough to re-derive the newest
+  // snapshot, which is how the audit checks snapshots.
   store_status compact(uint64_t* rows_deleted = nullptr);
   // Oldest seq still in the journal (0 if empty) and row count.
   store_status journal_bounds(uint64_t& first_seq, uint64_t& rows) const;

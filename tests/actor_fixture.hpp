@@ -5,7 +5,7 @@
 #include <caf/test/dsl.hpp>
 
 #include "actors/event_actor.hpp"
-#include "actors/type_ids.hpp"
+#include "actors/message_registry.hpp"
 
 namespace holdfast::testing {
 

@@ -1,12 +1,14 @@
 // Deadline queue: what this tries to break is the order in which deadlines come
-// out when they live in different lanes, when a lane is fed out of order (as
-// recovery does), when deadlines tie, and exactly at the pop_due boundary
-// (a deadline equal to now is due; one millisecond later is not).
+// out when they live in different lanes or in the overflow heap (durations past
+// the lane limit), when a lane is fed out of order (as recovery does), when
+// deadlines tie, and exactly at the pop_due boundary (a deadline equal to now is
+// due; one millisecond earlier it is not).
 #include <doctest/doctest.h>
 
 #include <algorithm>
 #include <cstdint>
 #include <random>
+#include <set>
 #include <vector>
 
 #include "actors/deadline_queue.hpp"
@@ -137,6 +139,63 @@ TEST_CASE("every allowed lane can be used at once") {
   for (uint32_t k = 0; k < lanes; ++k) CHECK(all[k].key == lanes - 1 - k);
 }
 
+TEST_CASE("durations past the lane limit still come out in deadline order") {
+  // The lanes fill with 64 durations; 36 more go to the overflow. Deadlines of
+  // both kinds interleave, and the overflow holds both the earliest and the
+  // latest deadline.
+  deadline_queue q;
+  const uint32_t lanes = limits::deadline_lanes_max;
+  std::vector<int64_t> want;
+  for (uint32_t d = 0; d < lanes + 36; ++d) {
+    const int64_t deadline = 10'000 + int64_t((d * 7919) % 1'000) * 10; // scattered, distinct
+    q.push(deadline, 300'000 + d, d + 1);
+    want.push_back(deadline);
+  }
+  q.push(5, 999'999, 1'000);       // overflow duration, earliest deadline of all
+  q.push(1'000'000, 999'998, 1'001); // overflow duration, latest
+  want.push_back(5);
+  want.push_back(1'000'000);
+  std::sort(want.begin(), want.end());
+  CHECK(q.size() == want.size());
+  CHECK(q.next_deadline() == 5);
+  CHECK_FALSE(q.pop_due(4).has_value());
+  auto first = q.pop_due(5);
+  REQUIRE(first.has_value());
+  CHECK(first->key == 1'000);
+  std::vector<int64_t> got{first->deadline_ms};
+  for (auto& e : drain(q, 999'999)) got.push_back(e.deadline_ms);
+  CHECK(q.size() == 1); // the latest is not due yet
+  CHECK(q.next_deadline() == 1'000'000);
+  for (auto& e : drain(q, 1'000'000)) got.push_back(e.deadline_ms);
+  CHECK(got == want);
+  CHECK(q.size() == 0);
+}
+
+TEST_CASE("a lane entry earlier than the overflow's top comes out first, and clear empties the overflow") {
+  deadline_queue q;
+  for (uint32_t d = 0; d < limits::deadline_lanes_max; ++d) q.push(1'000 + d, d + 1, d);
+  q.push(500, 100'000, 900); // overflow
+  q.push(400, 1, 901);       // lane of duration 1: earlier than the overflow top
+  q.push(500, 2, 902);       // ties with the overflow top
+  auto a = q.pop_due(10'000);
+  REQUIRE(a.has_value());
+  CHECK(a->key == 901);
+  auto b = q.pop_due(10'000);
+  auto c = q.pop_due(10'000);
+  REQUIRE(b.has_value());
+  REQUIRE(c.has_value());
+  CHECK(b->deadline_ms == 500);
+  CHECK(c->deadline_ms == 500);
+  CHECK(std::set<uint32_t>{b->key, c->key} == std::set<uint32_t>{900, 902});
+  CHECK(q.next_deadline() == 1'000);
+  q.push(50, 100'001, 903); // overflow again
+  CHECK(q.next_deadline() == 50);
+  q.clear();
+  CHECK(q.size() == 0);
+  CHECK_FALSE(q.next_deadline().has_value());
+  CHECK_FALSE(q.pop_due(INT64_MAX).has_value());
+}
+
 TEST_CASE("randomized: the queue agrees with a sorted reference") {
   // Lanes fed by a mostly monotonic clock with a few recovery-style out-of-order
   // pushes; pops at random times. Deadlines must come out in non-decreasing
@@ -146,14 +205,18 @@ TEST_CASE("randomized: the queue agrees with a sorted reference") {
     std::mt19937_64 rng(seed);
     deadline_queue q;
     std::vector<deadline_queue::entry> pending; // the reference: everything not yet popped
-    const int64_t durations[] = {300, 450, 600, 900, 77};
+    // Half the seeds use a few durations (lanes only), half use more durations
+    // than there are lanes (lanes plus overflow).
+    std::vector<int64_t> durations{300, 450, 600, 900, 77};
+    if (seed % 2 == 0)
+      for (int64_t d = 301; durations.size() < 100; d += 6) durations.push_back(d);
     int64_t now = 0;
     uint32_t next_key = 1;
     size_t popped_total = 0;
     for (int step = 0; step < 4'000; ++step) {
       const uint64_t r = rng() % 100;
       if (r < 55) {
-        const int64_t d = durations[rng() % 5];
+        const int64_t d = durations[rng() % durations.size()];
         // 5%: a deadline from the past of this lane, as recovery would re-add it.
         const int64_t deadline = (rng() % 20 == 0) ? now - int64_t(rng() % 500) + d : now + d;
         q.push(deadline, d, next_key);
