@@ -8,44 +8,11 @@
 #include <caf/all.hpp>
 
 #include "core/assert.hpp"
-#include "persistence/journal_format.hpp"
+#include "persistence/journal_sink.hpp"
 
 namespace holdfast {
 
 namespace {
-
-// Encodes each change as it is decided into the frames of the current batch.
-struct journal_sink final : change_sink {
-  event_id event = 0;
-  std::string frames;
-  std::string scratch;
-  uint64_t records = 0;
-
-  void add() {
-    append_frame(frames, scratch);
-    ++records;
-  }
-  void hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) override {
-    encode_hold_placed(scratch, event, seq, h, now_ms);
-    add();
-  }
-  void hold_released(uint32_t seq, release_reason why, int64_t now_ms) override {
-    encode_hold_released(scratch, event, seq, why, now_ms);
-    add();
-  }
-  void order_confirmed(uint32_t order_seq, const order_record& o) override {
-    encode_order_confirmed(scratch, event, order_seq, o);
-    add();
-  }
-  void status_changed(event_status s, int64_t now_ms) override {
-    encode_status_changed(scratch, event, s, now_ms);
-    add();
-  }
-  void price_changed(uint16_t section, int64_t cents, int64_t now_ms) override {
-    encode_price_changed(scratch, event, section, cents, now_ms);
-    add();
-  }
-};
 
 struct pending_reply {
   uint64_t ticket;
@@ -65,7 +32,7 @@ struct event_actor_state {
   std::vector<caf::actor> subscribers;
 
   journal_actor journal;
-  journal_sink sink;
+  std::unique_ptr<journal_sink> sink;
   uint64_t issued_ticket = 0;    // appends sent to the journal
   uint64_t committed_ticket = 0; // appends the journal reported durable
   uint64_t records_since_snapshot = 0;
@@ -84,12 +51,11 @@ int64_t now_ms(self_ptr self) {
 // Sends the records decided since the last call to the journal as one append.
 void flush_journal(self_ptr self) {
   auto& st = self->state;
-  if (!st.journal || st.sink.frames.empty()) return;
-  st.records_since_snapshot += st.sink.records;
-  st.sink.records = 0;
+  if (!st.journal || st.sink->empty()) return;
+  const uint64_t before = st.sink->records_taken();
   journal_append append{caf::actor_cast<caf::strong_actor_ptr>(self), st.core->id(),
-                        ++st.issued_ticket, std::move(st.sink.frames)};
-  st.sink.frames = std::string{};
+                        ++st.issued_ticket, st.sink->take_frames()};
+  st.records_since_snapshot += st.sink->records_taken() - before;
   self->send(st.journal, std::move(append));
 }
 
@@ -251,12 +217,9 @@ void start(self_ptr self, event_setup& setup) {
   st.core = fresh ? std::make_shared<event_state>(setup.venue, setup.config)
                   : std::move(setup.recovered);
   if (!st.journal) return;
-  st.sink.event = st.core->id();
-  st.core->set_sink(&st.sink);
-  if (fresh) {
-    encode_event_created(st.sink.scratch, st.core->config(), st.venue_id, now_ms(self));
-    st.sink.add();
-  }
+  st.sink = std::make_unique<journal_sink>(st.core->id());
+  st.core->set_sink(st.sink.get());
+  if (fresh) st.sink->event_created(st.core->config(), st.venue_id, now_ms(self));
   // Holds whose deadline passed while the node was down expire now, journaled.
   on_expiry_wakeup(self);
   self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
@@ -285,7 +248,7 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
     [self](snapshot_atom) {
       // Periodic: only when something changed since the last snapshot.
       if (!self->state.journal) return;
-      if (self->state.records_since_snapshot > 0 || !self->state.sink.frames.empty())
+      if (self->state.records_since_snapshot > 0 || !self->state.sink->empty())
         take_snapshot(self);
       self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                          snapshot_atom::value);

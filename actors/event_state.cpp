@@ -76,9 +76,10 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   if (auto code = validate_hold(cmd); code != result_code::ok) return refuse(cmd, code);
   const bool ga = cmd.ga_area != no_area;
   const uint32_t places = ga ? cmd.quantity : cmd.seat_count;
-  auto& tally = users_[cmd.user];
-  if (tally.held + tally.bought + places > config_.user_seats_max)
-    return refuse(cmd, result_code::limit_exceeded);
+  // find, not operator[]: a refused request must not leave a user entry behind.
+  auto user = users_.find(cmd.user);
+  const uint32_t used = user == users_.end() ? 0 : user->second.held + user->second.bought;
+  if (used + places > config_.user_seats_max) return refuse(cmd, result_code::limit_exceeded);
   if (ga && !inventory_.ga_can_hold(cmd.ga_area, places))
     return refuse(cmd, result_code::seat_unavailable);
   if (!ga) {

@@ -10,15 +10,10 @@
 #include "actors/event_actor.hpp"
 #include "core/assert.hpp"
 #include "persistence/journal_format.hpp"
+#include "persistence/journal_sink.hpp"
 #include "persistence/shard_store.hpp"
 
 namespace holdfast {
-
-void append_frame(std::string& frames, std::string_view record) {
-  const auto len = static_cast<uint32_t>(record.size());
-  frames.append(reinterpret_cast<const char*>(&len), sizeof len);
-  frames.append(record);
-}
 
 namespace {
 
@@ -45,17 +40,7 @@ void commit_pending(self_ptr self) {
   st.commit_scheduled = false;
   if (st.pending.empty()) return;
   st.rows.clear();
-  for (const auto& append : st.pending) {
-    std::string_view frames = append.frames;
-    while (!frames.empty()) {
-      uint32_t len = 0;
-      HF_ASSERT(frames.size() >= sizeof len);
-      std::memcpy(&len, frames.data(), sizeof len);
-      HF_ASSERT(frames.size() >= sizeof len + len);
-      st.rows.push_back(journal_row{append.event, frames.substr(sizeof len, len)});
-      frames.remove_prefix(sizeof len + len);
-    }
-  }
+  for (const auto& append : st.pending) split_frames(append.frames, append.event, st.rows);
   const auto start = std::chrono::steady_clock::now();
   if (auto status = st.store->append(st.rows); !status) fatal(status);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
@@ -116,8 +101,10 @@ journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<sha
 
 } // namespace
 
-journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store) {
-  return sys.spawn<caf::detached>(journal_behavior, std::move(store));
+journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store,
+                                  bool detached) {
+  if (detached) return sys.spawn<caf::detached>(journal_behavior, std::move(store));
+  return sys.spawn(journal_behavior, std::move(store));
 }
 
 } // namespace holdfast

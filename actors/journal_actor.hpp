@@ -48,9 +48,6 @@ struct journal_venue {
   venue_ptr venue;
 };
 
-// Appends a framed record to a frames buffer.
-void append_frame(std::string& frames, std::string_view record);
-
 } // namespace holdfast
 
 // Local-only messages: they carry pointers and actor handles within one node.
@@ -67,9 +64,11 @@ using journal_actor = caf::typed_actor<
   caf::reacts_to<commit_atom>,
   caf::replies_to<stats_atom>::with<journal_stats>>;
 
-// Takes ownership of an open store. A failed commit is fatal for the node
+// Takes ownership of an open store. `detached`: own thread (production);
+// false only under the deterministic test scheduler. A failed commit is fatal for the node
 // (the process aborts with the store's message): holdfast never answers a
 // decision it could not make durable, and restart recovers from the files.
-journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store);
+journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store,
+                                  bool detached = true);
 
 } // namespace holdfast

@@ -43,8 +43,8 @@ class seat_inventory {
 public:
   explicit seat_inventory(const venue& v);
 
-  // True when every seat is available. Otherwise appends the unavailable ones to
-  // `conflicts` (up to its capacity) and returns false. Changes nothing.
+  // True when every seat is available. Otherwise appends every unavailable one
+  // to `conflicts` (if given) and returns false. Changes nothing.
   bool all_available(std::span<const seat_index> seats, std::vector<seat_index>* conflicts) const;
 
   // REQUIRES: all_available(seats). Marks them held by hold_seq.

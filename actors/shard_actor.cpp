@@ -46,7 +46,7 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
   st.wall_origin_ms = setup.wall_origin_ms;
   st.snapshot_records = setup.snapshot_records;
   if (setup.store) {
-    st.journal = spawn_journal_actor(self->system(), setup.store);
+    st.journal = spawn_journal_actor(self->system(), setup.store, setup.journal_detached);
     self->link_to(st.journal);
   }
   if (setup.recovered) {

@@ -29,6 +29,7 @@ struct shard_setup {
   std::shared_ptr<shard_store> store;         // none: in memory only
   std::shared_ptr<recovery_result> recovered; // events rebuilt from `store`
   uint64_t snapshot_records = limits::snapshot_records_interval;
+  bool journal_detached = true; // false only under the deterministic test scheduler
 };
 
 shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);

@@ -21,13 +21,15 @@ namespace {
 // Pops everything due at now_ms, in the order the queue hands it out.
 std::vector<deadline_queue::entry> drain(deadline_queue& q, int64_t now_ms) {
   std::vector<deadline_queue::entry> out;
-  while (auto e = q.pop_due(now_ms)) out.push_back(*e);
+  while (auto e = q.pop_due(now_ms))
+    out.push_back(*e);
   return out;
 }
 
 std::vector<uint32_t> keys_of(const std::vector<deadline_queue::entry>& es) {
   std::vector<uint32_t> keys;
-  for (const auto& e : es) keys.push_back(e.key);
+  for (const auto& e : es)
+    keys.push_back(e.key);
   return keys;
 }
 
@@ -76,12 +78,12 @@ TEST_CASE("deadlines from several lanes come out merged in deadline order") {
   // Three durations, pushed as a monotonic clock would: each lane in order, but
   // the lanes interleave, and the longest lane's first entry is not the earliest.
   deadline_queue q;
-  q.push(1'600, 600, 1);  // t=1000, 600 ms lane
-  q.push(1'300, 300, 2);  // t=1000, 300 ms lane
-  q.push(2'100, 900, 3);  // t=1200, 900 ms lane
-  q.push(2'000, 600, 4);  // t=1400
-  q.push(1'700, 300, 5);  // t=1400
-  q.push(2'050, 300, 6);  // t=1750
+  q.push(1'600, 600, 1); // t=1000, 600 ms lane
+  q.push(1'300, 300, 2); // t=1000, 300 ms lane
+  q.push(2'100, 900, 3); // t=1200, 900 ms lane
+  q.push(2'000, 600, 4); // t=1400
+  q.push(1'700, 300, 5); // t=1400
+  q.push(2'050, 300, 6); // t=1750
   CHECK(q.size() == 6);
   CHECK(q.next_deadline() == 1'300);
   CHECK(keys_of(drain(q, 1'299)).empty());
@@ -89,7 +91,8 @@ TEST_CASE("deadlines from several lanes come out merged in deadline order") {
   CHECK(q.next_deadline() == 1'700);
   auto rest = drain(q, 10'000);
   CHECK(keys_of(rest) == std::vector<uint32_t>{5, 4, 6, 3});
-  for (size_t k = 1; k < rest.size(); ++k) CHECK(rest[k - 1].deadline_ms <= rest[k].deadline_ms);
+  for (size_t k = 1; k < rest.size(); ++k)
+    CHECK(rest[k - 1].deadline_ms <= rest[k].deadline_ms);
   CHECK(q.size() == 0);
 }
 
@@ -118,7 +121,8 @@ TEST_CASE("the same key may be queued twice (lazy deletion) and comes out twice"
 
 TEST_CASE("clear empties every lane") {
   deadline_queue q;
-  for (uint32_t k = 1; k <= 10; ++k) q.push(k * 10, k % 3, k);
+  for (uint32_t k = 1; k <= 10; ++k)
+    q.push(k * 10, k % 3, k);
   REQUIRE(q.size() == 10);
   q.clear();
   CHECK(q.size() == 0);
@@ -132,11 +136,13 @@ TEST_CASE("every allowed lane can be used at once") {
   deadline_queue q;
   const uint32_t lanes = limits::deadline_lanes_max;
   // Lane d holds deadline 10 * (lanes - d): the newest lane is the earliest.
-  for (uint32_t d = 0; d < lanes; ++d) q.push(10 * (lanes - d), 1'000 + d, d);
+  for (uint32_t d = 0; d < lanes; ++d)
+    q.push(10 * (lanes - d), 1'000 + d, d);
   CHECK(q.size() == lanes);
   auto all = drain(q, INT64_MAX);
   REQUIRE(all.size() == lanes);
-  for (uint32_t k = 0; k < lanes; ++k) CHECK(all[k].key == lanes - 1 - k);
+  for (uint32_t k = 0; k < lanes; ++k)
+    CHECK(all[k].key == lanes - 1 - k);
 }
 
 TEST_CASE("durations past the lane limit still come out in deadline order") {
@@ -151,7 +157,7 @@ TEST_CASE("durations past the lane limit still come out in deadline order") {
     q.push(deadline, 300'000 + d, d + 1);
     want.push_back(deadline);
   }
-  q.push(5, 999'999, 1'000);       // overflow duration, earliest deadline of all
+  q.push(5, 999'999, 1'000);         // overflow duration, earliest deadline of all
   q.push(1'000'000, 999'998, 1'001); // overflow duration, latest
   want.push_back(5);
   want.push_back(1'000'000);
@@ -163,17 +169,21 @@ TEST_CASE("durations past the lane limit still come out in deadline order") {
   REQUIRE(first.has_value());
   CHECK(first->key == 1'000);
   std::vector<int64_t> got{first->deadline_ms};
-  for (auto& e : drain(q, 999'999)) got.push_back(e.deadline_ms);
+  for (auto& e : drain(q, 999'999))
+    got.push_back(e.deadline_ms);
   CHECK(q.size() == 1); // the latest is not due yet
   CHECK(q.next_deadline() == 1'000'000);
-  for (auto& e : drain(q, 1'000'000)) got.push_back(e.deadline_ms);
+  for (auto& e : drain(q, 1'000'000))
+    got.push_back(e.deadline_ms);
   CHECK(got == want);
   CHECK(q.size() == 0);
 }
 
-TEST_CASE("a lane entry earlier than the overflow's top comes out first, and clear empties the overflow") {
+TEST_CASE("a lane entry earlier than the overflow's top comes out first, and clear empties the "
+          "overflow") {
   deadline_queue q;
-  for (uint32_t d = 0; d < limits::deadline_lanes_max; ++d) q.push(1'000 + d, d + 1, d);
+  for (uint32_t d = 0; d < limits::deadline_lanes_max; ++d)
+    q.push(1'000 + d, d + 1, d);
   q.push(500, 100'000, 900); // overflow
   q.push(400, 1, 901);       // lane of duration 1: earlier than the overflow top
   q.push(500, 2, 902);       // ties with the overflow top
@@ -209,7 +219,8 @@ TEST_CASE("randomized: the queue agrees with a sorted reference") {
     // than there are lanes (lanes plus overflow).
     std::vector<int64_t> durations{300, 450, 600, 900, 77};
     if (seed % 2 == 0)
-      for (int64_t d = 301; durations.size() < 100; d += 6) durations.push_back(d);
+      for (int64_t d = 301; durations.size() < 100; d += 6)
+        durations.push_back(d);
     int64_t now = 0;
     uint32_t next_key = 1;
     size_t popped_total = 0;
@@ -239,7 +250,8 @@ TEST_CASE("randomized: the queue agrees with a sorted reference") {
         }
         popped_total += got.size();
         // Nothing due at `at` may have been left behind.
-        for (const auto& p : pending) REQUIRE(p.deadline_ms > at);
+        for (const auto& p : pending)
+          REQUIRE(p.deadline_ms > at);
       }
       REQUIRE(q.size() == pending.size());
       if (pending.empty()) {

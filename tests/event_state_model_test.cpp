@@ -7,7 +7,10 @@
 // agree with a small reference model written here from the rules, not from the
 // implementation: each outcome, each seat's state and owner, the GA counters,
 // the per-user holdings, the status; `invariants_hold()` must pass; and no seat
-// may ever appear in two orders. A failure prints the seed and step to replay.
+// may ever appear in two orders. Now and then the state is also rebuilt, from
+// its snapshot and by replaying its journal from the start; both must equal the
+// model, and the walk continues on the rebuilt state. A failure prints the seed
+// and step to replay.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -92,10 +95,17 @@ public:
     outcome out;
     out.tag = c.tag;
     switch (c.kind) {
-      case command_kind::hold: out.code = hold(c, now, out); break;
-      case command_kind::release: out.code = release(c, out); break;
-      case command_kind::confirm: out.code = confirm(c, now, out); break;
-      default: out.code = result_code::invalid_request;
+    case command_kind::hold:
+      out.code = hold(c, now, out);
+      break;
+    case command_kind::release:
+      out.code = release(c, out);
+      break;
+    case command_kind::confirm:
+      out.code = confirm(c, now, out);
+      break;
+    default:
+      out.code = result_code::invalid_request;
     }
     return out;
   }
@@ -237,7 +247,8 @@ private:
       areas[h->ga_area].held -= h->quantity;
       areas[h->ga_area].sold += h->quantity;
     } else {
-      for (seat_index s : h->seats) seats[s] = {seat_state::sold, order_seq};
+      for (seat_index s : h->seats)
+        seats[s] = {seat_state::sold, order_seq};
     }
     places[h->user].first -= h->places();
     places[h->user].second += h->places();
@@ -267,7 +278,8 @@ private:
     if (h.ga_area != no_area)
       areas[h.ga_area].held -= h.quantity;
     else
-      for (seat_index s : h.seats) seats[s] = {};
+      for (seat_index s : h.seats)
+        seats[s] = {};
   }
 };
 
@@ -278,16 +290,16 @@ std::string describe(const outcome& o) {
   s << "{code " << code_name(o.code) << ", tag " << o.tag << ", id " << o.id << ", expires "
     << o.expires_at_ms << ", total " << o.total_cents << ", area " << o.ga_area << ", qty "
     << o.quantity << ", seats [";
-  for (seat_index i : o.seat_span()) s << ' ' << i;
+  for (seat_index i : o.seat_span())
+    s << ' ' << i;
   s << " ]}";
   return s.str();
 }
 
 bool same_outcome(const outcome& a, const outcome& b) {
-  return a.tag == b.tag && a.code == b.code && a.id == b.id &&
-         a.expires_at_ms == b.expires_at_ms && a.total_cents == b.total_cents &&
-         a.ga_area == b.ga_area && a.quantity == b.quantity && a.seat_count == b.seat_count &&
-         std::equal(a.seats, a.seats + a.seat_count, b.seats);
+  return a.tag == b.tag && a.code == b.code && a.id == b.id && a.expires_at_ms == b.expires_at_ms &&
+         a.total_cents == b.total_cents && a.ga_area == b.ga_area && a.quantity == b.quantity &&
+         a.seat_count == b.seat_count && std::equal(a.seats, a.seats + a.seat_count, b.seats);
 }
 
 // The first difference between the event state and the model, or "" if none.
@@ -325,7 +337,8 @@ std::string first_difference(const event_state& st, const reference_model& m) {
   }
   if (!m.live.empty()) {
     int64_t earliest = INT64_MAX;
-    for (uint32_t seq : m.live) earliest = std::min(earliest, m.holds[seq - 1].expires_at_ms);
+    for (uint32_t seq : m.live)
+      earliest = std::min(earliest, m.holds[seq - 1].expires_at_ms);
     if (!st.next_deadline() || *st.next_deadline() > earliest)
       return "next_deadline is later than the earliest live hold";
   }
@@ -337,8 +350,10 @@ std::string holdings_difference(const event_state& st, const reference_model& m,
   const auto h = st.holdings(u);
   std::map<hold_id, const hold_view*> got_holds;
   std::map<order_id, const order_view*> got_orders;
-  for (const auto& x : h.holds) got_holds[x.id] = &x;
-  for (const auto& x : h.orders) got_orders[x.id] = &x;
+  for (const auto& x : h.holds)
+    got_holds[x.id] = &x;
+  for (const auto& x : h.orders)
+    got_orders[x.id] = &x;
   std::ostringstream why;
   size_t want_holds = 0, want_orders = 0;
   for (uint32_t seq : m.live) {
@@ -346,7 +361,8 @@ std::string holdings_difference(const event_state& st, const reference_model& m,
     if (mh.user != u) continue;
     ++want_holds;
     auto it = got_holds.find(make_event_scoped_id(m.config_.id, seq));
-    if (it == got_holds.end()) return "user " + std::to_string(u) + " lacks hold " + std::to_string(seq);
+    if (it == got_holds.end())
+      return "user " + std::to_string(u) + " lacks hold " + std::to_string(seq);
     const hold_view& x = *it->second;
     if (x.expires_at_ms != mh.expires_at_ms || x.total_cents != mh.total_cents ||
         x.ga_area != mh.ga_area || x.quantity != mh.quantity || x.seats != mh.seats)
@@ -357,7 +373,8 @@ std::string holdings_difference(const event_state& st, const reference_model& m,
     if (mo.user != u) continue;
     ++want_orders;
     auto it = got_orders.find(make_event_scoped_id(m.config_.id, k + 1));
-    if (it == got_orders.end()) return "user " + std::to_string(u) + " lacks order " + std::to_string(k + 1);
+    if (it == got_orders.end())
+      return "user " + std::to_string(u) + " lacks order " + std::to_string(k + 1);
     const order_view& x = *it->second;
     if (x.hold != make_event_scoped_id(m.config_.id, mo.hold_seq) ||
         x.created_at_ms != mo.created_at_ms || x.total_cents != mo.total_cents ||
@@ -370,6 +387,102 @@ std::string holdings_difference(const event_state& st, const reference_model& m,
     why << "user " << u << " has " << h.orders.size() << " orders, model " << want_orders;
   return why.str();
 }
+
+// -- the journal ----------------------------------------------------------------------
+
+// Records what the event state tells its change sink, replays it into a fresh
+// state, and checks it against the model: each hold ends at most once, and an
+// expiry is journaled at the hold's own deadline.
+class journal_recorder : public change_sink {
+public:
+  enum class kind : uint8_t { placed, released, confirmed, status, price };
+  struct record {
+    kind what = kind::placed;
+    uint32_t seq = 0;
+    int64_t now_ms = 0;
+    hold_record hold;
+    order_record order;
+    release_reason why = release_reason::expired;
+    event_status status = event_status::scheduled;
+    uint16_t section = 0;
+    int64_t price_cents = 0;
+  };
+
+  void hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) override {
+    add(kind::placed, seq, now_ms).hold = h;
+  }
+  void hold_released(uint32_t seq, release_reason why, int64_t now_ms) override {
+    add(kind::released, seq, now_ms).why = why;
+  }
+  void order_confirmed(uint32_t order_seq, const order_record& o) override {
+    add(kind::confirmed, order_seq, o.created_at_ms).order = o;
+  }
+  void status_changed(event_status s, int64_t now_ms) override {
+    add(kind::status, 0, now_ms).status = s;
+  }
+  void price_changed(uint16_t section, int64_t price_cents, int64_t now_ms) override {
+    record& r = add(kind::price, 0, now_ms);
+    r.section = section;
+    r.price_cents = price_cents;
+  }
+
+  std::string replay_into(event_state& st) const {
+    for (size_t k = 0; k < records_.size(); ++k) {
+      const record& r = records_[k];
+      bool ok = true;
+      switch (r.what) {
+      case kind::placed:
+        ok = st.replay_hold_placed(r.seq, r.hold);
+        break;
+      case kind::released:
+        ok = st.replay_hold_released(r.seq, r.why);
+        break;
+      case kind::confirmed:
+        ok = st.replay_order_confirmed(r.seq, r.order);
+        break;
+      case kind::status:
+        st.replay_status(r.status);
+        break;
+      case kind::price:
+        ok = st.replay_price(r.section, r.price_cents);
+        break;
+      }
+      if (!ok) return "replay refused journal record " + std::to_string(k);
+    }
+    return "";
+  }
+
+  std::string check_against(const reference_model& m) const {
+    std::set<uint32_t> ended;
+    for (const record& r : records_) {
+      const uint32_t hold_seq = r.what == kind::released    ? r.seq
+                                : r.what == kind::confirmed ? r.order.hold_seq
+                                                            : 0;
+      if (hold_seq == 0) continue;
+      if (!ended.insert(hold_seq).second)
+        return "journal ends hold " + std::to_string(hold_seq) + " twice";
+      if (hold_seq > m.holds.size()) return "journal ends unknown hold " + std::to_string(hold_seq);
+      const model_hold& h = m.holds[hold_seq - 1];
+      if (r.what == kind::released && r.why == release_reason::expired &&
+          (h.end != hold_end::expired || r.now_ms != h.expires_at_ms))
+        return "journal expiry of hold " + std::to_string(hold_seq) + " is not at its deadline";
+    }
+    for (const model_hold& h : m.holds)
+      if ((h.end != hold_end::live) != (ended.count(h.seq) > 0))
+        return "journal and model disagree whether hold " + std::to_string(h.seq) + " ended";
+    return "";
+  }
+
+private:
+  record& add(kind what, uint32_t seq, int64_t now_ms) {
+    record& r = records_.emplace_back();
+    r.what = what;
+    r.seq = seq;
+    r.now_ms = now_ms;
+    return r;
+  }
+  std::vector<record> records_;
+};
 
 // -- the random walk ----------------------------------------------------------------
 
@@ -389,7 +502,7 @@ struct walk_config {
 // reaching a path (and so stopped testing it) fails the test.
 struct coverage {
   std::map<result_code, size_t> hold_codes, release_codes, confirm_codes;
-  size_t repeated_confirms = 0;   // a confirm answered with an existing order
+  size_t repeated_confirms = 0;    // a confirm answered with an existing order
   size_t at_deadline_refusals = 0; // release/confirm landing exactly on the deadline
   size_t expired_by_expire_due = 0;
   size_t sold_out_seen = 0;
@@ -399,9 +512,11 @@ struct coverage {
 class walk {
 public:
   walk(const walk_config& wc, coverage& cov)
-    : wc_(wc), cov_(cov), rng_(wc.seed),
-      venue_(make_demo_venue(wc.sections, wc.seat_total, wc.ga_capacity)),
-      st_(venue_, config()), model_(*venue_, config()) {}
+      : wc_(wc), cov_(cov), rng_(wc.seed),
+        venue_(make_demo_venue(wc.sections, wc.seat_total, wc.ga_capacity)),
+        st_(std::make_unique<event_state>(venue_, config())), model_(*venue_, config()) {
+    st_->set_sink(&journal_);
+  }
 
   event_config config() const {
     event_config c;
@@ -420,12 +535,16 @@ public:
     }
     // The end: cancel the event, then keep poking at it.
     model_.cancel();
-    REQUIRE(st_.cancel(now_) == result_code::ok);
+    REQUIRE(st_->cancel(now_) == result_code::ok);
     if (!agree("cancel")) return;
-    for (int k = 0; k < 300 && !failed_; ++k, ++step_) one_step();
+    for (int k = 0; k < 300 && !failed_; ++k, ++step_)
+      one_step();
+    if (!failed_)
+      if (auto d = recovered_difference(); !d.empty()) fail("at the end: " + d);
   }
 
   int steps_done() const { return step_; }
+  bool failed() const { return failed_; }
 
 private:
   uint64_t pick(uint64_t n) { return rng_() % n; }
@@ -455,7 +574,8 @@ private:
     // as seats sell and contention stays high until the venue is sold out.
     const seat_index seat_count = venue_->seat_count();
     seat_index hot_first = 0;
-    while (hot_first < seat_count && model_.seats[hot_first].state == seat_state::sold) ++hot_first;
+    while (hot_first < seat_count && model_.seats[hot_first].state == seat_state::sold)
+      ++hot_first;
     hot_first = std::min(hot_first, seat_count - std::min(wc_.hot_seats, seat_count));
     const seat_index hot = std::min(wc_.hot_seats, seat_count);
     while (want.size() < n) {
@@ -463,8 +583,9 @@ private:
       if (std::find(want.begin(), want.end(), s) == want.end()) want.push_back(s);
     }
     if (shape >= 10 && shape < 25) want.push_back(want[pick(want.size())]); // a duplicate
-    if (shape >= 25 && shape < 35)                                        // past the venue
-      want[pick(want.size())] = shape % 2 ? 0xFFFFFFFF : venue_->seat_count() + seat_index(pick(50));
+    if (shape >= 25 && shape < 35)                                          // past the venue
+      want[pick(want.size())] =
+          shape % 2 ? 0xFFFFFFFF : venue_->seat_count() + seat_index(pick(50));
     command c = make_hold(0, u, want);
     if (shape >= 35 && shape < 40) c.seat_count = 17; // more than a hold may take
     if (shape >= 40 && shape < 45) c.quantity = 1;    // a seat hold with a GA quantity
@@ -513,7 +634,8 @@ private:
     } else if (r < 95) {
       target = make_event_scoped_id(42, 0);
     } else {
-      target = make_event_scoped_id(chance(50) ? 43 : 0, uint32_t(1 + pick(model_.holds.size() + 1)));
+      target =
+          make_event_scoped_id(chance(50) ? 43 : 0, uint32_t(1 + pick(model_.holds.size() + 1)));
     }
     return kind == command_kind::release ? make_release(0, u, target) : make_confirm(0, u, target);
   }
@@ -529,17 +651,24 @@ private:
       std::advance(it, pick(std::min<size_t>(model_.live.size(), 64)));
       deadline = model_.holds[*it - 1].expires_at_ms;
     }
-    if (r < 40 || deadline < 0) now_ += 1 + int64_t(pick(3'000));
-    else if (r < 65) now_ = std::max(now_, deadline);
-    else if (r < 80) now_ = std::max(now_, deadline - 1);
-    else if (r < 90) now_ = std::max(now_, deadline + 1 + int64_t(pick(50)));
-    else if (r < 97) now_ += 300'000 + int64_t(pick(700'000));
+    if (r < 40 || deadline < 0)
+      now_ += 1 + int64_t(pick(3'000));
+    else if (r < 65)
+      now_ = std::max(now_, deadline);
+    else if (r < 80)
+      now_ = std::max(now_, deadline - 1);
+    else if (r < 90)
+      now_ = std::max(now_, deadline + 1 + int64_t(pick(50)));
+    else if (r < 97)
+      now_ += 300'000 + int64_t(pick(700'000));
     // else: the clock stands still
     if (chance(50)) {
       const size_t want = model_.expire(now_);
-      const size_t got = st_.expire_due(now_);
+      const size_t got = st_->expire_due(now_);
       cov_.expired_by_expire_due += got;
-      if (got != want) return fail("expire_due returned " + std::to_string(got) + ", model " + std::to_string(want));
+      if (got != want)
+        return fail("expire_due returned " + std::to_string(got) + ", model " +
+                    std::to_string(want));
     }
     return agree("time jump");
   }
@@ -547,15 +676,17 @@ private:
   bool change_price() {
     const uint16_t s = uint16_t(pick(venue_->sections().size()));
     const int64_t price = int64_t(pick(20'000));
-    st_.set_section_price(s, price);
+    st_->set_section_price(s, price, now_);
     model_.prices[s] = price;
     return agree("price change");
   }
 
   bool sale(bool open) {
-    const result_code got = open ? st_.open_sale() : st_.close_sale();
+    const result_code got = open ? st_->open_sale(now_) : st_->close_sale(now_);
     const result_code want = open ? model_.open_sale() : model_.close_sale();
-    if (got != want) return fail(std::string(open ? "open" : "close") + "_sale returned " + std::string(code_name(got)));
+    if (got != want)
+      return fail(std::string(open ? "open" : "close") + "_sale returned " +
+                  std::string(code_name(got)));
     return agree(open ? "open sale" : "close sale");
   }
 
@@ -565,13 +696,13 @@ private:
                              seq_of(c.target) >= 1 && seq_of(c.target) <= model_.holds.size() &&
                              model_.holds[seq_of(c.target) - 1].expires_at_ms == now_;
     const bool was_confirmed =
-      c.kind == command_kind::confirm && model_.order_of_hold.count(seq_of(c.target)) > 0;
+        c.kind == command_kind::confirm && model_.order_of_hold.count(seq_of(c.target)) > 0;
     const outcome want = model_.apply(c, now_);
-    const outcome got = st_.apply(c, now_);
+    const outcome got = st_->apply(c, now_);
     if (!same_outcome(got, want))
-      return fail("command kind " + std::to_string(int(c.kind)) + " by user " + std::to_string(c.user) +
-                  " target " + std::to_string(c.target) + ": got " + describe(got) + ", model " +
-                  describe(want));
+      return fail("command kind " + std::to_string(int(c.kind)) + " by user " +
+                  std::to_string(c.user) + " target " + std::to_string(c.target) + ": got " +
+                  describe(got) + ", model " + describe(want));
     auto& codes = c.kind == command_kind::hold      ? cov_.hold_codes
                   : c.kind == command_kind::release ? cov_.release_codes
                                                     : cov_.confirm_codes;
@@ -581,8 +712,8 @@ private:
       if (was_confirmed && event_of(c.target) == 42) ++cov_.repeated_confirms;
       if (!record_sale(got)) return false;
     }
-    if (st_.status() == event_status::sold_out) ++cov_.sold_out_seen;
-    if (auto d = holdings_difference(st_, model_, c.user); !d.empty()) return fail(d);
+    if (st_->status() == event_status::sold_out) ++cov_.sold_out_seen;
+    if (auto d = holdings_difference(*st_, model_, c.user); !d.empty()) return fail(d);
     return agree("command");
   }
 
@@ -594,8 +725,8 @@ private:
     for (seat_index s : got.seat_span()) {
       auto [it, fresh] = sold_to_.emplace(s, got.id);
       if (!fresh)
-        return fail("seat " + std::to_string(s) + " sold twice: orders " + std::to_string(it->second) +
-                    " and " + std::to_string(got.id));
+        return fail("seat " + std::to_string(s) + " sold twice: orders " +
+                    std::to_string(it->second) + " and " + std::to_string(got.id));
     }
     if (got.ga_area != no_area) {
       ga_sold_[got.ga_area] += got.quantity;
@@ -606,28 +737,30 @@ private:
   }
 
   bool agree(const char* what) {
-    std::string d = first_difference(st_, model_);
+    std::string d = first_difference(*st_, model_);
     if (d.empty() && step_ % 997 == 0) d = full_sweep();
+    if (d.empty() && step_ % 997 == 0) d = recovered_difference();
     return d.empty() ? true : fail(std::string(what) + ": " + d);
   }
 
   // Now and then: every user's holdings, every hold and order by id, the seat map.
   std::string full_sweep() {
     for (user_id u = 1; u <= wc_.users; ++u)
-      if (auto d = holdings_difference(st_, model_, u); !d.empty()) return d;
+      if (auto d = holdings_difference(*st_, model_, u); !d.empty()) return d;
     for (const auto& h : model_.holds) {
-      const hold_record* rec = st_.find_hold(make_event_scoped_id(42, h.seq));
-      if ((rec != nullptr) != (h.end == hold_end::live)) return "find_hold " + std::to_string(h.seq);
+      const hold_record* rec = st_->find_hold(make_event_scoped_id(42, h.seq));
+      if ((rec != nullptr) != (h.end == hold_end::live))
+        return "find_hold " + std::to_string(h.seq);
       if (rec != nullptr && (rec->user != h.user || rec->expires_at_ms != h.expires_at_ms))
         return "find_hold record " + std::to_string(h.seq);
     }
     for (uint32_t k = 0; k < model_.orders.size(); ++k) {
-      const order_record* rec = st_.find_order(make_event_scoped_id(42, k + 1));
+      const order_record* rec = st_->find_order(make_event_scoped_id(42, k + 1));
       if (rec == nullptr || rec->user != model_.orders[k].user ||
           rec->hold_seq != model_.orders[k].hold_seq)
         return "find_order " + std::to_string(k + 1);
     }
-    const auto map = st_.seat_map();
+    const auto map = st_->seat_map();
     for (seat_index i = 0; i < model_.seats.size(); ++i) {
       const bool avail = (map.available_bits[i / 64] >> (i % 64)) & 1u;
       const bool sold = (map.sold_bits[i / 64] >> (i % 64)) & 1u;
@@ -638,9 +771,33 @@ private:
     return "";
   }
 
+  // Recovery: the state rebuilt from a snapshot, and the state rebuilt by
+  // replaying the journal from the start, must both equal the model. Then the
+  // walk goes on with one of them (alternately), so the rebuilt deadlines,
+  // tallies and expiry marks are tested by everything that follows.
+  std::string recovered_difference() {
+    auto restored = event_state::restore(venue_, st_->export_snapshot());
+    if (!restored) return "restore() refused the state's own snapshot";
+    if (auto d = first_difference(*restored, model_); !d.empty()) return "restored snapshot: " + d;
+    auto replayed = std::make_unique<event_state>(venue_, config());
+    if (auto d = journal_.replay_into(*replayed); !d.empty()) return d;
+    if (auto d = first_difference(*replayed, model_); !d.empty()) return "replayed journal: " + d;
+    if (auto d = journal_.check_against(model_); !d.empty()) return d;
+    for (user_id u = 1; u <= wc_.users; ++u) {
+      if (auto d = holdings_difference(*restored, model_, u); !d.empty())
+        return "restored snapshot: " + d;
+      if (auto d = holdings_difference(*replayed, model_, u); !d.empty())
+        return "replayed journal: " + d;
+    }
+    st_ = ++sweeps_ % 2 ? std::move(restored) : std::move(replayed);
+    st_->set_sink(&journal_);
+    return "";
+  }
+
   bool fail(const std::string& why) {
     failed_ = true;
-    FAIL_CHECK("seed " << wc_.seed << ", step " << step_ << ", now " << now_ << ": " << why);
+    FAIL_CHECK("seed " << wc_.seed << " (0x" << std::hex << wc_.seed << std::dec << "), step "
+                       << step_ << ", now " << now_ << ": " << why);
     return false;
   }
 
@@ -648,8 +805,10 @@ private:
   coverage& cov_;
   std::mt19937_64 rng_;
   std::shared_ptr<const venue> venue_;
-  event_state st_;
+  journal_recorder journal_;
+  std::unique_ptr<event_state> st_;
   reference_model model_;
+  int sweeps_ = 0;
   int64_t now_ = 1'700'000'000'000;
   int step_ = 0;
   bool failed_ = false;
@@ -665,11 +824,11 @@ TEST_CASE("model: random holds, releases, confirms and time jumps agree with the
   // a mid-size venue under heavy contention; a tiny one that sells out early and
   // then lives sold out; a larger one with a higher cap and the shortest hold time.
   const walk_config walks[] = {
-    {0x5EED0001, 4, 1'000, 60, 8, 600, 150, 24, 20'000},
-    {0x5EED0002, 2, 48, 12, 8, 600, 100, 16, 10'000},
-    {0x5EED0003, 6, 3'000, 200, 16, 300, 200, 32, 20'000},
-    {0x5EED0004, 4, 400, 60, 8, 900, 120, 12, 20'000},
-    {20261122, 3, 150, 30, 4, 600, 110, 20, 10'000},
+      {0x5EED0001, 4, 1'000, 60, 8, 600, 150, 24, 20'000},
+      {0x5EED0002, 2, 48, 12, 8, 600, 100, 16, 10'000},
+      {0x5EED0003, 6, 3'000, 200, 16, 300, 200, 32, 20'000},
+      {0x5EED0004, 4, 400, 60, 8, 900, 120, 12, 20'000},
+      {20261122, 3, 150, 30, 4, 600, 110, 20, 10'000},
   };
   coverage cov;
   int total_steps = 0;
@@ -677,11 +836,12 @@ TEST_CASE("model: random holds, releases, confirms and time jumps agree with the
     INFO("seed " << wc.seed);
     walk w(wc, cov);
     w.run();
-    CHECK(w.steps_done() >= 10'000);
+    if (!w.failed()) CHECK(w.steps_done() >= 10'000);
     total_steps += w.steps_done();
   }
   std::ostringstream codes;
-  for (auto [code, n] : cov.hold_codes) codes << ' ' << code_name(code) << '=' << n;
+  for (auto [code, n] : cov.hold_codes)
+    codes << ' ' << code_name(code) << '=' << n;
   MESSAGE("model walk: " << total_steps << " steps, " << cov.orders << " orders, "
                          << cov.expired_by_expire_due << " expiries via expire_due, "
                          << cov.sold_out_seen << " steps sold out; holds:" << codes.str());

@@ -21,7 +21,9 @@ namespace {
 constexpr int64_t t0 = 1'700'000'000'000; // an arbitrary wall-clock start
 constexpr int64_t ttl_ms = limits::hold_ttl_s_default * 1000;
 
-std::vector<seat_index> seats(std::initializer_list<seat_index> xs) { return xs; }
+std::vector<seat_index> seats(std::initializer_list<seat_index> xs) {
+  return xs;
+}
 
 // Demo venue: sections 0, 1 ("101", "102") cost 120.00 a seat, sections 2, 3
 // ("201", "202") 65.00; section 4 is the GA floor, 100 places at 90.00.
@@ -82,11 +84,14 @@ struct state_fixture {
   }
 };
 
-bool bit(const std::vector<uint64_t>& bits, seat_index i) { return (bits[i / 64] >> (i % 64)) & 1u; }
+bool bit(const std::vector<uint64_t>& bits, seat_index i) {
+  return (bits[i / 64] >> (i % 64)) & 1u;
+}
 
 std::set<hold_id> hold_ids(const user_holdings& h) {
   std::set<hold_id> ids;
-  for (const auto& x : h.holds) ids.insert(x.id);
+  for (const auto& x : h.holds)
+    ids.insert(x.id);
   return ids;
 }
 
@@ -172,9 +177,11 @@ TEST_CASE("regression: demo venues of more than 200 sections named two sections 
     auto v = make_demo_venue(n, n, 0);
     REQUIRE(v->sections().size() == n);
     std::set<std::string> names;
-    for (const auto& s : v->sections()) names.insert(s.name);
+    for (const auto& s : v->sections())
+      names.insert(s.name);
     CHECK(names.size() == n);
-    for (seat_index i : {seat_index{0}, n / 2, n - 1}) CHECK(v->find_seat(v->seat_label(i)) == i);
+    for (seat_index i : {seat_index{0}, n / 2, n - 1})
+      CHECK(v->find_seat(v->seat_label(i)) == i);
   }
 }
 
@@ -244,7 +251,8 @@ TEST_CASE_FIXTURE(state_fixture, "malformed holds are invalid_request and change
   }
 }
 
-TEST_CASE_FIXTURE(state_fixture, "hold time bounds: 300 and 900 seconds are accepted and honoured") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "hold time bounds: 300 and 900 seconds are accepted and honoured") {
   auto short_hold = hold(1, {1}, t0, 300);
   auto long_hold = hold(1, {2}, t0, 900);
   REQUIRE(short_hold.code == result_code::ok);
@@ -258,12 +266,14 @@ TEST_CASE_FIXTURE(state_fixture, "unknown seats and sections") {
   check_refused(make_hold(++tag, 1, seats({400})), result_code::unknown_seat);
   check_refused(make_hold(++tag, 1, seats({1, 2, 0xFFFFFFFF})), result_code::unknown_seat);
   check_refused(make_ga_hold(++tag, 1, 0, 1), result_code::unknown_section); // assigned section
-  check_refused(make_ga_hold(++tag, 1, 5, 1), result_code::unknown_section); // past the last section
+  check_refused(make_ga_hold(++tag, 1, 5, 1),
+                result_code::unknown_section); // past the last section
   check_refused(make_ga_hold(++tag, 1, 0xFFFE, 1), result_code::unknown_section);
   CHECK(state_of(1) == seat_state::available);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "seat_unavailable is all-or-nothing and names exactly the taken seats") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "seat_unavailable is all-or-nothing and names exactly the taken seats") {
   REQUIRE(hold(1, {10, 11}).code == result_code::ok);
   auto sold_hold = hold(1, {20});
   REQUIRE(confirm(1, sold_hold.id).code == result_code::ok);
@@ -284,7 +294,8 @@ TEST_CASE_FIXTURE(state_fixture, "seat_unavailable is all-or-nothing and names e
 TEST_CASE_FIXTURE(state_fixture, "GA holds: never past capacity, quantity refused whole") {
   // Twelve users take 8 each (96); a 13th asking for 5 of the 4 left gets none of
   // them, then takes exactly the last 4.
-  for (user_id u = 1; u <= 12; ++u) REQUIRE(ga(u, 8).code == result_code::ok); // 96
+  for (user_id u = 1; u <= 12; ++u)
+    REQUIRE(ga(u, 8).code == result_code::ok); // 96
   CHECK(st.inventory().ga(floor).available() == 4);
   auto over = ga(13, 5);
   CHECK(over.code == result_code::seat_unavailable);
@@ -336,7 +347,8 @@ TEST_CASE("per-user cap follows the event's user_seats_max") {
   event_state big(v, c);
   big.open_sale();
   std::vector<seat_index> sixteen;
-  for (seat_index i = 0; i < 16; ++i) sixteen.push_back(i);
+  for (seat_index i = 0; i < 16; ++i)
+    sixteen.push_back(i);
   CHECK(big.apply(make_hold(4, 1, sixteen), t0).code == result_code::ok);
   CHECK(big.invariants_hold());
 }
@@ -367,7 +379,8 @@ TEST_CASE_FIXTURE(state_fixture, "a hold is valid until deadline - 1 and expired
   CHECK(state_of(30) == seat_state::held);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "confirm at deadline - 1 wins; confirm exactly at the deadline loses") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "confirm at deadline - 1 wins; confirm exactly at the deadline loses") {
   auto a = hold(1, {40});
   auto b = hold(2, {41});
   REQUIRE(a.code == result_code::ok);
@@ -383,7 +396,9 @@ TEST_CASE_FIXTURE(state_fixture, "confirm at deadline - 1 wins; confirm exactly 
   CHECK(state_of(40) == seat_state::sold);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "a released hold is gone: unknown_hold, not hold_expired, and it never expires later") {
+TEST_CASE_FIXTURE(
+    state_fixture,
+    "a released hold is gone: unknown_hold, not hold_expired, and it never expires later") {
   auto h = hold(1, {50});
   auto g = ga(1, 3);
   REQUIRE(release(1, h.id).code == result_code::ok);
@@ -413,7 +428,8 @@ TEST_CASE_FIXTURE(state_fixture, "unknown holds: never issued, seq 0, another ev
   CHECK(st.find_hold(h.id) != nullptr);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "only the holder may release or confirm; confirm is idempotent for the buyer") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "only the holder may release or confirm; confirm is idempotent for the buyer") {
   auto h = hold(1, {70, 71});
   REQUIRE(h.code == result_code::ok);
   check_refused(make_release(++tag, 2, h.id), result_code::not_holder);
@@ -501,7 +517,8 @@ TEST_CASE("a sale closed while the last hold is confirmed reopens as sold_out") 
   CHECK(st.status() == event_status::sold_out);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "cancelling the event releases every live hold once and keeps orders") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "cancelling the event releases every live hold once and keeps orders") {
   auto a = hold(1, {80, 81});
   auto b = hold(2, {82});
   auto g = ga(3, 4);
@@ -542,7 +559,8 @@ TEST_CASE_FIXTURE(state_fixture, "prices are locked at hold time") {
   CHECK(st.section_views()[0].price_cents == 50'000);
   CHECK(st.find_hold(a.id)->total_cents == 18'500);
   auto hv = st.holdings(1);
-  for (const auto& x : hv.holds) CHECK(x.total_cents == (x.id == a.id ? 18'500 : 18'000));
+  for (const auto& x : hv.holds)
+    CHECK(x.total_cents == (x.id == a.id ? 18'500 : 18'000));
   auto oa = confirm(1, a.id);
   auto og = confirm(1, g.id);
   CHECK(oa.total_cents == 18'500);
@@ -600,7 +618,8 @@ TEST_CASE_FIXTURE(state_fixture, "holdings lists the user's live holds and order
   CHECK(later.orders.size() == 1);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "find_hold and find_order reject ids of other events and out of range") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "find_hold and find_order reject ids of other events and out of range") {
   auto h = hold(1, {95});
   auto o = confirm(1, h.id);
   REQUIRE(o.code == result_code::ok);
@@ -644,7 +663,8 @@ TEST_CASE_FIXTURE(state_fixture, "seat map: bits, section counts and version fol
   CHECK(m3.sections[floor].available == 93);
 }
 
-TEST_CASE_FIXTURE(state_fixture, "invariants_hold notices the inventory being changed behind the state's back") {
+TEST_CASE_FIXTURE(state_fixture,
+                  "invariants_hold notices the inventory being changed behind the state's back") {
   auto h = hold(1, {5, 6});
   REQUIRE(h.code == result_code::ok);
   REQUIRE(st.invariants_hold());

@@ -48,8 +48,10 @@ void check_derived(const venue& v, const seat_inventory& inv) {
   }
   // No bit past the last seat may be set: clients popcount the bitmaps.
   size_t ones_available = 0, ones_sold = 0;
-  for (auto w : inv.available_bits()) ones_available += std::popcount(w);
-  for (auto w : inv.sold_bits()) ones_sold += std::popcount(w);
+  for (auto w : inv.available_bits())
+    ones_available += std::popcount(w);
+  for (auto w : inv.sold_bits())
+    ones_sold += std::popcount(w);
   CHECK(ones_available == available);
   CHECK(ones_sold == sold);
   CHECK(inv.seats_available() == available);
@@ -70,7 +72,9 @@ void check_derived(const venue& v, const seat_inventory& inv) {
   CHECK(inv.invariants_hold());
 }
 
-std::vector<seat_index> seats(std::initializer_list<seat_index> xs) { return xs; }
+std::vector<seat_index> seats(std::initializer_list<seat_index> xs) {
+  return xs;
+}
 
 } // namespace
 
@@ -83,13 +87,15 @@ TEST_CASE_FIXTURE(inventory_fixture, "a fresh inventory has every seat and place
   CHECK(inv.version() == 0);
   CHECK(inv.available_bits().size() == 7); // ceil(400 / 64)
   CHECK(inv.sold_bits().size() == 7);
-  for (uint16_t s = 0; s < 4; ++s) CHECK(inv.section_available(s) == 100);
+  for (uint16_t s = 0; s < 4; ++s)
+    CHECK(inv.section_available(s) == 100);
   CHECK(inv.ga(floor).available() == 100);
   CHECK_FALSE(inv.has_changes());
   check_derived(*v, inv);
 }
 
-TEST_CASE_FIXTURE(inventory_fixture, "all_available reports every conflict, in request order, and changes nothing") {
+TEST_CASE_FIXTURE(inventory_fixture,
+                  "all_available reports every conflict, in request order, and changes nothing") {
   inv.hold(seats({10, 11}), 1);
   inv.hold(seats({20}), 2);
   inv.sell(seats({20}), 2, 1);
@@ -108,7 +114,8 @@ TEST_CASE_FIXTURE(inventory_fixture, "all_available reports every conflict, in r
   check_derived(*v, inv);
 }
 
-TEST_CASE_FIXTURE(inventory_fixture, "hold, release, sell and refund keep slots, bitmaps and counters in step") {
+TEST_CASE_FIXTURE(inventory_fixture,
+                  "hold, release, sell and refund keep slots, bitmaps and counters in step") {
   // Seats across a 64-bit word boundary (63, 64) and two sections (99, 100).
   const auto group = seats({63, 64, 99, 100});
   inv.hold(group, 5);
@@ -127,7 +134,8 @@ TEST_CASE_FIXTURE(inventory_fixture, "hold, release, sell and refund keep slots,
   inv.release(group, 5);
   CHECK(inv.version() == 2);
   CHECK(inv.seats_available() == 400);
-  for (auto i : group) CHECK(inv.slot(i).state == seat_state::available);
+  for (auto i : group)
+    CHECK(inv.slot(i).state == seat_state::available);
   check_derived(*v, inv);
 
   inv.hold(group, 6);
@@ -150,7 +158,8 @@ TEST_CASE_FIXTURE(inventory_fixture, "hold, release, sell and refund keep slots,
   check_derived(*v, inv);
 }
 
-TEST_CASE_FIXTURE(inventory_fixture, "the last seat of the venue and the partial last bitmap word") {
+TEST_CASE_FIXTURE(inventory_fixture,
+                  "the last seat of the venue and the partial last bitmap word") {
   inv.hold(seats({399, 384}), 1);
   CHECK(inv.section_available(3) == 98);
   check_derived(*v, inv);
@@ -159,7 +168,8 @@ TEST_CASE_FIXTURE(inventory_fixture, "the last seat of the venue and the partial
   check_derived(*v, inv);
 }
 
-TEST_CASE_FIXTURE(inventory_fixture, "GA: exactly the capacity can be held and sold, not one more") {
+TEST_CASE_FIXTURE(inventory_fixture,
+                  "GA: exactly the capacity can be held and sold, not one more") {
   CHECK(inv.ga_can_hold(floor, 0));
   CHECK(inv.ga_can_hold(floor, 100));
   CHECK_FALSE(inv.ga_can_hold(floor, 101));
@@ -193,7 +203,8 @@ TEST_CASE_FIXTURE(inventory_fixture, "GA: exactly the capacity can be held and s
   check_derived(*v, inv);
 }
 
-TEST_CASE_FIXTURE(inventory_fixture, "every GA operation bumps the version, as seat operations do") {
+TEST_CASE_FIXTURE(inventory_fixture,
+                  "every GA operation bumps the version, as seat operations do") {
   auto v0 = inv.version();
   inv.ga_hold(floor, 1);
   CHECK(inv.version() > v0);
@@ -210,11 +221,14 @@ TEST_CASE_FIXTURE(inventory_fixture, "change tracking: nothing is recorded while
   inv.ga_hold(floor, 3);
   CHECK_FALSE(inv.has_changes());
   int calls = 0;
-  inv.drain_changes([&](seat_index, seat_state) { ++calls; }, [&](uint16_t, const ga_counter&) { ++calls; });
+  inv.drain_changes([&](seat_index, seat_state) { ++calls; },
+                    [&](uint16_t, const ga_counter&) { ++calls; });
   CHECK(calls == 0);
 }
 
-TEST_CASE_FIXTURE(inventory_fixture, "change tracking: each changed seat and area once per drain, with its state at drain time") {
+TEST_CASE_FIXTURE(
+    inventory_fixture,
+    "change tracking: each changed seat and area once per drain, with its state at drain time") {
   inv.track_changes(true);
   CHECK_FALSE(inv.has_changes());
   inv.hold(seats({1, 2, 70}), 1);
@@ -230,14 +244,14 @@ TEST_CASE_FIXTURE(inventory_fixture, "change tracking: each changed seat and are
   std::map<uint16_t, ga_counter> seen_areas;
   int seat_calls = 0, area_calls = 0;
   inv.drain_changes(
-    [&](seat_index i, seat_state s) {
-      ++seat_calls;
-      seen_seats[i] = s;
-    },
-    [&](uint16_t a, const ga_counter& g) {
-      ++area_calls;
-      seen_areas[a] = g;
-    });
+      [&](seat_index i, seat_state s) {
+        ++seat_calls;
+        seen_seats[i] = s;
+      },
+      [&](uint16_t a, const ga_counter& g) {
+        ++area_calls;
+        seen_areas[a] = g;
+      });
   CHECK(seat_calls == 4); // 1, 2, 3, 70: no seat twice
   CHECK(seen_seats.size() == 4);
   CHECK(seen_seats[1] == seat_state::available);
@@ -252,14 +266,17 @@ TEST_CASE_FIXTURE(inventory_fixture, "change tracking: each changed seat and are
 
   // A second drain has nothing; a seat changed after a drain is reported again.
   seat_calls = area_calls = 0;
-  inv.drain_changes([&](seat_index, seat_state) { ++seat_calls; }, [&](uint16_t, const ga_counter&) { ++area_calls; });
+  inv.drain_changes([&](seat_index, seat_state) { ++seat_calls; },
+                    [&](uint16_t, const ga_counter&) { ++area_calls; });
   CHECK(seat_calls + area_calls == 0);
   inv.refund(seats({2}), 1);
   std::vector<seat_index> again;
-  inv.drain_changes([&](seat_index i, seat_state s) {
-    again.push_back(i);
-    CHECK(s == seat_state::available);
-  }, [](uint16_t, const ga_counter&) {});
+  inv.drain_changes(
+      [&](seat_index i, seat_state s) {
+        again.push_back(i);
+        CHECK(s == seat_state::available);
+      },
+      [](uint16_t, const ga_counter&) {});
   CHECK(again == seats({2}));
 
   // Turned off: changes stop being recorded.
@@ -274,7 +291,8 @@ TEST_CASE("an inventory over a venue without GA has zero GA capacity everywhere"
   seat_inventory inv(*v);
   CHECK(v->sections().size() == 3);
   CHECK(inv.capacity() == 130);
-  for (uint16_t s = 0; s < 3; ++s) CHECK(inv.ga(s).capacity == 0);
+  for (uint16_t s = 0; s < 3; ++s)
+    CHECK(inv.ga(s).capacity == 0);
   CHECK(inv.section_available(0) == 44); // 130 = 44 + 43 + 43
   CHECK(inv.section_available(1) == 43);
   CHECK(inv.section_available(2) == 43);

@@ -45,8 +45,8 @@ TEST_CASE("shard_of is pinned: these placements must never change") {
     uint32_t of4, of7, of16;
   };
   const pin pins[] = {
-    {0, 3, 2, 15},    {1, 1, 2, 1},     {2, 2, 4, 14},    {3, 1, 2, 13},       {7, 3, 2, 7},
-    {42, 1, 5, 5},    {1'000, 0, 0, 8}, {123'456, 1, 4, 9}, {0xFFFFFFFF, 0, 3, 0},
+      {0, 3, 2, 15}, {1, 1, 2, 1},     {2, 2, 4, 14},      {3, 1, 2, 13},         {7, 3, 2, 7},
+      {42, 1, 5, 5}, {1'000, 0, 0, 8}, {123'456, 1, 4, 9}, {0xFFFFFFFF, 0, 3, 0},
   };
   for (const auto& p : pins) {
     CAPTURE(p.id);
@@ -59,7 +59,8 @@ TEST_CASE("shard_of is pinned: these placements must never change") {
 
 TEST_CASE("shard_of stays in range for every shard count") {
   for (uint32_t n = 1; n <= 33; ++n)
-    for (event_id id = 0; id < 2'000; ++id) REQUIRE(shard_of(id, n) < n);
+    for (event_id id = 0; id < 2'000; ++id)
+      REQUIRE(shard_of(id, n) < n);
   CHECK(shard_of(0xFFFFFFFF, 0xFFFFFFFF) < 0xFFFFFFFF);
 }
 
@@ -67,8 +68,8 @@ TEST_CASE("shard_of spreads 10,000 ids roughly evenly over 4 shards, also stride
   std::vector<event_id> sequential, strided4, strided1024;
   for (event_id k = 1; k <= 10'000; ++k) {
     sequential.push_back(k);
-    strided4.push_back(k * 4);          // `id % 4` would put all of these on shard 0
-    strided1024.push_back(k * 1'024);   // low bits all zero
+    strided4.push_back(k * 4);        // `id % 4` would put all of these on shard 0
+    strided1024.push_back(k * 1'024); // low bits all zero
   }
   // Expected 2,500 a shard; the standard deviation is ~43, so +-10% is ~6 sigma.
   check_even(sequential, 4, 0.10);
@@ -89,8 +90,7 @@ struct shard_fixture : testing::actor_fixture {
     return c;
   }
 
-  template <class T, class Handle, class... Ts>
-  T ask_shard(const Handle& h, Ts... xs) {
+  template <class T, class Handle, class... Ts> T ask_shard(const Handle& h, Ts... xs) {
     self->send(h, xs...);
     deliver();
     return reply_of_type<T>();
@@ -126,7 +126,8 @@ TEST_CASE_FIXTURE(shard_fixture, "create is idempotent per id; lookup and list s
   CHECK(ask_shard<std::vector<event_id>>(shard, list_atom_v) == std::vector<event_id>{3, 5, 9});
 }
 
-TEST_CASE_FIXTURE(shard_fixture, "an event created through a shard carries its id in its hold ids") {
+TEST_CASE_FIXTURE(shard_fixture,
+                  "an event created through a shard carries its id in its hold ids") {
   auto shard = spawn_shard_actor(sys, 1, testing::test_wall_origin_ms);
   auto ev = create(shard, config(77));
   REQUIRE(ev);
@@ -161,6 +162,7 @@ TEST_CASE_FIXTURE(shard_fixture, "the directory routes each event to shard_of(id
   CHECK(dir.shard_count() == 4);
   for (event_id id : {0u, 1u, 2u, 3u, 7u, 42u, 1'000u, 123'456u})
     CHECK(dir.shard_for(id) == shards[shard_of(id, 4)]);
-  for (auto& s : shards) self->send_exit(s, caf::exit_reason::user_shutdown);
+  for (auto& s : shards)
+    self->send_exit(s, caf::exit_reason::user_shutdown);
   deliver();
 }

@@ -1,0 +1,71 @@
+#include "persistence/journal_sink.hpp"
+
+#include <cstring>
+
+#include "core/assert.hpp"
+#include "persistence/journal_format.hpp"
+
+namespace holdfast {
+
+void append_frame(std::string& frames, std::string_view record) {
+  const auto len = static_cast<uint32_t>(record.size());
+  frames.append(reinterpret_cast<const char*>(&len), sizeof len);
+  frames.append(record);
+}
+
+void split_frames(std::string_view frames, event_id event, std::vector<journal_row>& rows) {
+  while (!frames.empty()) {
+    uint32_t len = 0;
+    HF_ASSERT(frames.size() >= sizeof len);
+    std::memcpy(&len, frames.data(), sizeof len);
+    HF_ASSERT(frames.size() >= sizeof len + len);
+    rows.push_back(journal_row{event, frames.substr(sizeof len, len)});
+    frames.remove_prefix(sizeof len + len);
+  }
+}
+
+void journal_sink::add() {
+  append_frame(frames_, scratch_);
+  ++records_pending_;
+}
+
+void journal_sink::hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) {
+  encode_hold_placed(scratch_, event_, seq, h, now_ms);
+  add();
+}
+
+void journal_sink::hold_released(uint32_t seq, release_reason why, int64_t now_ms) {
+  encode_hold_released(scratch_, event_, seq, why, now_ms);
+  add();
+}
+
+void journal_sink::order_confirmed(uint32_t order_seq, const order_record& o) {
+  encode_order_confirmed(scratch_, event_, order_seq, o);
+  add();
+}
+
+void journal_sink::status_changed(event_status s, int64_t now_ms) {
+  encode_status_changed(scratch_, event_, s, now_ms);
+  add();
+}
+
+void journal_sink::price_changed(uint16_t section, int64_t cents, int64_t now_ms) {
+  encode_price_changed(scratch_, event_, section, cents, now_ms);
+  add();
+}
+
+void journal_sink::event_created(const event_config& c, std::string_view venue_id,
+                                 int64_t now_ms) {
+  encode_event_created(scratch_, c, venue_id, now_ms);
+  add();
+}
+
+std::string journal_sink::take_frames() {
+  records_taken_ += records_pending_;
+  records_pending_ = 0;
+  std::string out = std::move(frames_);
+  frames_ = std::string{};
+  return out;
+}
+
+} // namespace holdfast
