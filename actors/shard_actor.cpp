@@ -79,6 +79,11 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
       for (auto& [id, _] : self->state.events) ids.push_back(id);
       return ids;
     },
+    [self](stats_atom) -> caf::result<journal_stats> {
+      // The journal actor is private to the shard: it answers the caller directly.
+      if (!self->state.journal) return journal_stats{};
+      return self->delegate(self->state.journal, stats_atom::value);
+    },
   };
 }
 
