@@ -26,14 +26,14 @@ event_snapshot event_state::export_snapshot() const {
   snap.status = status_;
   snap.prices = prices_;
   snap.hold_seq = hold_seq_;
-  snap.holds.reserve(holds_.size());
-  for (const auto& [seq, h] : holds_) snap.holds.emplace_back(seq, h);
   // Deadline order lets restore() refill the deadline lanes without sorting.
-  std::sort(snap.holds.begin(), snap.holds.end(), [](const auto& a, const auto& b) {
-    return a.second.expires_at_ms != b.second.expires_at_ms
-             ? a.second.expires_at_ms < b.second.expires_at_ms
-             : a.first < b.first;
-  });
+  // Sort 16-byte keys, not 100-byte records: this runs on the event actor.
+  std::vector<std::pair<int64_t, uint32_t>> order;
+  order.reserve(holds_.size());
+  for (const auto& [seq, h] : holds_) order.emplace_back(h.expires_at_ms, seq);
+  std::sort(order.begin(), order.end());
+  snap.holds.reserve(order.size());
+  for (const auto& [deadline, seq] : order) snap.holds.emplace_back(seq, holds_.find(seq)->second);
   snap.orders = orders_;
   snap.expired_holds = expired_holds_;
   return snap;

@@ -23,6 +23,7 @@ struct journal_state {
   std::vector<journal_append> pending; // received, not yet committed
   std::vector<journal_row> rows;       // reused between commits
   bool commit_scheduled = false;
+  bool compaction_pending = false; // a snapshot made journal rows unnecessary
   journal_stats stats;
 };
 
@@ -33,6 +34,17 @@ using self_ptr = journal_actor::stateful_pointer<journal_state>;
                st.message.c_str());
   std::fflush(stderr);
   std::abort();
+}
+
+// Deletes a slice of journal rows that snapshots made unnecessary. A slice
+// per commit keeps each commit's added latency to a few milliseconds.
+void compact_some(self_ptr self) {
+  auto& st = self->state;
+  if (!st.compaction_pending) return;
+  constexpr uint64_t rows_per_slice = 5'000;
+  uint64_t deleted = 0;
+  if (auto status = st.store->compact(rows_per_slice, &deleted); !status) fatal(status);
+  st.compaction_pending = deleted == rows_per_slice;
 }
 
 void commit_pending(self_ptr self) {
@@ -62,6 +74,7 @@ void commit_pending(self_ptr self) {
     caf::anon_send(caf::actor_cast<event_actor>(target.first), committed_atom::value,
                    target.second);
   st.pending.clear();
+  compact_some(self); // after the acknowledgements: it delays only the next commit
 }
 
 void write_snapshot(self_ptr self, const journal_snapshot& snap) {
@@ -71,8 +84,8 @@ void write_snapshot(self_ptr self, const journal_snapshot& snap) {
   auto blob = encode_snapshot(*snap.snapshot, snap.venue_id, seq);
   if (auto status = st.store->put_snapshot(snap.event, seq, blob); !status) fatal(status);
   st.stats.snapshots += 1;
-  uint64_t deleted = 0;
-  if (auto status = st.store->compact(&deleted); !status) fatal(status);
+  st.compaction_pending = true;
+  compact_some(self);
 }
 
 journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<shard_store> store) {

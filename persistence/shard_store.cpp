@@ -252,17 +252,18 @@ store_status shard_store::scan(
   return store_status::success();
 }
 
-store_status shard_store::compact(uint64_t* rows_deleted) {
+store_status shard_store::compact(uint64_t max_rows, uint64_t* rows_deleted) {
   // Safe bound: the smallest "newest snapshot seq" over every event that has
   // records. An event with no snapshot pins the journal at 0.
-  const char* sql = R"(
-    DELETE FROM journal WHERE seq <= (
-      SELECT coalesce(min(covered), 0) FROM (
+  const std::string sql = R"(
+    DELETE FROM journal WHERE seq <= min(
+      coalesce((SELECT min(seq) FROM journal), 0) + )" + std::to_string(max_rows) + R"( - 1,
+      (SELECT coalesce(min(covered), 0) FROM (
         SELECT e.event_id, coalesce((SELECT seq FROM snapshots s WHERE s.event_id = e.event_id
                                      ORDER BY seq DESC LIMIT 1 OFFSET 1), 0) AS covered
         FROM (SELECT DISTINCT event_id FROM journal
-              UNION SELECT DISTINCT event_id FROM snapshots) e)))";
-  if (auto st = exec(sql); !st) return st;
+              UNION SELECT DISTINCT event_id FROM snapshots) e))))";
+  if (auto st = exec(sql.c_str()); !st) return st;
   if (rows_deleted) *rows_deleted = static_cast<uint64_t>(sqlite3_changes(db_));
   return store_status::success();
 }

@@ -74,7 +74,9 @@ public:
   // Deletes journal rows that every event's second-newest snapshot covers:
   // the journal keeps reaching back far enough to re-derive the newest
   // snapshot, which is how the audit checks snapshots.
-  store_status compact(uint64_t* rows_deleted = nullptr);
+  // At most max_rows per call, oldest first, so the one writer never stalls
+  // its commits for long; call again while it returns max_rows.
+  store_status compact(uint64_t max_rows, uint64_t* rows_deleted = nullptr);
   // Oldest seq still in the journal (0 if empty) and row count.
   store_status journal_bounds(uint64_t& first_seq, uint64_t& rows) const;
 
