@@ -18,6 +18,7 @@ directory::directory(std::vector<shard_actor> shards) : shards_(std::move(shards
 }
 
 const shard_actor& directory::shard_for(event_id id) const {
+  HF_ASSERT(!shards_.empty());
   return shards_[shard_of(id, shard_count())];
 }
 

@@ -16,6 +16,7 @@ uint32_t shard_of(event_id id, uint32_t shard_count);
 
 class directory {
 public:
+  directory() = default; // empty until a node gives it its shards
   explicit directory(std::vector<shard_actor> shards);
   const shard_actor& shard_for(event_id id) const;
   uint32_t shard_count() const { return static_cast<uint32_t>(shards_.size()); }

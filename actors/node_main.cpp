@@ -14,6 +14,7 @@
 #include "actors/node_actor.hpp"
 #include "actors/message_registry.hpp"
 #include "actors/node_config.hpp"
+#include "net/http_server.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/shard_store.hpp"
 
@@ -60,7 +61,8 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
   return {};
 }
 
-void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf) {
+void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf,
+               catalog& events) {
   auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
   event_config ev;
   ev.id = 1;
@@ -78,6 +80,7 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
         self->request(actor, std::chrono::seconds(10), sale_atom::value, sale_action::open)
           .receive(
             [&](event_status s) {
+              events.put(catalog_entry{ev, v, s});
               std::printf("holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, %u GA "
                           "places, status %s (shard %u)\n",
                           ev.id, ev.name.c_str(), v->name().c_str(), v->seat_count(),
@@ -111,6 +114,7 @@ int main(int argc, char** argv) {
   cfg.set("logger.console", caf::atom("none"));
   caf::actor_system sys{cfg};
 
+  catalog events;
   std::vector<shard_actor> shards;
   for (uint32_t i = 0; i < conf.shards; ++i) {
     shard_setup setup;
@@ -118,6 +122,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "holdfast: cannot start: %s\n", err.c_str());
       return 3;
     }
+    for (const auto& [id, ev] : setup.recovered->events)
+      events.put(catalog_entry{ev.state->config(), ev.hall, ev.state->status()});
     shards.push_back(spawn_shard_actor(sys, std::move(setup)));
   }
   directory dir{shards};
@@ -130,15 +136,35 @@ int main(int argc, char** argv) {
   }
   std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u\n", conf.name.c_str(),
               conf.shards, conf.data_dir.c_str(), conf.http_host.c_str(), *port);
-  if (conf.demo_load) load_demo(sys, dir, conf);
-  std::printf("holdfast: ready. The HTTP front will listen on http://%s:%u (not built yet). "
+  if (conf.demo_load) load_demo(sys, dir, conf, events);
+
+  std::string error;
+  const std::string secret = load_or_create_secret(conf.data_dir, error);
+  if (secret.empty()) {
+    std::fprintf(stderr, "holdfast: %s\n", error.c_str());
+    return 5;
+  }
+  token_authority tokens{secret};
+  http_metrics metrics;
+  idempotency_store idempotency;
+  live_hubs hubs{sys, dir};
+  api_services services{sys,      dir,   events, tokens, metrics, idempotency,
+                        hubs,     conf.web_root, conf.clock_offset_s * 1000};
+  http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
+                     services};
+  if (auto err = server.start(); !err.empty()) {
+    std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+    return 6;
+  }
+  std::printf("holdfast: ready on http://%s:%u/ (API under /v1, docs at /v1/openapi.json). "
               "Ctrl-C stops.\n",
-              conf.http_host.c_str(), conf.http_port);
+              conf.http_host.c_str(), server.port());
   std::fflush(stdout);
 
   int sig = 0;
   sigwait(&signals, &sig);
   std::printf("holdfast: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+  server.stop();
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   for (auto& s : shards) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   return 0;

@@ -1,0 +1,224 @@
+#include "net/api.hpp"
+
+#include <charconv>
+
+#include <caf/all.hpp>
+
+#include "net/gateway.hpp"
+#include "net/json_views.hpp"
+
+namespace holdfast {
+
+namespace json = boost::json;
+
+const char* openapi_document(); // generated from net/openapi.json at build time
+
+http_response make_json(http::status status, std::string body, unsigned version) {
+  http_response res{status, version};
+  res.set(http::field::server, "holdfast");
+  res.set(http::field::content_type, "application/json");
+  res.set(http::field::cache_control, "no-store");
+  res.body() = std::move(body);
+  res.prepare_payload();
+  return res;
+}
+
+http_response make_error(http::status status, std::string_view code, std::string_view message,
+                         unsigned version) {
+  return make_json(status, error_body(code, message), version);
+}
+
+std::optional<uint64_t> parse_id(std::string_view text) {
+  uint64_t id = 0;
+  if (text.empty() || text.size() > 20) return std::nullopt;
+  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
+  if (ec != std::errc{} || end != text.data() + text.size() || id == 0) return std::nullopt;
+  return id;
+}
+
+int64_t api::now_ms() const {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+           std::chrono::system_clock::now().time_since_epoch())
+           .count() +
+         s_.clock_offset_ms;
+}
+
+namespace {
+
+std::vector<std::string_view> split_path(std::string_view target) {
+  target = target.substr(0, target.find('?'));
+  std::vector<std::string_view> parts;
+  while (!target.empty()) {
+    if (target.front() == '/') {
+      target.remove_prefix(1);
+      continue;
+    }
+    const auto slash = target.find('/');
+    parts.push_back(target.substr(0, slash));
+    if (slash == std::string_view::npos) break;
+    target.remove_prefix(slash);
+  }
+  return parts;
+}
+
+route route_of(const std::vector<std::string_view>& p, http::verb verb) {
+  if (p.empty() || p[0] == "web") return route::web;
+  if (p[0] == "healthz") return route::health;
+  if (p[0] == "metrics") return route::metrics;
+  if (p[0] != "v1" || p.size() < 2) return route::other;
+  if (p[1] == "openapi.json") return route::openapi;
+  if (p[1] == "users") return route::users;
+  if (p[1] == "holds") return route::hold_delete;
+  if (p[1] == "orders") return verb == http::verb::post ? route::orders_post : route::orders_get;
+  if (p[1] != "events") return route::other;
+  if (p.size() == 2) return route::events;
+  if (p.size() == 3) return route::event;
+  if (p[3] == "seatmap") return route::seatmap;
+  if (p[3] == "holds") return route::holds;
+  if (p[3] == "live") return route::live;
+  return route::other;
+}
+
+http_response method_not_allowed(const char* allow) {
+  auto res = make_error(http::status::method_not_allowed, "method_not_allowed",
+                        std::string("this resource allows ") + allow);
+  res.set(http::field::allow, allow);
+  return res;
+}
+
+} // namespace
+
+void api::handle(const http_request& req, const caf::actor& gateway, reply_fn reply) {
+  call c{req, gateway, {}, split_path(req.target())};
+  const route r = route_of(c.path, req.method());
+  const auto start = std::chrono::steady_clock::now();
+  const unsigned version = req.version();
+  // Every answer is counted once, with its route, status and latency.
+  c.reply = [this, r, start, version, reply = std::move(reply)](http_response res) {
+    res.version(version);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                      std::chrono::steady_clock::now() - start)
+                      .count();
+    s_.metrics.observe(r, res.result_int(), static_cast<uint64_t>(us));
+    reply(std::move(res));
+  };
+  dispatch(c);
+}
+
+void api::dispatch(call& c) {
+  const auto& p = c.path;
+  const auto verb = c.req.method();
+  auto only = [&](http::verb allowed, const char* name) {
+    if (verb == allowed) return true;
+    c.reply(method_not_allowed(name));
+    return false;
+  };
+  if (p.empty()) return only(http::verb::get, "GET") ? serve_static(c, "index.html") : void();
+  if (p[0] == "web" && p.size() == 2)
+    return only(http::verb::get, "GET") ? serve_static(c, p[1]) : void();
+  if (p[0] == "healthz" && p.size() == 1)
+    return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, R"({"status":"ok"})"))
+                                        : void();
+  if (p[0] == "metrics" && p.size() == 1) {
+    if (!only(http::verb::get, "GET")) return;
+    auto res = make_json(http::status::ok, s_.metrics.render());
+    res.set(http::field::content_type, "text/plain; version=0.0.4");
+    return c.reply(std::move(res));
+  }
+  if (p[0] != "v1" || p.size() < 2)
+    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+  if (p[1] == "openapi.json" && p.size() == 2)
+    return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, openapi_document()))
+                                        : void();
+  if (p[1] == "users" && p.size() == 2)
+    return only(http::verb::post, "POST") ? create_user(c) : void();
+  if (p[1] == "holds" && p.size() == 3)
+    return only(http::verb::delete_, "DELETE") ? delete_hold(c, p[2]) : void();
+  if (p[1] == "orders" && p.size() == 2) {
+    if (verb == http::verb::post) return create_order(c);
+    return only(http::verb::get, "GET, POST") ? list_orders(c, std::nullopt) : void();
+  }
+  if (p[1] == "orders" && p.size() == 3) {
+    if (!only(http::verb::get, "GET")) return;
+    auto id = parse_id(p[2]);
+    if (!id) return c.reply(make_error(http::status::not_found, "unknown_order", "no such order"));
+    return list_orders(c, *id);
+  }
+  if (p[1] != "events" || p.size() > 4)
+    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+  if (p.size() == 2) return only(http::verb::get, "GET") ? list_events(c) : void();
+  auto id = parse_id(p[2]);
+  if (!id || *id > UINT32_MAX)
+    return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+  const auto event = static_cast<event_id>(*id);
+  if (p.size() == 3) return only(http::verb::get, "GET") ? get_event(c, event) : void();
+  if (p[3] == "seatmap") return only(http::verb::get, "GET") ? get_seatmap(c, event) : void();
+  if (p[3] == "holds") return only(http::verb::post, "POST") ? create_hold(c, event) : void();
+  if (p[3] == "live")
+    return c.reply(make_error(http::status::bad_request, "websocket_required",
+                              "this resource speaks WebSocket only"));
+  c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+}
+
+std::optional<user_claims> api::authenticate(call& c) {
+  auto it = c.req.find(http::field::authorization);
+  std::string_view header;
+  if (it != c.req.end()) header = std::string_view(it->value().data(), it->value().size());
+  if (header.rfind("Bearer ", 0) != 0) {
+    c.reply(make_error(http::status::unauthorized, "unauthorized",
+                       "send Authorization: Bearer <token> (POST /v1/users issues one)"));
+    return std::nullopt;
+  }
+  auto claims = s_.tokens.verify(header.substr(7), now_ms());
+  if (!claims)
+    c.reply(make_error(http::status::unauthorized, "unauthorized",
+                       "the token is invalid or expired"));
+  return claims;
+}
+
+std::shared_ptr<const catalog_entry> api::find_event(call& c, event_id id) {
+  auto e = s_.events.find(id);
+  if (!e) c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+  return e;
+}
+
+// Parses a JSON object body, refusing malformed JSON (including invalid UTF-8),
+// non-objects and fields outside `allowed`.
+std::optional<json::object> api::parse_body(call& c, std::initializer_list<std::string_view> allowed) {
+  json::error_code ec;
+  json::value v = json::parse(c.req.body(), ec);
+  if (ec) {
+    c.reply(make_error(http::status::bad_request, "bad_json", "the body is not valid JSON"));
+    return std::nullopt;
+  }
+  if (!v.is_object()) {
+    c.reply(make_error(http::status::bad_request, "invalid_request", "the body must be an object"));
+    return std::nullopt;
+  }
+  for (const auto& field : v.as_object())
+    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
+      c.reply(make_error(http::status::bad_request, "unknown_field",
+                         "unknown field \"" + std::string(field.key()) + "\""));
+      return std::nullopt;
+    }
+  return std::move(v.as_object());
+}
+
+void api::submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done) {
+  caf::anon_send(c.gateway, gateway_command{event, cmd, std::move(done)});
+}
+
+std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,
+                                                      std::optional<http_response>& refusal) {
+  auto p = split_path(req.target());
+  if (p.size() != 4 || p[0] != "v1" || p[1] != "events" || p[3] != "live") {
+    refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");
+    return nullptr;
+  }
+  auto id = parse_id(p[2]);
+  auto e = id && *id <= UINT32_MAX ? s_.events.find(static_cast<event_id>(*id)) : nullptr;
+  if (!e) refusal = make_error(http::status::not_found, "unknown_event", "no such event");
+  return e;
+}
+
+} // namespace holdfast

@@ -1,0 +1,97 @@
+// The public HTTP API (net/API.md): routing, validation at the edge and the
+// handlers. Handlers never block: they hand work to the gateway actor and
+// answer through `reply`, which may run later on another thread (the session
+// posts it back to its own executor). Every answer is JSON; every refusal is
+// {"error": {"code", "message"}} with a stable code.
+#pragma once
+
+#include <chrono>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/beast/http.hpp>
+#include <boost/json.hpp>
+#include <caf/actor.hpp>
+
+#include "actors/directory.hpp"
+#include "net/auth.hpp"
+#include "net/catalog.hpp"
+#include "net/idempotency.hpp"
+#include "net/live_hub.hpp"
+#include "net/metrics.hpp"
+
+namespace holdfast {
+
+namespace http = boost::beast::http;
+using http_request = http::request<http::string_body>;
+using http_response = http::response<http::string_body>;
+using reply_fn = std::function<void(http_response)>;
+
+struct api_services {
+  caf::actor_system& sys;
+  directory dir;
+  catalog& events;
+  token_authority& tokens;
+  http_metrics& metrics;
+  idempotency_store& idempotency;
+  live_hubs& hubs;
+  std::string web_root;
+  int64_t clock_offset_ms = 0;
+};
+
+class api {
+public:
+  explicit api(api_services& services) : s_(services) {}
+
+  void handle(const http_request& req, const caf::actor& gateway, reply_fn reply);
+  // The event a WebSocket upgrade wants to watch, or a ready error response.
+  std::shared_ptr<const catalog_entry> live_target(const http_request& req,
+                                                   std::optional<http_response>& refusal);
+  int64_t now_ms() const;
+
+private:
+  struct call {
+    const http_request& req;
+    const caf::actor& gateway;
+    reply_fn reply;
+    std::vector<std::string_view> path; // segments after the leading '/'
+  };
+
+  void dispatch(call& c);
+  // users, catalog, seat map, static files (api_catalog.cpp)
+  void create_user(call& c);
+  void list_events(call& c);
+  void get_event(call& c, event_id id);
+  void get_seatmap(call& c, event_id id);
+  void serve_static(call& c, std::string_view file);
+  // holds and orders (api_orders.cpp)
+  void create_hold(call& c, event_id id);
+  void delete_hold(call& c, std::string_view hold);
+  void create_order(call& c);
+  void list_orders(call& c, std::optional<order_id> only);
+
+  std::optional<user_claims> authenticate(call& c);
+  std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
+  std::optional<boost::json::object> parse_body(call& c, std::initializer_list<std::string_view> allowed);
+  void submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done);
+
+  api_services& s_;
+  // The rendered seat map of each event at its newest rendered version: many
+  // fans fetch the same version, and rendering 50,000 seats costs milliseconds.
+  std::mutex seatmap_mutex_;
+  std::map<event_id, std::pair<uint64_t, std::shared_ptr<const std::string>>> seatmaps_;
+};
+
+// Response helpers shared by the handlers and the sessions.
+http_response make_json(http::status status, std::string body, unsigned version = 11);
+http_response make_error(http::status status, std::string_view code, std::string_view message,
+                         unsigned version = 11);
+std::optional<uint64_t> parse_id(std::string_view text);
+
+} // namespace holdfast

@@ -1,0 +1,189 @@
+// Users, the event catalog, seat maps and the web UI's static files.
+#include <algorithm>
+#include <cctype>
+#include <fstream>
+#include <sstream>
+
+#include <caf/all.hpp>
+
+#include "net/api.hpp"
+#include "net/gateway.hpp"
+#include "net/json_views.hpp"
+
+namespace holdfast {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr size_t user_name_bytes_max = 64;
+constexpr int64_t token_ttl_ms = 30LL * 24 * 3600 * 1000;
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  return out;
+}
+
+int hex_value(char ch) {
+  if (ch >= '0' && ch <= '9') return ch - '0';
+  if (ch >= 'a' && ch <= 'f') return ch - 'a' + 10;
+  if (ch >= 'A' && ch <= 'F') return ch - 'A' + 10;
+  return -1;
+}
+
+std::string url_decode(std::string_view s) {
+  std::string out;
+  for (size_t i = 0; i < s.size(); ++i) {
+    if (s[i] == '+') out += ' ';
+    else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+      out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
+      i += 2;
+    } else out += s[i];
+  }
+  return out;
+}
+
+std::map<std::string, std::string> query_params(std::string_view target) {
+  std::map<std::string, std::string> out;
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    out[url_decode(pair.substr(0, eq))] =
+      eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
+
+bool matches(const catalog_entry& e, const std::map<std::string, std::string>& q,
+             std::optional<int64_t> from, std::optional<int64_t> to) {
+  auto has = [](const std::string& hay, const std::string& needle) {
+    return lower(hay).find(needle) != std::string::npos;
+  };
+  if (auto it = q.find("q"); it != q.end() && !it->second.empty()) {
+    const auto needle = lower(it->second);
+    if (!has(e.config.name, needle) && !has(e.config.artist, needle) &&
+        !has(e.hall->name(), needle) && !has(e.hall->city(), needle))
+      return false;
+  }
+  if (auto it = q.find("city"); it != q.end() && !it->second.empty() &&
+                                lower(it->second) != lower(e.hall->city()))
+    return false;
+  if (auto it = q.find("category"); it != q.end() && !it->second.empty() &&
+                                    lower(it->second) != lower(e.config.category))
+    return false;
+  if (from && e.config.starts_at_ms < *from) return false;
+  if (to && e.config.starts_at_ms > *to) return false;
+  return true;
+}
+
+const char* content_type_of(std::string_view file) {
+  auto ends = [&](std::string_view ext) {
+    return file.size() >= ext.size() && file.substr(file.size() - ext.size()) == ext;
+  };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".json")) return "application/json";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  return nullptr;
+}
+
+} // namespace
+
+void api::create_user(call& c) {
+  auto body = parse_body(c, {"name"});
+  if (!body) return;
+  auto it = body->find("name");
+  if (it == body->end() || !it->value().is_string() || it->value().as_string().empty() ||
+      it->value().as_string().size() > user_name_bytes_max)
+    return c.reply(make_error(http::status::bad_request, "invalid_request",
+                              "name must be a string of 1 to 64 bytes"));
+  user_claims claims{random_u64(), std::string(it->value().as_string()), now_ms() + token_ttl_ms};
+  c.reply(make_json(http::status::created,
+                    json::serialize(json::object{{"userId", std::to_string(claims.user)},
+                                                 {"name", claims.name},
+                                                 {"token", s_.tokens.issue(claims)}})));
+}
+
+void api::list_events(call& c) {
+  const auto q = query_params(c.req.target());
+  std::optional<int64_t> from, to;
+  for (auto [name, out] : {std::pair{"from", &from}, std::pair{"to", &to}}) {
+    auto it = q.find(name);
+    if (it == q.end() || it->second.empty()) continue;
+    *out = parse_iso_time(it->second);
+    if (!*out)
+      return c.reply(make_error(http::status::bad_request, "invalid_request",
+                                std::string(name) + " must be an ISO date like 2026-12-31"));
+  }
+  json::array events;
+  for (const auto& [id, e] : *s_.events.all())
+    if (matches(*e, q, from, to)) events.push_back(event_summary(*e));
+  c.reply(make_json(http::status::ok, json::serialize(json::object{{"events", events}})));
+}
+
+void api::get_event(call& c, event_id id) {
+  if (auto e = find_event(c, id))
+    c.reply(make_json(http::status::ok, json::serialize(event_detail(*e))));
+}
+
+void api::get_seatmap(call& c, event_id id) {
+  auto e = find_event(c, id);
+  if (!e) return;
+  auto dir = s_.dir;
+  caf::anon_send(c.gateway, gateway_task{[this, e, dir, reply = c.reply](caf::event_based_actor* self) {
+    lookup_event(self, dir, e->config.id, [this, self, e, reply](event_actor ev) {
+      if (!ev) return reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+      self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
+        .then(
+          [this, e, reply](seat_map_view& view) {
+            std::shared_ptr<const std::string> body;
+            {
+              std::lock_guard<std::mutex> guard{seatmap_mutex_};
+              auto& cached = seatmaps_[e->config.id];
+              if (cached.second && cached.first == view.version) body = cached.second;
+            }
+            if (!body) {
+              body = std::make_shared<const std::string>(seat_map_json(*e, view));
+              std::lock_guard<std::mutex> guard{seatmap_mutex_};
+              auto& cached = seatmaps_[e->config.id];
+              if (!cached.second || cached.first < view.version) cached = {view.version, body};
+            }
+            s_.events.set_status(e->config.id, view.status);
+            reply(make_json(http::status::ok, *body));
+          },
+          [reply](caf::error&) {
+            reply(make_error(http::status::service_unavailable, "overloaded",
+                             "the event did not answer in time"));
+          });
+    });
+  }});
+}
+
+void api::serve_static(call& c, std::string_view file) {
+  const char* type = content_type_of(file);
+  if (type == nullptr || file.find("..") != std::string_view::npos || file.front() == '.')
+    return c.reply(make_error(http::status::not_found, "not_found", "no such file"));
+  std::ifstream in(s_.web_root + "/" + std::string(file), std::ios::binary);
+  if (!in) return c.reply(make_error(http::status::not_found, "not_found", "no such file"));
+  std::stringstream ss;
+  ss << in.rdbuf();
+  http_response res{http::status::ok, c.req.version()};
+  res.set(http::field::server, "holdfast");
+  res.set(http::field::content_type, type);
+  res.set(http::field::cache_control, "no-cache");
+  res.body() = ss.str();
+  res.prepare_payload();
+  c.reply(std::move(res));
+}
+
+} // namespace holdfast

@@ -1,0 +1,141 @@
+#include "net/auth.hpp"
+
+#include <openssl/crypto.h>
+#include <openssl/hmac.h>
+#include <openssl/rand.h>
+#include <sys/stat.h>
+
+#include <charconv>
+#include <fstream>
+#include <sstream>
+
+#include "core/assert.hpp"
+
+namespace holdfast {
+
+namespace {
+constexpr std::string_view alphabet =
+  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+}
+
+std::string base64url_encode(std::string_view bytes) {
+  std::string out;
+  out.reserve((bytes.size() + 2) / 3 * 4);
+  uint32_t acc = 0;
+  int bits = 0;
+  for (unsigned char c : bytes) {
+    acc = (acc << 8) | c;
+    bits += 8;
+    while (bits >= 6) {
+      bits -= 6;
+      out.push_back(alphabet[(acc >> bits) & 63u]);
+    }
+  }
+  if (bits > 0) out.push_back(alphabet[(acc << (6 - bits)) & 63u]);
+  return out;
+}
+
+std::optional<std::string> base64url_decode(std::string_view text) {
+  std::string out;
+  uint32_t acc = 0;
+  int bits = 0;
+  for (char c : text) {
+    const auto pos = alphabet.find(c);
+    if (pos == std::string_view::npos) return std::nullopt;
+    acc = (acc << 6) | static_cast<uint32_t>(pos);
+    bits += 6;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
+    }
+  }
+  return out;
+}
+
+uint64_t random_u64() {
+  uint64_t x = 0;
+  while (x == 0) HF_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(&x), sizeof x) == 1);
+  return x;
+}
+
+token_authority::token_authority(std::string secret) : secret_(std::move(secret)) {
+  HF_ASSERT(secret_.size() >= 16);
+}
+
+std::string token_authority::mac(std::string_view data) const {
+  unsigned char out[32];
+  unsigned int len = 0;
+  HF_ASSERT(HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+                 reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
+                 &len) != nullptr);
+  return std::string(reinterpret_cast<char*>(out), len);
+}
+
+// Payload: "v1|<user>|<expires_at_ms>|<name>"; the name goes last so it may
+// contain any character.
+std::string token_authority::issue(const user_claims& c) const {
+  const std::string payload =
+    "v1|" + std::to_string(c.user) + "|" + std::to_string(c.expires_at_ms) + "|" + c.name;
+  const std::string encoded = base64url_encode(payload);
+  return encoded + "." + base64url_encode(mac(encoded));
+}
+
+std::optional<user_claims> token_authority::verify(std::string_view token, int64_t now_ms) const {
+  const auto dot = token.find('.');
+  if (dot == std::string_view::npos || token.size() > 1024) return std::nullopt;
+  const auto encoded = token.substr(0, dot);
+  const auto given = base64url_decode(token.substr(dot + 1));
+  const std::string expected = mac(encoded);
+  if (!given || given->size() != expected.size() ||
+      CRYPTO_memcmp(given->data(), expected.data(), expected.size()) != 0)
+    return std::nullopt;
+  const auto payload = base64url_decode(encoded);
+  if (!payload || payload->rfind("v1|", 0) != 0) return std::nullopt;
+  std::string_view rest = std::string_view(*payload).substr(3);
+  user_claims c;
+  const auto bar1 = rest.find('|');
+  if (bar1 == std::string_view::npos) return std::nullopt;
+  if (std::from_chars(rest.data(), rest.data() + bar1, c.user).ec != std::errc{}) return std::nullopt;
+  rest.remove_prefix(bar1 + 1);
+  const auto bar2 = rest.find('|');
+  if (bar2 == std::string_view::npos) return std::nullopt;
+  if (std::from_chars(rest.data(), rest.data() + bar2, c.expires_at_ms).ec != std::errc{})
+    return std::nullopt;
+  c.name = std::string(rest.substr(bar2 + 1));
+  if (c.user == 0 || now_ms >= c.expires_at_ms) return std::nullopt;
+  return c;
+}
+
+std::string load_or_create_secret(const std::string& data_dir, std::string& error) {
+  const std::string path = data_dir + "/node.secret";
+  {
+    std::ifstream in(path, std::ios::binary);
+    if (in) {
+      std::stringstream ss;
+      ss << in.rdbuf();
+      if (ss.str().size() >= 32) return ss.str();
+      error = path + " is shorter than 32 bytes";
+      return {};
+    }
+  }
+  std::string secret(32, '\0');
+  HF_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) == 1);
+  const std::string tmp = path + ".tmp";
+  {
+    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
+    out.write(secret.data(), static_cast<std::streamsize>(secret.size()));
+    out.flush();
+    if (!out) {
+      error = "cannot write " + tmp;
+      return {};
+    }
+  }
+  chmod(tmp.c_str(), 0600);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
+    error = "cannot create " + path;
+    return {};
+  }
+  return secret;
+}
+
+} // namespace holdfast

@@ -1,0 +1,45 @@
+// Bearer tokens for users: "<payload>.<mac>", both base64url. The payload holds
+// the user id, display name and expiry; the MAC is HMAC-SHA256 over it with the
+// node secret. Stateless: any node with the secret verifies a token, and tokens
+// survive restarts because the secret lives in the data directory.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "core/ids.hpp"
+
+namespace holdfast {
+
+struct user_claims {
+  user_id user = 0;
+  std::string name;
+  int64_t expires_at_ms = 0;
+};
+
+class token_authority {
+public:
+  explicit token_authority(std::string secret);
+
+  std::string issue(const user_claims& claims) const;
+  // Nothing for a forged, malformed or expired token.
+  std::optional<user_claims> verify(std::string_view token, int64_t now_ms) const;
+
+private:
+  std::string mac(std::string_view data) const;
+  std::string secret_;
+};
+
+// Reads data_dir/node.secret, creating it with 32 random bytes (mode 0600) if
+// it does not exist. Empty string on failure, with `error` set.
+std::string load_or_create_secret(const std::string& data_dir, std::string& error);
+
+// 64 random bits from the OS CSPRNG, never 0.
+uint64_t random_u64();
+
+std::string base64url_encode(std::string_view bytes);
+std::optional<std::string> base64url_decode(std::string_view text);
+
+} // namespace holdfast

@@ -1,0 +1,88 @@
+#include "net/http_server.hpp"
+
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/strand.hpp>
+#include <caf/all.hpp>
+
+#include "net/gateway.hpp"
+#include "net/http_session.hpp"
+
+namespace holdfast {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+struct http_server::worker {
+  net::io_context io{1};
+  tcp::acceptor acceptor{io};
+  caf::actor gateway;
+  std::thread thread;
+};
+
+http_server::http_server(http_server_config config, api_services& services)
+  : config_(std::move(config)), services_(services), routes_(services) {}
+
+http_server::~http_server() { stop(); }
+
+std::string http_server::start() {
+  const unsigned threads =
+    config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  boost::system::error_code ec;
+  auto address = net::ip::make_address(config_.host, ec);
+  if (ec) return "bad host " + config_.host + ": " + ec.message();
+  uint16_t port = config_.port;
+  for (unsigned i = 0; i < threads; ++i) {
+    auto w = std::make_unique<worker>();
+    tcp::endpoint endpoint{address, port};
+    w->acceptor.open(endpoint.protocol(), ec);
+    if (!ec) w->acceptor.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) {
+      int one = 1;
+      ::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
+      w->acceptor.bind(endpoint, ec);
+    }
+    if (!ec) w->acceptor.listen(net::socket_base::max_listen_connections, ec);
+    if (ec) return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
+    port = w->acceptor.local_endpoint().port(); // port 0: every worker shares the first's
+    w->gateway = spawn_gateway(services_.sys, services_.dir);
+    workers_.push_back(std::move(w));
+  }
+  port_ = port;
+  for (auto& w : workers_) {
+    accept(*w);
+    w->thread = std::thread([&io = w->io] { io.run(); });
+  }
+  return {};
+}
+
+void http_server::accept(worker& w) {
+  w.acceptor.async_accept(w.io, [this, &w](boost::system::error_code ec, tcp::socket socket) {
+    if (ec == net::error::operation_aborted || !w.acceptor.is_open()) return;
+    if (!ec) {
+      socket.set_option(tcp::no_delay(true), ec);
+      std::make_shared<http_session>(std::move(socket), routes_, w.gateway, services_.metrics,
+                                     services_.hubs)
+        ->run();
+    }
+    accept(w);
+  });
+}
+
+void http_server::stop() {
+  for (auto& w : workers_)
+    net::post(w->io, [&w] {
+      boost::system::error_code ec;
+      w->acceptor.close(ec);
+    });
+  // Answers already on their way get a moment to go out; then the loops stop.
+  if (!workers_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  for (auto& w : workers_) {
+    if (!w->thread.joinable()) continue;
+    net::post(w->io, [&io = w->io] { io.stop(); });
+    w->thread.join();
+  }
+  for (auto& w : workers_) caf::anon_send_exit(w->gateway, caf::exit_reason::user_shutdown);
+  workers_.clear();
+}
+
+} // namespace holdfast

@@ -1,0 +1,63 @@
+#include "net/live_hub.hpp"
+
+#include <caf/all.hpp>
+
+#include "actors/directory.hpp"
+#include "net/gateway.hpp"
+#include "net/json_views.hpp"
+
+namespace holdfast {
+
+namespace {
+
+struct hub_state {
+  static inline const char* name = "holdfast.live_hub";
+  std::shared_ptr<const catalog_entry> event;
+  uint64_t version = 0;
+  std::vector<std::shared_ptr<websocket_session>> sessions;
+};
+
+using hub_ptr = caf::stateful_actor<hub_state>*;
+
+std::shared_ptr<const std::string> hello(const hub_state& st) {
+  return std::make_shared<const std::string>(
+    "{\"type\":\"hello\",\"eventId\":\"" + std::to_string(st.event->config.id) +
+    "\",\"version\":" + std::to_string(st.version) + "}");
+}
+
+caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> event,
+                           directory dir) {
+  self->state.event = std::move(event);
+  const event_id id = self->state.event->config.id;
+  lookup_event(self, dir, id, [self](event_actor ev) {
+    if (!ev) return;
+    self->send(ev, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
+    self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
+      .then([self](seat_map_view& v) { self->state.version = std::max(self->state.version, v.version); },
+            [](caf::error&) {});
+  });
+  return {
+    [self](live_join& join) {
+      join.session->send(hello(self->state));
+      self->state.sessions.push_back(std::move(join.session));
+    },
+    [self](seat_delta& d) {
+      auto& st = self->state;
+      st.version = d.version;
+      auto msg = std::make_shared<const std::string>(delta_json(*st.event, d));
+      std::erase_if(st.sessions, [](const auto& s) { return s->closed(); });
+      for (auto& s : st.sessions) s->send(msg);
+    },
+  };
+}
+
+} // namespace
+
+caf::actor live_hubs::hub_for(std::shared_ptr<const catalog_entry> event) {
+  std::lock_guard<std::mutex> guard{mutex_};
+  auto& hub = hubs_[event->config.id];
+  if (!hub) hub = sys_.spawn(hub_behavior, std::move(event), dir_);
+  return hub;
+}
+
+} // namespace holdfast

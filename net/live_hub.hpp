@@ -1,0 +1,46 @@
+// Live seat-map fan-out: one hub actor per event per node subscribes to the
+// event actor once, renders each coalesced delta to JSON once, and hands the
+// same bytes to every WebSocket watching that event.
+//
+// Protocol (local only):
+//   live_join{session}   -> the session gets {"type":"hello", version} then deltas
+//   seat_delta           from the event actor
+#pragma once
+
+#include <map>
+#include <memory>
+#include <mutex>
+
+#include <caf/fwd.hpp>
+
+#include "net/catalog.hpp"
+#include "net/websocket_session.hpp"
+
+namespace holdfast {
+
+struct live_join {
+  std::shared_ptr<websocket_session> session;
+};
+
+} // namespace holdfast
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::live_join)
+
+namespace holdfast {
+
+class directory;
+
+// Finds or starts the hub of an event. Thread-safe.
+class live_hubs {
+public:
+  live_hubs(caf::actor_system& sys, const directory& dir) : sys_(sys), dir_(dir) {}
+  caf::actor hub_for(std::shared_ptr<const catalog_entry> event);
+
+private:
+  caf::actor_system& sys_;
+  const directory& dir_;
+  std::mutex mutex_;
+  std::map<event_id, caf::actor> hubs_;
+};
+
+} // namespace holdfast

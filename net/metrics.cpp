@@ -1,0 +1,101 @@
+#include "net/metrics.hpp"
+
+#include <algorithm>
+
+namespace holdfast {
+
+const char* route_name(route r) {
+  switch (r) {
+    case route::users: return "users";
+    case route::events: return "events";
+    case route::event: return "event";
+    case route::seatmap: return "seatmap";
+    case route::holds: return "holds";
+    case route::hold_delete: return "hold_delete";
+    case route::orders_post: return "orders_post";
+    case route::orders_get: return "orders_get";
+    case route::live: return "live";
+    case route::health: return "health";
+    case route::metrics: return "metrics";
+    case route::openapi: return "openapi";
+    case route::web: return "web";
+    case route::other: return "other";
+    case route::count_: break;
+  }
+  return "unknown";
+}
+
+void http_metrics::observe(route r, unsigned status, uint64_t latency_us) {
+  const auto ri = static_cast<size_t>(r);
+  const auto si = static_cast<size_t>(
+    std::find(statuses.begin(), statuses.end(), status) - statuses.begin());
+  requests_[ri][si].fetch_add(1, std::memory_order_relaxed);
+  const auto bi = static_cast<size_t>(
+    std::lower_bound(buckets_us.begin(), buckets_us.end(), latency_us) - buckets_us.begin());
+  latency_[ri][bi].fetch_add(1, std::memory_order_relaxed);
+  latency_sum_us_[ri].fetch_add(latency_us, std::memory_order_relaxed);
+}
+
+void http_metrics::set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,
+                               uint64_t commit_us_max) {
+  journal_commits_ = commits;
+  journal_records_ = records;
+  journal_commit_us_total_ = commit_us_total;
+  journal_commit_us_max_ = commit_us_max;
+}
+
+std::string http_metrics::render() const {
+  std::string out;
+  out += "# HELP holdfast_http_requests_total HTTP requests by route and status.\n"
+         "# TYPE holdfast_http_requests_total counter\n";
+  for (size_t r = 0; r < routes; ++r)
+    for (size_t s = 0; s <= statuses.size(); ++s)
+      if (auto n = requests_[r][s].load()) {
+        out += "holdfast_http_requests_total{route=\"";
+        out += route_name(static_cast<route>(r));
+        out += "\",status=\"";
+        out += s < statuses.size() ? std::to_string(statuses[s]) : "other";
+        out += "\"} " + std::to_string(n) + "\n";
+      }
+  out += "# HELP holdfast_http_request_seconds Request latency by route.\n"
+         "# TYPE holdfast_http_request_seconds histogram\n";
+  for (size_t r = 0; r < routes; ++r) {
+    uint64_t cumulative = 0;
+    for (size_t b = 0; b <= buckets_us.size(); ++b) cumulative += latency_[r][b].load();
+    if (cumulative == 0) continue;
+    const std::string name = route_name(static_cast<route>(r));
+    uint64_t running = 0;
+    for (size_t b = 0; b <= buckets_us.size(); ++b) {
+      running += latency_[r][b].load();
+      out += "holdfast_http_request_seconds_bucket{route=\"" + name + "\",le=\"" +
+             (b < buckets_us.size() ? std::to_string(buckets_us[b] / 1e6) : "+Inf") + "\"} " +
+             std::to_string(running) + "\n";
+    }
+    out += "holdfast_http_request_seconds_sum{route=\"" + name + "\"} " +
+           std::to_string(latency_sum_us_[r].load() / 1e6) + "\n";
+    out += "holdfast_http_request_seconds_count{route=\"" + name + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  auto line = [&](const char* name, const char* type, const char* help, auto value) {
+    out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
+           name + " " + std::to_string(value) + "\n";
+  };
+  line("holdfast_holds_granted_total", "counter", "Holds granted over HTTP.", holds_granted_.load());
+  line("holdfast_holds_refused_total", "counter", "Holds refused over HTTP.", holds_refused_.load());
+  line("holdfast_orders_confirmed_total", "counter", "Orders confirmed over HTTP.",
+       orders_confirmed_.load());
+  line("holdfast_websocket_clients", "gauge", "Open live seat-map WebSockets.", ws_clients_.load());
+  line("holdfast_websocket_dropped_slow_total", "counter",
+       "WebSocket clients dropped for not keeping up.", ws_dropped_slow_.load());
+  line("holdfast_journal_commits_total", "counter", "Journal transactions committed.",
+       journal_commits_.load());
+  line("holdfast_journal_records_total", "counter", "Journal records committed.",
+       journal_records_.load());
+  line("holdfast_journal_commit_seconds_sum", "counter", "Time spent committing.",
+       journal_commit_us_total_.load() / 1e6);
+  line("holdfast_journal_commit_seconds_max", "gauge", "Longest commit so far.",
+       journal_commit_us_max_.load() / 1e6);
+  return out;
+}
+
+} // namespace holdfast

@@ -1,0 +1,48 @@
+// Counters for GET /metrics (Prometheus text format). Plain atomics: every I/O
+// thread bumps them, nobody waits on them.
+#pragma once
+
+#include <array>
+#include <atomic>
+#include <cstdint>
+#include <string>
+
+namespace holdfast {
+
+enum class route : uint8_t {
+  users, events, event, seatmap, holds, hold_delete, orders_post, orders_get, live, health,
+  metrics, openapi, web, other, count_
+};
+const char* route_name(route r);
+
+class http_metrics {
+public:
+  void observe(route r, unsigned status, uint64_t latency_us);
+  void count_hold(bool granted) { (granted ? holds_granted_ : holds_refused_)++; }
+  void count_sale() { orders_confirmed_++; }
+  void ws_opened() { ws_clients_++; }
+  void ws_closed() { ws_clients_--; }
+  void ws_dropped_slow() { ws_dropped_slow_++; }
+  void set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,
+                   uint64_t commit_us_max);
+  std::string render() const;
+
+private:
+  static constexpr std::array<unsigned, 15> statuses{200, 201, 204, 400, 401, 402, 403, 404,
+                                                     405, 409, 413, 422, 429, 431, 503};
+  static constexpr std::array<uint64_t, 12> buckets_us{100,   250,   500,    1'000,  2'500,  5'000,
+                                                       10'000, 25'000, 50'000, 100'000, 250'000,
+                                                       1'000'000};
+  static constexpr size_t routes = static_cast<size_t>(route::count_);
+  // [route][status index]; the last column counts any other status.
+  std::array<std::array<std::atomic<uint64_t>, statuses.size() + 1>, routes> requests_{};
+  std::array<std::array<std::atomic<uint64_t>, buckets_us.size() + 1>, routes> latency_{};
+  std::array<std::atomic<uint64_t>, routes> latency_sum_us_{};
+  std::atomic<uint64_t> holds_granted_{0}, holds_refused_{0}, orders_confirmed_{0};
+  std::atomic<int64_t> ws_clients_{0};
+  std::atomic<uint64_t> ws_dropped_slow_{0};
+  std::atomic<uint64_t> journal_commits_{0}, journal_records_{0}, journal_commit_us_total_{0},
+    journal_commit_us_max_{0};
+};
+
+} // namespace holdfast

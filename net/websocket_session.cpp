@@ -1,0 +1,93 @@
+#include "net/websocket_session.hpp"
+
+#include <boost/asio/post.hpp>
+
+#include "net/metrics.hpp"
+
+namespace holdfast {
+
+namespace beast = boost::beast;
+namespace websocket = beast::websocket;
+
+namespace {
+// Messages one client may have waiting. Deltas come every 50 ms at most, so
+// this is several seconds of falling behind.
+constexpr size_t outbox_max = 64;
+} // namespace
+
+websocket_session::websocket_session(beast::tcp_stream&& stream, http_metrics& metrics)
+  : ws_(std::move(stream)), metrics_(metrics) {
+  metrics_.ws_opened();
+}
+
+websocket_session::~websocket_session() { metrics_.ws_closed(); }
+
+void websocket_session::run(beast::http::request<beast::http::string_body> req,
+                            std::function<void(std::shared_ptr<websocket_session>)> on_open) {
+  on_open_ = std::move(on_open);
+  ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
+  ws_.read_message_max(4096); // clients only ever send pings and closes
+  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
+                                                  shared_from_this()));
+}
+
+void websocket_session::on_accept(beast::error_code ec) {
+  if (ec) {
+    closed_ = true;
+    return;
+  }
+  if (on_open_) on_open_(shared_from_this());
+  on_open_ = nullptr;
+  do_read();
+}
+
+// Reads only to notice closes (and answer pings, which Beast does itself).
+void websocket_session::do_read() {
+  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
+                                                    shared_from_this()));
+}
+
+void websocket_session::on_read(beast::error_code ec, size_t) {
+  if (ec) {
+    closed_ = true;
+    return;
+  }
+  buffer_.consume(buffer_.size());
+  do_read();
+}
+
+void websocket_session::send(message msg) {
+  boost::asio::post(ws_.get_executor(),
+                    [self = shared_from_this(), msg = std::move(msg)]() mutable {
+                      self->queue(std::move(msg));
+                    });
+}
+
+void websocket_session::queue(message msg) {
+  if (closed_) return;
+  if (outbox_.size() >= outbox_max) {
+    closed_ = true;
+    metrics_.ws_dropped_slow();
+    beast::get_lowest_layer(ws_).close();
+    return;
+  }
+  outbox_.push_back(std::move(msg));
+  if (outbox_.size() == 1) do_write();
+}
+
+void websocket_session::do_write() {
+  ws_.text(true);
+  ws_.async_write(boost::asio::buffer(*outbox_.front()),
+                  beast::bind_front_handler(&websocket_session::on_write, shared_from_this()));
+}
+
+void websocket_session::on_write(beast::error_code ec, size_t) {
+  if (ec) {
+    closed_ = true;
+    return;
+  }
+  outbox_.pop_front();
+  if (!outbox_.empty()) do_write();
+}
+
+} // namespace holdfast

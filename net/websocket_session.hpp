@@ -1,0 +1,49 @@
+// One live seat-map client: a WebSocket that only receives. Messages come from
+// the event's live hub as shared, pre-rendered JSON; each session keeps a
+// bounded queue and a client that falls behind is dropped, never buffered
+// forever (it reconnects and refetches the seat map).
+#pragma once
+
+#include <deque>
+#include <memory>
+#include <string>
+
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+#include <boost/beast/websocket.hpp>
+
+namespace holdfast {
+
+class http_metrics;
+
+class websocket_session : public std::enable_shared_from_this<websocket_session> {
+public:
+  using message = std::shared_ptr<const std::string>;
+
+  websocket_session(boost::beast::tcp_stream&& stream, http_metrics& metrics);
+  ~websocket_session();
+
+  // Completes the upgrade; `on_open` runs once the handshake succeeded.
+  void run(boost::beast::http::request<boost::beast::http::string_body> req,
+           std::function<void(std::shared_ptr<websocket_session>)> on_open);
+  // Thread-safe: posts onto the session's own executor.
+  void send(message msg);
+  bool closed() const { return closed_; }
+
+private:
+  void on_accept(boost::beast::error_code ec);
+  void do_read();
+  void on_read(boost::beast::error_code ec, size_t);
+  void queue(message msg);
+  void do_write();
+  void on_write(boost::beast::error_code ec, size_t);
+
+  boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
+  boost::beast::flat_buffer buffer_;
+  std::deque<message> outbox_;
+  std::function<void(std::shared_ptr<websocket_session>)> on_open_;
+  http_metrics& metrics_;
+  std::atomic<bool> closed_{false};
+};
+
+} // namespace holdfast
