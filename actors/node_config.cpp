@@ -21,6 +21,7 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("node.data_dir", po::value(&out.data_dir))
     ("node.caf_port", po::value(&out.caf_port))
     ("node.http_threads", po::value(&out.http_threads))
+    ("node.actor_threads", po::value(&out.actor_threads))
     ("node.web_root", po::value(&out.web_root))
     ("node.clock_offset_s", po::value(&out.clock_offset_s))
     ("node.snapshot_records", po::value(&out.snapshot_records))

@@ -112,6 +112,14 @@ int main(int argc, char** argv) {
   register_message_types(cfg);
   cfg.load<caf::io::middleman>();
   cfg.set("logger.console", caf::atom("none"));
+  if (conf.actor_threads > 0) cfg.set("scheduler.max-threads", static_cast<size_t>(conf.actor_threads));
+  // Idle workers poll for work before sleeping. CAF's defaults spin through
+  // hundreds of 50 us naps, which on a small box steals the cores the I/O
+  // threads and the journal need; poll briefly, then sleep.
+  cfg.set("work-stealing.aggressive-poll-attempts", size_t{20});
+  cfg.set("work-stealing.moderate-poll-attempts", size_t{20});
+  cfg.set("work-stealing.moderate-sleep-duration", caf::timespan{std::chrono::microseconds(200)});
+  cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(1)});
   caf::actor_system sys{cfg};
 
   catalog events;
