@@ -693,8 +693,6 @@ pipeline_result run_pipeline(const temp_dir& dir, const bench_options& o) {
   caf::actor_system_config cfg;
   register_message_types(cfg);
   cfg.set("logger.console", caf::atom("none"));
-  if (getenv("HF_SHARING")) cfg.set("scheduler.policy", caf::atom("sharing"));
-  if (getenv("HF_SLEEP")) cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::microseconds(atoi(getenv("HF_SLEEP")))});
   caf::actor_system sys{cfg};
   caf::scoped_actor self{sys};
 
@@ -908,22 +906,23 @@ std::optional<bench_options> parse_options(int argc, char** argv) {
   namespace po = boost::program_options;
   bench_options o;
   po::options_description desc("bench-durable: durable decisions vs one transaction per record");
-  desc.add_options()("help,h", "this text")(
-      "seconds", po::value(&o.seconds)->default_value(o.seconds), "run time of the pipeline")(
-      "peer-seconds", po::value(&o.peer_seconds)->default_value(o.peer_seconds),
-      "run time of the peer")("clients", po::value(&o.clients)->default_value(o.clients),
-                              "simulated clients")(
-      "in-flight", po::value(&o.in_flight)->default_value(o.in_flight),
-      "requests in flight at most, over all drivers (one per client at most)")(
-      "batch", po::value(&o.batch)->default_value(o.batch), "commands per batch message, at most")(
-      "drivers", po::value(&o.drivers)->default_value(o.drivers), "driver actors")(
-      "confirm-percent", po::value(&o.confirm_percent)->default_value(o.confirm_percent),
-      "share of granted holds that are confirmed; the rest are released")(
-      "recovery-records", po::value(&o.recovery_records)->default_value(o.recovery_records),
-      "journal records to recover (0: skip)")(
-      "snapshot-records", po::value(&o.snapshot_records)->default_value(o.snapshot_records),
-      "records between an event's snapshots in the pipeline run")("seed", po::value(&o.seed)->default_value(o.seed),
-                                              "random seed");
+  auto add = desc.add_options();
+  add("help,h", "this text");
+  add("seconds", po::value(&o.seconds)->default_value(o.seconds), "run time of the pipeline");
+  add("peer-seconds", po::value(&o.peer_seconds)->default_value(o.peer_seconds),
+      "run time of the peer");
+  add("clients", po::value(&o.clients)->default_value(o.clients), "simulated clients");
+  add("in-flight", po::value(&o.in_flight)->default_value(o.in_flight),
+      "requests in flight at most, over all drivers (one per client at most)");
+  add("batch", po::value(&o.batch)->default_value(o.batch), "commands per batch message, at most");
+  add("drivers", po::value(&o.drivers)->default_value(o.drivers), "driver actors");
+  add("confirm-percent", po::value(&o.confirm_percent)->default_value(o.confirm_percent),
+      "share of granted holds that are confirmed; the rest are released");
+  add("snapshot-records", po::value(&o.snapshot_records)->default_value(o.snapshot_records),
+      "records between an event's snapshots in the pipeline run");
+  add("recovery-records", po::value(&o.recovery_records)->default_value(o.recovery_records),
+      "journal records to recover (0: skip)");
+  add("seed", po::value(&o.seed)->default_value(o.seed), "random seed");
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, desc), vm);

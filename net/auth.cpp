@@ -49,6 +49,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
       out.push_back(static_cast<char>((acc >> bits) & 0xFFu));
     }
   }
+  // Leftover bits must be zero: else four spellings decode to the same bytes.
+  if ((acc & ((1u << bits) - 1)) != 0) return std::nullopt;
   return out;
 }
 

@@ -1,0 +1,28 @@
+// The one holdfast-node process an api-test run talks to (api_test_main.cpp
+// owns it). It starts on first use with a fresh data directory, on ports the
+// kernel picks, and is stopped when the run ends; the node dies with the test
+// process even if the test crashes (PR_SET_PDEATHSIG).
+#pragma once
+
+#include <cstdint>
+#include <string>
+
+namespace holdfast::test {
+
+// The running node's HTTP port. Starts the node on first use; throws (failing
+// the calling test case) when it cannot start.
+uint16_t node_port();
+std::string node_data_dir();
+// Everything the node printed so far, for failure messages.
+std::string node_log();
+
+// Stops the node with `signal` (SIGTERM, or SIGKILL for a crash) and waits for
+// it to exit (SIGKILL after 10 s). Returns false if it had to be killed.
+bool stop_node(int signal);
+// Starts a stopped node again on the same data directory with its wall clock
+// shifted by `clock_offset_s`. Throws when it does not come up.
+void restart_node(int64_t clock_offset_s);
+// Runs holdfast-audit on the data directory; returns its exit status.
+int run_audit(std::string& output);
+
+} // namespace holdfast::test

@@ -1,0 +1,230 @@
+// api-test's main: reads --node=<holdfast-node> and --audit=<holdfast-audit>,
+// runs doctest, and owns the node process the test cases talk to.
+//
+// usage: api-test --node=PATH --audit=PATH [doctest options]
+#define DOCTEST_CONFIG_IMPLEMENT
+#include <doctest/doctest.h>
+
+#include <fcntl.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <vector>
+
+#include "tests/api_test_fixture.hpp"
+
+namespace holdfast::test {
+
+namespace {
+
+constexpr auto node_start_timeout = std::chrono::seconds(30);
+constexpr auto node_stop_timeout = std::chrono::seconds(10);
+constexpr std::string_view ready_marker = "ready on http://127.0.0.1:";
+
+// A child process whose stdout and stderr come back through a pipe; a reader
+// thread collects them, so waiting for "ready" or for exit is an event wait.
+class node_process {
+public:
+  ~node_process() { stop(SIGKILL); }
+
+  void start(const std::string& bin, const std::string& conf) {
+    int fds[2];
+    if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
+    const pid_t parent = getpid();
+    std::fflush(stdout); // else the child's buffered copy prints twice
+    pid_ = fork();
+    if (pid_ == 0) {
+      // Only async-signal-safe calls until exec.
+      prctl(PR_SET_PDEATHSIG, SIGKILL);
+      if (getppid() != parent) _exit(126);
+      dup2(fds[1], STDOUT_FILENO);
+      dup2(fds[1], STDERR_FILENO);
+      execl(bin.c_str(), bin.c_str(), conf.c_str(), static_cast<char*>(nullptr));
+      _exit(127);
+    }
+    close(fds[1]);
+    if (pid_ < 0) {
+      close(fds[0]);
+      throw std::runtime_error("fork failed");
+    }
+    {
+      std::lock_guard<std::mutex> guard{mutex_};
+      eof_ = false;
+      port_ = 0;
+      log_ += "---- " + bin + " " + conf + "\n";
+      from_ = log_.size();
+    }
+    reader_ = std::thread([this, fd = fds[0]] { drain(fd); });
+    std::unique_lock<std::mutex> lock{mutex_};
+    cv_.wait_for(lock, node_start_timeout, [&] { return port_ != 0 || eof_; });
+    if (port_ == 0) {
+      lock.unlock();
+      stop(SIGKILL);
+      throw std::runtime_error("holdfast-node did not come up; its output:\n" + log());
+    }
+  }
+
+  // True when the process exited on `signal` alone within the stop timeout.
+  bool stop(int signal) {
+    if (pid_ <= 0) return true;
+    kill(pid_, signal);
+    bool clean = true;
+    {
+      std::unique_lock<std::mutex> lock{mutex_};
+      if (!cv_.wait_for(lock, node_stop_timeout, [&] { return eof_; })) {
+        clean = false;
+        kill(pid_, SIGKILL);
+        cv_.wait(lock, [&] { return eof_; }); // SIGKILL always ends it
+      }
+    }
+    int status = 0;
+    waitpid(pid_, &status, 0);
+    pid_ = -1;
+    if (reader_.joinable()) reader_.join();
+    return clean;
+  }
+
+  bool running() const { return pid_ > 0; }
+  uint16_t port() const { return port_; }
+  std::string log() const {
+    std::lock_guard<std::mutex> guard{mutex_};
+    return log_;
+  }
+
+private:
+  void drain(int fd) {
+    char buf[4096];
+    for (;;) {
+      const ssize_t n = read(fd, buf, sizeof buf);
+      if (n < 0 && errno == EINTR) continue;
+      std::lock_guard<std::mutex> guard{mutex_};
+      if (n <= 0) {
+        eof_ = true;
+        cv_.notify_all();
+        break;
+      }
+      log_.append(buf, static_cast<size_t>(n));
+      if (port_ == 0) {
+        const auto at = log_.find(ready_marker, from_);
+        if (at != std::string::npos) {
+          port_ = static_cast<uint16_t>(std::atoi(log_.c_str() + at + ready_marker.size()));
+          cv_.notify_all();
+        }
+      }
+    }
+    close(fd);
+  }
+
+  pid_t pid_ = -1;
+  std::thread reader_;
+  mutable std::mutex mutex_;
+  std::condition_variable cv_;
+  std::string log_;
+  size_t from_ = 0; // where the current process's output starts in log_
+  bool eof_ = false;
+  uint16_t port_ = 0;
+};
+
+struct harness {
+  std::string node_bin, audit_bin;
+  std::filesystem::path dir;
+  node_process node;
+  bool started = false;
+
+  std::string data_dir() const { return (dir / "data").string(); }
+
+  void write_config(int64_t clock_offset_s) const {
+    std::ofstream out(dir / "node.conf");
+    out << "[cluster]\nshards = 2\n"
+        << "[node]\nname = api-test\nhttp_host = 127.0.0.1\nhttp_port = 0\ncaf_port = 0\n"
+        << "data_dir = " << data_dir() << "\nweb_root = " HOLDFAST_SOURCE_DIR "/web\n"
+        << "clock_offset_s = " << clock_offset_s << "\n"
+        // Small, so the concurrency test writes snapshots the audit then checks.
+        << "snapshot_records = 500\n"
+        << "[demo]\nload = true\nsections = 40\nseats = 50000\nga_capacity = 2000\n";
+  }
+
+  void start(int64_t clock_offset_s) {
+    write_config(clock_offset_s);
+    node.start(node_bin, (dir / "node.conf").string());
+  }
+};
+
+harness h;
+
+} // namespace
+
+uint16_t node_port() {
+  if (!h.started) {
+    h.started = true;
+    h.dir = std::filesystem::temp_directory_path() /
+            ("holdfast-api-test-" + std::to_string(getpid()));
+    std::filesystem::remove_all(h.dir);
+    std::filesystem::create_directories(h.dir);
+    h.start(0);
+  }
+  if (!h.node.running()) throw std::runtime_error("the node is not running");
+  return h.node.port();
+}
+
+std::string node_data_dir() { return h.data_dir(); }
+std::string node_log() { return h.node.log(); }
+bool stop_node(int signal) { return h.node.stop(signal); }
+void restart_node(int64_t clock_offset_s) { h.start(clock_offset_s); }
+
+int run_audit(std::string& output) {
+  const std::string cmd = "'" + h.audit_bin + "' '" + h.data_dir() + "' 2>&1";
+  FILE* p = popen(cmd.c_str(), "r");
+  if (p == nullptr) return -1;
+  char buf[4096];
+  size_t n = 0;
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0) output.append(buf, n);
+  const int status = pclose(p);
+  return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
+}
+
+} // namespace holdfast::test
+
+int main(int argc, char** argv) {
+  using holdfast::test::h;
+  signal(SIGPIPE, SIG_IGN); // a server closing mid-write must not kill the test
+  std::vector<char*> rest;
+  for (int i = 0; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    if (arg.rfind("--node=", 0) == 0) h.node_bin = std::string(arg.substr(7));
+    else if (arg.rfind("--audit=", 0) == 0) h.audit_bin = std::string(arg.substr(8));
+    else rest.push_back(argv[i]);
+  }
+  if (h.node_bin.empty() || h.audit_bin.empty()) {
+    std::fprintf(stderr, "usage: api-test --node=<holdfast-node> --audit=<holdfast-audit> "
+                         "[doctest options]\n");
+    return 2;
+  }
+  doctest::Context context;
+  context.applyCommandLine(static_cast<int>(rest.size()), rest.data());
+  const int failed = context.run();
+  if (h.started) {
+    const bool clean = h.node.stop(SIGTERM);
+    if (!clean) std::printf("api-test: the node ignored SIGTERM for 10 s and was killed\n");
+    if (failed == 0 && clean) {
+      std::filesystem::remove_all(h.dir);
+    } else {
+      std::printf("api-test: data, config and node log kept in %s\n", h.dir.string().c_str());
+      std::ofstream(h.dir / "node.log") << h.node.log();
+    }
+    if (!clean) return 1;
+  }
+  return failed;
+}

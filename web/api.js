@@ -1,0 +1,121 @@
+// The HTTP client for net/API.md: JSON in and out, bearer auth from a user kept in
+// localStorage, one automatic sign-up retry on 401, and errors as ApiError carrying
+// the server's stable code.
+
+const userKey = 'holdfast.user';
+const listeners = new Set();
+let user = loadUser();
+let signUpInFlight = null;
+
+// Server clock minus ours, from the Date header, so hold countdowns end when the
+// server's do. The header has 1 s resolution, so small differences are ignored.
+let clockSkewMs = 0;
+const skewIgnoredMs = 1500;
+
+export class ApiError extends Error {
+  constructor(status, code, message, details = {}) {
+    super(message || code);
+    this.status = status;
+    this.code = code;
+    this.details = details; // the whole "error" object, e.g. {seats: [...]} on seat_unavailable
+  }
+}
+
+function loadUser() {
+  try {
+    const stored = JSON.parse(localStorage.getItem(userKey) || 'null');
+    return stored && stored.token && stored.userId ? stored : null;
+  } catch {
+    return null;
+  }
+}
+
+export function currentUser() {
+  return user;
+}
+
+export function onUserChange(fn) {
+  listeners.add(fn);
+  return () => listeners.delete(fn);
+}
+
+function setUser(next) {
+  user = next;
+  if (next) localStorage.setItem(userKey, JSON.stringify(next));
+  else localStorage.removeItem(userKey);
+  for (const fn of listeners) fn(user);
+}
+
+export function serverNowMs() {
+  return Date.now() + clockSkewMs;
+}
+
+export function guestName() {
+  return `Guest-${String(Math.floor(Math.random() * 10000)).padStart(4, '0')}`;
+}
+
+export async function signUp(name) {
+  const created = await request('POST', '/v1/users', { body: { name: name || guestName() } });
+  setUser({ userId: created.userId, name: created.name, token: created.token });
+  return user;
+}
+
+// Returns the signed-in user, creating a guest on first use. Concurrent callers
+// share one sign-up.
+export async function ensureUser() {
+  if (user) return user;
+  if (!signUpInFlight) signUpInFlight = signUp().finally(() => { signUpInFlight = null; });
+  return signUpInFlight;
+}
+
+// api('POST', '/v1/orders', {body, auth: true, headers}) -> parsed JSON (null on 204).
+export async function api(method, path, { body, auth = false, headers = {} } = {}) {
+  if (!auth) return request(method, path, { body, headers });
+  await ensureUser();
+  try {
+    return await request(method, path, { body, headers, token: user.token });
+  } catch (err) {
+    if (!(err instanceof ApiError) || err.status !== 401) throw err;
+    // The token is unknown to the server (e.g. it lost its users): sign up again
+    // under the same name and retry once.
+    const name = user && user.name;
+    setUser(null);
+    await signUp(name);
+    return request(method, path, { body, headers, token: user.token });
+  }
+}
+
+async function request(method, path, { body, headers = {}, token } = {}) {
+  const init = { method, headers: { Accept: 'application/json', ...headers } };
+  if (body !== undefined) {
+    init.headers['Content-Type'] = 'application/json';
+    init.body = JSON.stringify(body);
+  }
+  if (token) init.headers.Authorization = `Bearer ${token}`;
+  let response;
+  try {
+    response = await fetch(path, init);
+  } catch (err) {
+    throw new ApiError(0, 'network_error', 'Cannot reach the server. Check your connection and try again.');
+  }
+  noteServerDate(response.headers.get('Date'));
+  if (response.status === 204) return null;
+  const text = await response.text();
+  let data = null;
+  try {
+    data = text ? JSON.parse(text) : null;
+  } catch {
+    data = null;
+  }
+  if (response.ok) return data;
+  const error = (data && data.error) || {};
+  throw new ApiError(response.status, error.code || `http_${response.status}`,
+    error.message || `${response.status} ${response.statusText}`.trim(), error);
+}
+
+function noteServerDate(header) {
+  const serverMs = header ? Date.parse(header) : NaN;
+  if (Number.isNaN(serverMs)) return;
+  const skew = serverMs + 500 - Date.now(); // the header truncates to the second
+  clockSkewMs = Math.abs(skew) > skewIgnoredMs ? skew : 0;
+}
