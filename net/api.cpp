@@ -1,6 +1,7 @@
 #include "net/api.hpp"
 
 #include <charconv>
+#include <ctime>
 
 #include <caf/all.hpp>
 
@@ -13,9 +14,31 @@ namespace json = boost::json;
 
 const char* openapi_document(); // generated from net/openapi.json at build time
 
+namespace {
+
+// RFC 7231 date of the current second, formatted once per second per thread.
+// Clients (the web UI's hold countdown) correct their clock from it.
+const std::string& http_date_now() {
+  thread_local std::time_t cached_second = 0;
+  thread_local std::string cached;
+  const std::time_t now = std::time(nullptr);
+  if (now != cached_second) {
+    std::tm tm{};
+    gmtime_r(&now, &tm);
+    char buf[64];
+    std::strftime(buf, sizeof buf, "%a, %d %b %Y %H:%M:%S GMT", &tm);
+    cached = buf;
+    cached_second = now;
+  }
+  return cached;
+}
+
+} // namespace
+
 http_response make_json(http::status status, std::string body, unsigned version) {
   http_response res{status, version};
   res.set(http::field::server, "holdfast");
+  res.set(http::field::date, http_date_now());
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
   res.body() = std::move(body);
@@ -88,8 +111,9 @@ http_response method_not_allowed(const char* allow) {
 
 } // namespace
 
-void api::handle(const http_request& req, const caf::actor& gateway, reply_fn reply) {
-  call c{req, gateway, {}, split_path(req.target())};
+void api::handle(const http_request& req, const caf::actor& gateway, reply_fn reply,
+                 defer_fn defer) {
+  call c{req, gateway, {}, {}, split_path(req.target())};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
@@ -102,6 +126,7 @@ void api::handle(const http_request& req, const caf::actor& gateway, reply_fn re
     s_.metrics.observe(r, res.result_int(), static_cast<uint64_t>(us));
     reply(std::move(res));
   };
+  c.defer = std::move(defer);
   dispatch(c);
 }
 

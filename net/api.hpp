@@ -32,6 +32,9 @@ namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 using reply_fn = std::function<void(http_response)>;
+// Runs work on the session's own I/O thread: for answers too costly to build on
+// an actor thread (an actor thread stalled is every event on it stalled).
+using defer_fn = std::function<void(std::function<void()>)>;
 
 struct api_services {
   caf::actor_system& sys;
@@ -49,7 +52,7 @@ class api {
 public:
   explicit api(api_services& services) : s_(services) {}
 
-  void handle(const http_request& req, const caf::actor& gateway, reply_fn reply);
+  void handle(const http_request& req, const caf::actor& gateway, reply_fn reply, defer_fn defer);
   // The event a WebSocket upgrade wants to watch, or a ready error response.
   std::shared_ptr<const catalog_entry> live_target(const http_request& req,
                                                    std::optional<http_response>& refusal);
@@ -60,6 +63,7 @@ private:
     const http_request& req;
     const caf::actor& gateway;
     reply_fn reply;
+    defer_fn defer;
     std::vector<std::string_view> path; // segments after the leading '/'
   };
 
@@ -80,12 +84,18 @@ private:
   std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
   std::optional<boost::json::object> parse_body(call& c, std::initializer_list<std::string_view> allowed);
   void submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done);
+  std::shared_ptr<const std::string> cached_seatmap(event_id id, uint64_t version);
 
   api_services& s_;
   // The rendered seat map of each event at its newest rendered version: many
   // fans fetch the same version, and rendering 50,000 seats costs milliseconds.
   std::mutex seatmap_mutex_;
-  std::map<event_id, std::pair<uint64_t, std::shared_ptr<const std::string>>> seatmaps_;
+  struct rendered_seatmap {
+    uint64_t version = 0;
+    std::chrono::steady_clock::time_point at;
+    std::shared_ptr<const std::string> body;
+  };
+  std::map<event_id, rendered_seatmap> seatmaps_;
 };
 
 // Response helpers shared by the handlers and the sessions.

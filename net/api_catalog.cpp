@@ -136,30 +136,44 @@ void api::get_event(call& c, event_id id) {
     c.reply(make_json(http::status::ok, json::serialize(event_detail(*e))));
 }
 
+// A rendered seat map younger than this is served even if seats changed since:
+// fans catch up through the live deltas, whose statuses are absolute.
+constexpr auto seatmap_staleness_max = std::chrono::milliseconds(250);
+
+std::shared_ptr<const std::string> api::cached_seatmap(event_id id, uint64_t version) {
+  std::lock_guard<std::mutex> guard{seatmap_mutex_};
+  auto it = seatmaps_.find(id);
+  if (it == seatmaps_.end() || !it->second.body) return nullptr;
+  const bool fresh = std::chrono::steady_clock::now() - it->second.at < seatmap_staleness_max;
+  return it->second.version == version || fresh ? it->second.body : nullptr;
+}
+
 void api::get_seatmap(call& c, event_id id) {
   auto e = find_event(c, id);
   if (!e) return;
+  if (auto body = cached_seatmap(id, UINT64_MAX)) // fresh enough: no actor involved
+    return c.reply(make_json(http::status::ok, *body));
   auto dir = s_.dir;
-  caf::anon_send(c.gateway, gateway_task{[this, e, dir, reply = c.reply](caf::event_based_actor* self) {
-    lookup_event(self, dir, e->config.id, [this, self, e, reply](event_actor ev) {
+  caf::anon_send(c.gateway, gateway_task{[this, e, dir, reply = c.reply,
+                                          defer = c.defer](caf::event_based_actor* self) {
+    lookup_event(self, dir, e->config.id, [this, self, e, reply, defer](event_actor ev) {
       if (!ev) return reply(make_error(http::status::not_found, "unknown_event", "no such event"));
       self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
         .then(
-          [this, e, reply](seat_map_view& view) {
-            std::shared_ptr<const std::string> body;
-            {
-              std::lock_guard<std::mutex> guard{seatmap_mutex_};
-              auto& cached = seatmaps_[e->config.id];
-              if (cached.second && cached.first == view.version) body = cached.second;
-            }
-            if (!body) {
-              body = std::make_shared<const std::string>(seat_map_json(*e, view));
-              std::lock_guard<std::mutex> guard{seatmap_mutex_};
-              auto& cached = seatmaps_[e->config.id];
-              if (!cached.second || cached.first < view.version) cached = {view.version, body};
-            }
+          [this, e, reply, defer](seat_map_view& view) {
             s_.events.set_status(e->config.id, view.status);
-            reply(make_json(http::status::ok, *body));
+            // Rendering 50,000 seats takes milliseconds: do it on the I/O thread.
+            defer([this, e, reply, view = std::move(view)] {
+              auto body = cached_seatmap(e->config.id, view.version);
+              if (!body) {
+                body = std::make_shared<const std::string>(seat_map_json(*e, view));
+                std::lock_guard<std::mutex> guard{seatmap_mutex_};
+                auto& cached = seatmaps_[e->config.id];
+                if (!cached.body || cached.version <= view.version)
+                  cached = {view.version, std::chrono::steady_clock::now(), body};
+              }
+              reply(make_json(http::status::ok, *body));
+            });
           },
           [reply](caf::error&) {
             reply(make_error(http::status::service_unavailable, "overloaded",

@@ -55,10 +55,13 @@ void http_session::on_read(beast::error_code ec, size_t) {
   if (beast::websocket::is_upgrade(parser_->get())) return upgrade();
   // The answer may come from another thread; it is posted back here.
   auto self = shared_from_this();
-  routes_.handle(parser_->get(), gateway_, [self](http_response res) {
-    net::post(self->stream_.get_executor(),
-              [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
-  });
+  routes_.handle(
+    parser_->get(), gateway_,
+    [self](http_response res) {
+      net::post(self->stream_.get_executor(),
+                [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+    },
+    [self](std::function<void()> work) { net::post(self->stream_.get_executor(), std::move(work)); });
 }
 
 void http_session::refuse_and_close(http_response res) {

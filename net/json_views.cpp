@@ -151,6 +151,10 @@ void append_sections(std::string& out, const catalog_entry& e,
     append_number(out, static_cast<int64_t>(views[k].available));
     out += ",\"capacity\":";
     append_number(out, static_cast<int64_t>(ga ? s.ga_capacity : s.seat_count));
+    out += ",\"x\":";
+    append_number(out, static_cast<double>(s.x));
+    out += ",\"y\":";
+    append_number(out, static_cast<double>(s.y));
     out += "}";
   }
   out += "]";
