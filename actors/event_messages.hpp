@@ -44,8 +44,9 @@ struct outcome {
   uint16_t ga_area = no_area;
   uint16_t quantity = 0;
   uint64_t id = 0;        // hold id (hold) or order id (confirm)
-  int64_t expires_at_ms = 0;
-  int64_t total_cents = 0; // price locked at hold time
+  int64_t expires_at_ms = 0; // hold: its deadline
+  int64_t created_at_ms = 0; // confirm: when the order was made (the same on every retry)
+  int64_t total_cents = 0;   // price locked at hold time
   seat_index seats[limits::hold_seats_max] = {};
 
   std::span<const seat_index> seat_span() const { return {seats, seat_count}; }
@@ -139,7 +140,7 @@ typename Inspector::result_type inspect(Inspector& f, command& x) {
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, outcome& x) {
   return f(x.tag, x.code, x.seat_count, x.ga_area, x.quantity, x.id, x.expires_at_ms,
-           x.total_cents, x.seats);
+           x.created_at_ms, x.total_cents, x.seats);
 }
 template <class Inspector>
 typename Inspector::result_type inspect(Inspector& f, command_batch& x) {

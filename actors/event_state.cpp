@@ -186,6 +186,7 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
       outcome out;
       out.tag = cmd.tag;
       out.id = make_event_scoped_id(config_.id, done->second);
+      out.created_at_ms = order.created_at_ms;
       out.total_cents = order.total_cents;
       out.ga_area = order.ga_area;
       out.quantity = order.quantity;
@@ -217,6 +218,7 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
   outcome out;
   out.tag = cmd.tag;
   out.id = make_event_scoped_id(config_.id, order_seq);
+  out.created_at_ms = order.created_at_ms;
   out.total_cents = order.total_cents;
   out.ga_area = order.ga_area;
   out.quantity = order.quantity;

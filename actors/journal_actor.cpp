@@ -23,7 +23,8 @@ struct journal_state {
   std::vector<journal_append> pending; // received, not yet committed
   std::vector<journal_row> rows;       // reused between commits
   bool commit_scheduled = false;
-  bool compaction_pending = false; // a snapshot made journal rows unnecessary
+  uint64_t compaction_bound = 0; // journal rows up to here are covered by snapshots
+  bool compaction_pending = false;
   journal_stats stats;
 };
 
@@ -43,7 +44,8 @@ void compact_some(self_ptr self) {
   if (!st.compaction_pending) return;
   constexpr uint64_t rows_per_slice = 5'000;
   uint64_t deleted = 0;
-  if (auto status = st.store->compact(rows_per_slice, &deleted); !status) fatal(status);
+  if (auto status = st.store->compact(st.compaction_bound, rows_per_slice, &deleted); !status)
+    fatal(status);
   st.compaction_pending = deleted == rows_per_slice;
 }
 
@@ -84,6 +86,7 @@ void write_snapshot(self_ptr self, const journal_snapshot& snap) {
   auto blob = encode_snapshot(*snap.snapshot, snap.venue_id, seq);
   if (auto status = st.store->put_snapshot(snap.event, seq, blob); !status) fatal(status);
   st.stats.snapshots += 1;
+  if (auto status = st.store->compaction_bound(st.compaction_bound); !status) fatal(status);
   st.compaction_pending = true;
   compact_some(self);
 }

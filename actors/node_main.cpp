@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <thread>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -173,6 +174,13 @@ int main(int argc, char** argv) {
   sigwait(&signals, &sig);
   std::printf("holdfast: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop();
+  // Durability never depends on a graceful exit (answers leave after commit),
+  // so a shutdown that hangs on some actor is cut short rather than waited on.
+  std::thread([] {
+    std::this_thread::sleep_for(std::chrono::seconds(10));
+    std::fprintf(stderr, "holdfast: shutdown took over 10 s; exiting now\n");
+    std::_Exit(0);
+  }).detach();
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   for (auto& s : shards) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   return 0;

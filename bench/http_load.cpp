@@ -20,10 +20,13 @@
 //   {rand:N}       a uniform integer in 0..N-1
 //   {rand:LO:HI}   a uniform integer in LO..HI (both included)
 //   {pick:a|b|c}   one of the listed strings, uniformly
-//   {line}         line number (seq mod count) of the --lines file, e.g. tokens
-// Any other brace is literal, so JSON bodies need no escaping. Example: a hold on
-// a random demo seat:
-//   --body '{"seats":["{pick:1|2}{pick:01|02|...|20}-{pick:A|B|...|Y}-{rand:1:50}"]}'
+//   {line:NAME}    line (seq mod count) of the file given as --lines NAME=FILE;
+//                  e.g. one bearer token a line, or one seat id a line
+// Any other brace is literal, so JSON bodies need no escaping. Examples: a hold on
+// a random demo seat, and a hold on a different seat each time by a rotating user:
+//   --body '{"seats":["{pick:101|102|...|220}-{pick:A|B|...|Y}-{rand:1:50}"]}'
+//   --lines seats=seats.txt --lines tokens=tokens.txt
+//   --body '{"seats":["{line:seats}"]}' --header 'Authorization: Bearer {line:tokens}'
 //
 // Output: a human report, or with --json one line of JSON for scripts.
 //
@@ -92,12 +95,18 @@ private:
 
 // -- templates ----------------------------------------------------------------
 
+// The lines of one --lines NAME=FILE, never empty.
+struct line_set {
+  std::string name;
+  std::vector<std::string> lines;
+};
+
 // What varies from one request to the next, as the template sees it.
 struct template_vars {
   uint64_t seq = 0;
   uint32_t conn = 0;
   rng* random = nullptr;
-  const std::vector<std::string>* lines = nullptr;
+  const std::vector<line_set>* line_sets = nullptr;
 };
 
 // A string with {placeholders}, parsed once into segments and rendered per
@@ -105,14 +114,15 @@ struct template_vars {
 class request_template {
 public:
   // Returns an empty string on success, else what is wrong with `text`.
-  std::string parse(std::string_view text) {
+  // {line:NAME} must name one of `sets`.
+  std::string parse(std::string_view text, const std::vector<line_set>& sets = {}) {
     segments_.clear();
     std::string literal;
     for (size_t i = 0; i < text.size();) {
       segment seg;
       size_t used = 0;
       if (text[i] == '{') {
-        if (auto err = parse_placeholder(text.substr(i), seg, used); !err.empty()) return err;
+        if (auto err = parse_placeholder(text.substr(i), sets, seg, used); !err.empty()) return err;
       }
       if (used == 0) {
         literal += text[i++];
@@ -129,10 +139,6 @@ public:
   bool is_static() const {
     return std::all_of(segments_.begin(), segments_.end(),
                        [](const segment& s) { return s.what == kind::literal; });
-  }
-  bool uses_lines() const {
-    return std::any_of(segments_.begin(), segments_.end(),
-                       [](const segment& s) { return s.what == kind::line; });
   }
 
   void render(const template_vars& vars, std::string& out) const {
@@ -153,9 +159,11 @@ public:
       case kind::pick:
         out += s.choices[vars.random->below(s.choices.size())];
         break;
-      case kind::line:
-        out += (*vars.lines)[vars.seq % vars.lines->size()];
+      case kind::line: {
+        const auto& lines = (*vars.line_sets)[s.lo].lines;
+        out += lines[vars.seq % lines.size()];
         break;
+      } break;
       }
     }
   }
@@ -187,13 +195,20 @@ private:
 
   // `text` starts with '{'. Sets `used` to the placeholder's length, or leaves
   // it 0 when the brace is literal. Errors only for a malformed known form.
-  static std::string parse_placeholder(std::string_view text, segment& seg, size_t& used) {
+  static std::string parse_placeholder(std::string_view text, const std::vector<line_set>& sets,
+                                       segment& seg, size_t& used) {
     const auto close = text.find('}');
     if (close == std::string_view::npos) return {};
     const auto inner = text.substr(1, close - 1);
     const auto bad = [&] { return "bad placeholder {" + std::string(inner) + "}"; };
-    if (inner == "seq" || inner == "conn" || inner == "line") {
-      seg.what = inner == "seq" ? kind::seq : inner == "conn" ? kind::conn : kind::line;
+    if (inner == "seq" || inner == "conn") {
+      seg.what = inner == "seq" ? kind::seq : kind::conn;
+    } else if (inner.starts_with("line:")) {
+      seg.what = kind::line;
+      const auto it = std::find_if(sets.begin(), sets.end(),
+                                   [&](const line_set& l) { return l.name == inner.substr(5); });
+      if (it == sets.end()) return "no --lines set named " + std::string(inner.substr(5));
+      seg.lo = static_cast<uint64_t>(it - sets.begin());
     } else if (inner.starts_with("rand:")) {
       seg.what = kind::rand;
       auto args = inner.substr(5);
@@ -334,7 +349,7 @@ struct load_plan {
   bool has_body = false;
   bool add_host = true;         // no Host among the headers
   bool add_content_type = true; // no Content-Type among the headers
-  std::vector<std::string> lines;
+  std::vector<line_set> line_sets;
   uint32_t connections = 64;
   uint32_t threads = 1;
   double warmup_s = 2;
@@ -407,6 +422,8 @@ private:
     busy_since_.reset();
     if (ec) return fail(ec, ctx_.stats.connect_errors);
     socket_.set_option(tcp::no_delay(true), ec);
+    socket_.non_blocking(true, ec);
+    if (ec) return fail(ec, ctx_.stats.connect_errors);
     next_request();
   }
 
@@ -425,11 +442,19 @@ private:
     });
   }
 
+  // The request is first written with a plain call on the non-blocking socket
+  // (a request nearly always fits the send buffer), and the response is read
+  // only once the socket is readable. Against async_write + http::async_read
+  // this saves a completion hop and a read that fails with EAGAIN per request:
+  // a load generator sharing two cores with the server must be frugal.
   void do_write(clock_type::time_point due) {
     due_ = due;
     busy_since_ = clock_type::now();
     if (request_.empty() || !static_request_) render_request();
-    asio::async_write(socket_, asio::buffer(request_),
+    error_code ec;
+    const size_t sent = asio::write(socket_, asio::buffer(request_), ec);
+    if (ec != asio::error::would_block) return on_write(ec);
+    asio::async_write(socket_, asio::buffer(request_) + sent,
                       [this](error_code ec, size_t) { on_write(ec); });
   }
 
@@ -437,16 +462,30 @@ private:
     if (ec) return fail(ec, ctx_.stats.write_errors);
     parser_.emplace();
     parser_->body_limit(response_body_bytes_max);
-    http::async_read(socket_, buffer_, *parser_,
-                     [this](error_code ec, size_t bytes) { on_read(ec, bytes); });
+    response_bytes_ = 0;
+    wait_readable();
   }
 
-  void on_read(error_code ec, size_t bytes) {
+  void wait_readable() {
+    socket_.async_wait(tcp::socket::wait_read, [this](error_code ec) {
+      if (ec) return fail(ec, ctx_.stats.read_errors);
+      read_available();
+    });
+  }
+
+  void read_available() {
+    error_code ec;
+    response_bytes_ += http::read(socket_, buffer_, *parser_, ec);
+    if (ec == asio::error::would_block) return wait_readable();
+    on_read(ec);
+  }
+
+  void on_read(error_code ec) {
     if (ec) return fail(ec, ctx_.stats.read_errors);
     busy_since_.reset();
     const auto now = clock_type::now();
     const auto& res = parser_->get();
-    if (now >= ctx_.measure_from && now < ctx_.end) record(res, bytes, now);
+    if (now >= ctx_.measure_from && now < ctx_.end) record(res, response_bytes_, now);
     if (!res.keep_alive()) {
       ++ctx_.stats.reconnects;
       return reconnect();
@@ -501,7 +540,7 @@ private:
   void render_request() {
     const auto& plan = ctx_.plan;
     template_vars vars{ctx_.seq.fetch_add(1, std::memory_order_relaxed), index_, &random_,
-                       &plan.lines};
+                       &plan.line_sets};
     body_.clear();
     if (plan.has_body) plan.body.render(vars, body_);
     request_.clear();
@@ -532,6 +571,7 @@ private:
   rng random_;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
+  size_t response_bytes_ = 0;
   // Requests are written as raw bytes: rendering a template straight into one
   // reused string is cheaper than building and serializing a beast::http message.
   std::string request_, body_;
@@ -704,8 +744,8 @@ namespace {
 using namespace holdfast::http_load;
 
 struct cli_options {
-  std::string url, method = "GET", body, lines_file;
-  std::vector<std::string> headers;
+  std::string url, method = "GET", body;
+  std::vector<std::string> headers, lines; // lines: NAME=FILE
   bool has_body = false;
   bool json = false;
 };
@@ -734,6 +774,22 @@ std::string parse_url(const std::string& url, load_plan& plan, std::string& path
   return plan.host.empty() ? "no host in " + url : "";
 }
 
+// Reads each --lines NAME=FILE. Empty string on success.
+std::string load_line_sets(const std::vector<std::string>& specs, std::vector<line_set>& out) {
+  for (const auto& spec : specs) {
+    const auto eq = spec.find('=');
+    if (eq == std::string::npos || eq == 0) return "--lines needs NAME=FILE: " + spec;
+    line_set set{spec.substr(0, eq), {}};
+    std::ifstream in(spec.substr(eq + 1));
+    if (!in) return "cannot open " + spec.substr(eq + 1);
+    for (std::string line; std::getline(in, line);)
+      if (!line.empty()) set.lines.push_back(std::move(line));
+    if (set.lines.empty()) return spec.substr(eq + 1) + " has no lines";
+    out.push_back(std::move(set));
+  }
+  return {};
+}
+
 // Builds the plan from the flags. Empty string on success.
 std::string make_plan(const cli_options& cli, load_plan& plan) {
   std::string path;
@@ -744,26 +800,18 @@ std::string make_plan(const cli_options& cli, load_plan& plan) {
       cli.method == "HEAD" || cli.method == "CONNECT")
     return "unsupported method " + cli.method;
   plan.method = cli.method;
-  if (auto err = plan.path.parse(path); !err.empty()) return "url: " + err;
+  if (auto err = load_line_sets(cli.lines, plan.line_sets); !err.empty()) return err;
+  const auto& sets = plan.line_sets;
+  if (auto err = plan.path.parse(path, sets); !err.empty()) return "url: " + err;
   for (const auto& h : cli.headers) {
     if (h.find(':') == std::string::npos) return "header needs 'Name: value': " + h;
     if (iequals_prefix(h, "host:")) plan.add_host = false;
     if (iequals_prefix(h, "content-type:")) plan.add_content_type = false;
     plan.headers.emplace_back();
-    if (auto err = plan.headers.back().parse(h); !err.empty()) return "header: " + err;
+    if (auto err = plan.headers.back().parse(h, sets); !err.empty()) return "header: " + err;
   }
   plan.has_body = cli.has_body;
-  if (auto err = plan.body.parse(cli.body); !err.empty()) return "body: " + err;
-  if (!cli.lines_file.empty()) {
-    std::ifstream in(cli.lines_file);
-    if (!in) return "cannot open " + cli.lines_file;
-    for (std::string line; std::getline(in, line);)
-      if (!line.empty()) plan.lines.push_back(line);
-  }
-  bool uses_lines = plan.path.uses_lines() || plan.body.uses_lines() ||
-                    std::any_of(plan.headers.begin(), plan.headers.end(),
-                                [](const request_template& t) { return t.uses_lines(); });
-  if (uses_lines && plan.lines.empty()) return "{line} is used but --lines gave no lines";
+  if (auto err = plan.body.parse(cli.body, sets); !err.empty()) return "body: " + err;
   if (plan.connections == 0 || plan.connections > connections_max) return "bad --connections";
   if (plan.threads == 0 || plan.threads > threads_max) return "bad --threads";
   plan.threads = std::min(plan.threads, plan.connections);
@@ -786,7 +834,7 @@ int main(int argc, char** argv) {
       "method", po::value(&cli.method), "GET, POST, PUT, PATCH or DELETE")(
       "header", po::value(&cli.headers)->composing(), "'Name: value' (repeatable, templated)")(
       "body", po::value(&cli.body), "request body (templated); Content-Type defaults to JSON")(
-      "lines", po::value(&cli.lines_file), "file whose lines {line} takes in turn")(
+      "lines", po::value(&cli.lines)->composing(), "NAME=FILE: lines {line:NAME} takes in turn")(
       "connections", po::value(&plan.connections), "keep-alive connections (64)")(
       "threads", po::value(&plan.threads), "io_context threads (cores/2)")(
       "seconds", po::value(&plan.seconds),

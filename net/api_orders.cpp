@@ -154,8 +154,8 @@ void api::create_order(call& c) {
          [this, e, hold = *hold, finish](const outcome& out) {
            if (out.code != result_code::ok) return finish(refusal(e.get(), out));
            s_.metrics.count_sale();
-           order_fields f{out.id, hold, now_ms(), out.total_cents, out.ga_area, out.quantity,
-                          out.seat_span()};
+           order_fields f{out.id, hold, out.created_at_ms, out.total_cents, out.ga_area,
+                          out.quantity, out.seat_span()};
            finish(make_json(http::status::created, json::serialize(order_json(*e, f))));
          });
 }

@@ -13,8 +13,8 @@ namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
 struct http_server::worker {
-  net::io_context io{1};
-  tcp::acceptor acceptor{io};
+  std::shared_ptr<net::io_context> io = std::make_shared<net::io_context>(1);
+  tcp::acceptor acceptor{*io};
   caf::actor gateway;
   std::thread thread;
 };
@@ -50,18 +50,18 @@ std::string http_server::start() {
   port_ = port;
   for (auto& w : workers_) {
     accept(*w);
-    w->thread = std::thread([&io = w->io] { io.run(); });
+    w->thread = std::thread([io = w->io] { io->run(); });
   }
   return {};
 }
 
 void http_server::accept(worker& w) {
-  w.acceptor.async_accept(w.io, [this, &w](boost::system::error_code ec, tcp::socket socket) {
+  w.acceptor.async_accept(*w.io, [this, &w](boost::system::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !w.acceptor.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<http_session>(std::move(socket), routes_, w.gateway, services_.metrics,
-                                     services_.hubs)
+      std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway,
+                                     services_.metrics, services_.hubs)
         ->run();
     }
     accept(w);
@@ -70,7 +70,7 @@ void http_server::accept(worker& w) {
 
 void http_server::stop() {
   for (auto& w : workers_)
-    net::post(w->io, [&w] {
+    net::post(*w->io, [&w] {
       boost::system::error_code ec;
       w->acceptor.close(ec);
     });
@@ -78,7 +78,7 @@ void http_server::stop() {
   if (!workers_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
   for (auto& w : workers_) {
     if (!w->thread.joinable()) continue;
-    net::post(w->io, [&io = w->io] { io.stop(); });
+    net::post(*w->io, [io = w->io] { io->stop(); });
     w->thread.join();
   }
   for (auto& w : workers_) caf::anon_send_exit(w->gateway, caf::exit_reason::user_shutdown);

@@ -20,10 +20,10 @@ constexpr uint64_t http_body_bytes_max = 16 * 1024;
 constexpr uint32_t http_header_bytes_max = 8 * 1024;
 } // namespace
 
-http_session::http_session(net::ip::tcp::socket&& socket, api& routes, caf::actor gateway,
-                           http_metrics& metrics, live_hubs& hubs)
-  : stream_(std::move(socket)), routes_(routes), gateway_(std::move(gateway)), metrics_(metrics),
-    hubs_(hubs) {}
+http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::io_context> io,
+                           api& routes, caf::actor gateway, http_metrics& metrics, live_hubs& hubs)
+  : io_(std::move(io)), stream_(std::move(socket)), routes_(routes), gateway_(std::move(gateway)),
+    metrics_(metrics), hubs_(hubs) {}
 
 void http_session::run() {
   net::dispatch(stream_.get_executor(),
@@ -75,7 +75,7 @@ void http_session::upgrade() {
   auto event = routes_.live_target(parser_->get(), refusal);
   if (!event) return refuse_and_close(std::move(*refusal));
   stream_.expires_never(); // the WebSocket has its own timeouts
-  auto ws = std::make_shared<websocket_session>(std::move(stream_), metrics_);
+  auto ws = std::make_shared<websocket_session>(std::move(stream_), io_, metrics_);
   auto hub = hubs_.hub_for(std::move(event));
   ws->run(parser_->release(), [hub](std::shared_ptr<websocket_session> open) {
     caf::anon_send(hub, live_join{std::move(open)});

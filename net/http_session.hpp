@@ -17,8 +17,8 @@ namespace holdfast {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket, api& routes, caf::actor gateway,
-               http_metrics& metrics, live_hubs& hubs);
+  http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<boost::asio::io_context> io,
+               api& routes, caf::actor gateway, http_metrics& metrics, live_hubs& hubs);
   void run();
 
 private:
@@ -30,6 +30,7 @@ private:
   void on_write(bool keep_alive, boost::beast::error_code ec, size_t);
   void close();
 
+  std::shared_ptr<boost::asio::io_context> io_; // handed to a WebSocket on upgrade
   boost::beast::tcp_stream stream_;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;

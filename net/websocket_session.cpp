@@ -15,8 +15,10 @@ namespace {
 constexpr size_t outbox_max = 64;
 } // namespace
 
-websocket_session::websocket_session(beast::tcp_stream&& stream, http_metrics& metrics)
-  : ws_(std::move(stream)), metrics_(metrics) {
+websocket_session::websocket_session(beast::tcp_stream&& stream,
+                                     std::shared_ptr<boost::asio::io_context> io,
+                                     http_metrics& metrics)
+  : io_(std::move(io)), ws_(std::move(stream)), metrics_(metrics) {
   metrics_.ws_opened();
 }
 

@@ -20,7 +20,10 @@ class websocket_session : public std::enable_shared_from_this<websocket_session>
 public:
   using message = std::shared_ptr<const std::string>;
 
-  websocket_session(boost::beast::tcp_stream&& stream, http_metrics& metrics);
+  // Holds its io_context: live hubs (actors) may release a session after the
+  // HTTP server has stopped, and the stream must not outlive its context.
+  websocket_session(boost::beast::tcp_stream&& stream, std::shared_ptr<boost::asio::io_context> io,
+                    http_metrics& metrics);
   ~websocket_session();
 
   // Completes the upgrade; `on_open` runs once the handshake succeeded.
@@ -38,6 +41,7 @@ private:
   void do_write();
   void on_write(boost::beast::error_code ec, size_t);
 
+  std::shared_ptr<boost::asio::io_context> io_; // declared first: destroyed last
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<message> outbox_;

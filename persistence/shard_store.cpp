@@ -2,6 +2,8 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
+
 #include "core/assert.hpp"
 #include "persistence/crc32c.hpp"
 
@@ -111,6 +113,11 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
     return store_status::failure(path + ": belongs to shard " + std::to_string(owner) +
                                  ", not " + std::to_string(shard));
   s->last_seq_ = static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 2));
+  // Once per open: which events have journal rows (compaction needs to know).
+  statement events;
+  if (auto st = s->prepare("SELECT DISTINCT event_id FROM journal", &events.stmt); !st) return st;
+  while (sqlite3_step(events.stmt) == SQLITE_ROW)
+    s->journal_events_.insert(static_cast<event_id>(sqlite3_column_int64(events.stmt, 0)));
   out = std::move(s);
   return store_status::success();
 }
@@ -140,6 +147,9 @@ store_status shard_store::append(std::span<const journal_row> rows) {
     return st;
   }
   last_seq_ = seq; // only after the commit: a failed transaction leaves no gap
+  event_id last = 0;
+  for (const auto& row : rows)
+    if (row.event != last) journal_events_.insert(last = row.event);
   return store_status::success();
 }
 
@@ -252,17 +262,32 @@ store_status shard_store::scan(
   return store_status::success();
 }
 
-store_status shard_store::compact(uint64_t max_rows, uint64_t* rows_deleted) {
-  // Safe bound: the smallest "newest snapshot seq" over every event that has
-  // records. An event with no snapshot pins the journal at 0.
-  const std::string sql = R"(
-    DELETE FROM journal WHERE seq <= min(
-      coalesce((SELECT min(seq) FROM journal), 0) + )" + std::to_string(max_rows) + R"( - 1,
-      (SELECT coalesce(min(covered), 0) FROM (
-        SELECT e.event_id, coalesce((SELECT seq FROM snapshots s WHERE s.event_id = e.event_id
-                                     ORDER BY seq DESC LIMIT 1 OFFSET 1), 0) AS covered
-        FROM (SELECT DISTINCT event_id FROM journal
-              UNION SELECT DISTINCT event_id FROM snapshots) e))))";
+store_status shard_store::compaction_bound(uint64_t& bound) const {
+  // The smallest "second-newest snapshot seq" over every event with journal
+  // rows; an event without two snapshots pins the journal at 0.
+  statement q;
+  if (auto st = prepare("SELECT seq FROM snapshots WHERE event_id = ? "
+                        "ORDER BY seq DESC LIMIT 1 OFFSET 1",
+                        &q.stmt);
+      !st)
+    return st;
+  bound = UINT64_MAX;
+  for (event_id e : journal_events_) {
+    sqlite3_reset(q.stmt);
+    sqlite3_bind_int64(q.stmt, 1, e);
+    const int rc = sqlite3_step(q.stmt);
+    if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail("compaction bound");
+    bound = std::min(bound, rc == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 0))
+                                             : uint64_t{0});
+  }
+  if (bound == UINT64_MAX) bound = 0;
+  return store_status::success();
+}
+
+store_status shard_store::compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted) {
+  const std::string sql =
+    "DELETE FROM journal WHERE seq <= min(" + std::to_string(bound) +
+    ", coalesce((SELECT min(seq) FROM journal), 0) + " + std::to_string(max_rows) + " - 1)";
   if (auto st = exec(sql.c_str()); !st) return st;
   if (rows_deleted) *rows_deleted = static_cast<uint64_t>(sqlite3_changes(db_));
   return store_status::success();

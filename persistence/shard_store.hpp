@@ -16,6 +16,7 @@
 #include <cstdint>
 #include <functional>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <string_view>
@@ -71,12 +72,15 @@ public:
   store_status scan(uint64_t after_seq,
                     const std::function<store_status(uint64_t seq, event_id, std::string_view)>&
                       fn) const;
-  // Deletes journal rows that every event's second-newest snapshot covers:
-  // the journal keeps reaching back far enough to re-derive the newest
-  // snapshot, which is how the audit checks snapshots.
-  // At most max_rows per call, oldest first, so the one writer never stalls
-  // its commits for long; call again while it returns max_rows.
-  store_status compact(uint64_t max_rows, uint64_t* rows_deleted = nullptr);
+  // The highest journal seq every event's second-newest snapshot covers: rows
+  // up to it may go, and the journal still reaches back far enough to
+  // re-derive each newest snapshot (which is how the audit checks them).
+  // Reads only the snapshots table (the events with journal rows are kept in
+  // memory), so it is cheap; still, call it once per snapshot, not per slice.
+  store_status compaction_bound(uint64_t& bound) const;
+  // Deletes at most max_rows journal rows with seq <= bound, oldest first, so
+  // the one writer never stalls its commits for long. Cheap: a primary-key range.
+  store_status compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted = nullptr);
   // Oldest seq still in the journal (0 if empty) and row count.
   store_status journal_bounds(uint64_t& first_seq, uint64_t& rows) const;
 
@@ -91,6 +95,7 @@ private:
   sqlite3* db_ = nullptr;
   sqlite3_stmt* insert_ = nullptr;
   uint64_t last_seq_ = 0;
+  std::set<event_id> journal_events_; // events with rows in the journal
 };
 
 // data_dir/shard-<n>.db

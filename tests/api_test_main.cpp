@@ -150,7 +150,8 @@ struct harness {
     out << "[cluster]\nshards = 2\n"
         << "[node]\nname = api-test\nhttp_host = 127.0.0.1\nhttp_port = 0\ncaf_port = 0\n"
         << "data_dir = " << data_dir() << "\nweb_root = " HOLDFAST_SOURCE_DIR "/web\n"
-        << "clock_offset_s = " << clock_offset_s << "\n"
+        << "clock_offset_s = " << clock_offset_s
+        << "\n"
         // Small, so the concurrency test writes snapshots the audit then checks.
         << "snapshot_records = 500\n"
         << "[demo]\nload = true\nsections = 40\nseats = 50000\nga_capacity = 2000\n";
@@ -169,8 +170,8 @@ harness h;
 uint16_t node_port() {
   if (!h.started) {
     h.started = true;
-    h.dir = std::filesystem::temp_directory_path() /
-            ("holdfast-api-test-" + std::to_string(getpid()));
+    h.dir =
+        std::filesystem::temp_directory_path() / ("holdfast-api-test-" + std::to_string(getpid()));
     std::filesystem::remove_all(h.dir);
     std::filesystem::create_directories(h.dir);
     h.start(0);
@@ -179,10 +180,18 @@ uint16_t node_port() {
   return h.node.port();
 }
 
-std::string node_data_dir() { return h.data_dir(); }
-std::string node_log() { return h.node.log(); }
-bool stop_node(int signal) { return h.node.stop(signal); }
-void restart_node(int64_t clock_offset_s) { h.start(clock_offset_s); }
+std::string node_data_dir() {
+  return h.data_dir();
+}
+std::string node_log() {
+  return h.node.log();
+}
+bool stop_node(int signal) {
+  return h.node.stop(signal);
+}
+void restart_node(int64_t clock_offset_s) {
+  h.start(clock_offset_s);
+}
 
 int run_audit(std::string& output) {
   const std::string cmd = "'" + h.audit_bin + "' '" + h.data_dir() + "' 2>&1";
@@ -190,7 +199,8 @@ int run_audit(std::string& output) {
   if (p == nullptr) return -1;
   char buf[4096];
   size_t n = 0;
-  while ((n = fread(buf, 1, sizeof buf, p)) > 0) output.append(buf, n);
+  while ((n = fread(buf, 1, sizeof buf, p)) > 0)
+    output.append(buf, n);
   const int status = pclose(p);
   return WIFEXITED(status) ? WEXITSTATUS(status) : -1;
 }
@@ -203,9 +213,13 @@ int main(int argc, char** argv) {
   std::vector<char*> rest;
   for (int i = 0; i < argc; ++i) {
     const std::string_view arg = argv[i];
-    if (arg.rfind("--node=", 0) == 0) h.node_bin = std::string(arg.substr(7));
-    else if (arg.rfind("--audit=", 0) == 0) h.audit_bin = std::string(arg.substr(8));
-    else rest.push_back(argv[i]);
+    // Absolute: the audit runs through the shell, which would search PATH.
+    if (arg.rfind("--node=", 0) == 0)
+      h.node_bin = std::filesystem::absolute(arg.substr(7)).string();
+    else if (arg.rfind("--audit=", 0) == 0)
+      h.audit_bin = std::filesystem::absolute(arg.substr(8)).string();
+    else
+      rest.push_back(argv[i]);
   }
   if (h.node_bin.empty() || h.audit_bin.empty()) {
     std::fprintf(stderr, "usage: api-test --node=<holdfast-node> --audit=<holdfast-audit> "

@@ -27,8 +27,8 @@ using headers = std::vector<std::pair<std::string, std::string>>;
 constexpr auto default_timeout = 10s;
 
 struct http_reply {
-  int status = 0;            // 0: no response (transport error in `error`)
-  std::string error;         // transport error, empty when a response arrived
+  int status = 0;                            // 0: no response (transport error in `error`)
+  std::string error;                         // transport error, empty when a response arrived
   std::map<std::string, std::string> fields; // lower-case header names
   std::string body;
   bool keep_alive = false;

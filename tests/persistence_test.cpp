@@ -380,15 +380,19 @@ TEST_CASE("compaction deletes in slices and never past the second-newest snapsho
   const uint64_t older = store->last_seq() / 2, newer = store->last_seq() - 3;
   const auto snap = encode_snapshot(ev.state.export_snapshot(), ev.hall->id(), older);
   REQUIRE(store->put_snapshot(42, newer, snap).ok);
-  uint64_t first = 0, rows = 0, deleted = 0;
-  REQUIRE(store->compact(5, &deleted).ok);
-  CHECK(deleted == 0); // one snapshot only: the journal must stay whole
+  uint64_t first = 0, rows = 0, deleted = 0, bound = 0;
+  REQUIRE(store->compaction_bound(bound).ok);
+  CHECK(bound == 0); // one snapshot only: the journal must stay whole
+  REQUIRE(store->compact(bound, 5, &deleted).ok);
+  CHECK(deleted == 0);
   REQUIRE(store->put_snapshot(42, older, snap).ok);
-  REQUIRE(store->compact(5, &deleted).ok);
+  REQUIRE(store->compaction_bound(bound).ok);
+  CHECK(bound == older);
+  REQUIRE(store->compact(bound, 5, &deleted).ok);
   CHECK(deleted == 5);
   REQUIRE(store->journal_bounds(first, rows).ok);
   CHECK(first == 6);
-  while (deleted == 5) REQUIRE(store->compact(5, &deleted).ok);
+  while (deleted == 5) REQUIRE(store->compact(bound, 5, &deleted).ok);
   REQUIRE(store->journal_bounds(first, rows).ok);
   CHECK(first == older + 1); // the older snapshot's records are the last to go
   CHECK(rows == store->last_seq() - older);

@@ -279,7 +279,11 @@ export class EventPage {
     }
     this.map.redraw();
     this.renderSelection();
-    return { selected: this.model.selectedOrder.map((i) => this.model.ids[i]), rejected };
+    return { selected: this.selectedSeats(), rejected };
+  }
+
+  selectedSeats() {
+    return this.model ? this.model.selectedOrder.map((i) => this.model.ids[i]) : [];
   }
 
   clearSelection() {
@@ -453,8 +457,19 @@ export class EventPage {
       else showError(err);
     } finally {
       this.pendingHold = new Set();
-      if (!this.gone) this.renderSelection();
+      if (!this.gone) this.dropUnavailable();
     }
+  }
+
+  // Seats a delta marked taken while their hold request was in flight, and the
+  // request then failed: they cannot stay selected.
+  dropUnavailable() {
+    const m = this.model;
+    const lost = m.selectedOrder.filter((i) => m.state[i] !== AVAILABLE);
+    for (const i of lost) m.unselect(i);
+    this.noticeLost(lost.map((i) => m.ids[i]));
+    this.map.redraw();
+    this.renderSelection();
   }
 
   onSeatsUnavailable(err) {

@@ -10,7 +10,7 @@ export const seatColors = {
 const fillByState = [seatColors.available, seatColors.held, seatColors.sold];
 const pixelByState = fillByState.map(rgbaWord);
 
-const seatPxMin = 1.25;          // seats never vanish when zoomed out
+const seatPxMin = 1.6;           // seats never vanish when zoomed out
 const selectedPxMin = 7;         // the user's picks stay visible at any zoom
 const dragPxMin = 5;             // below this a press is a click, not a pan
 const hoverPxMax = 10;           // how far from a seat the pointer may be and still hit it
@@ -102,7 +102,7 @@ export class SeatCanvas {
   // Centres seat i, zooming in until seats are comfortably clickable.
   focusSeat(i) {
     if (!this.model || i < 0) return;
-    this.scale = Math.max(this.scale, Math.min(14 / this.model.sizeMedian, this.fitScale * zoomMax));
+    this.scale = Math.max(this.scale, Math.min(12 / this.model.size[i], this.fitScale * zoomMax));
     this.ox = this.cssW / 2 - this.model.x[i] * this.scale;
     this.oy = this.cssH / 2 - this.model.y[i] * this.scale;
     this.redraw();

@@ -1,0 +1,185 @@
+// The browser test proper, run by run.mjs with a Playwright page and a real node:
+// sign up, open the demo event, pick two seats (hook + real canvas clicks), hold, pay,
+// see the confirmation; then another client buys a third seat over the API and the
+// page must show it sold within liveWaitMs without reloading; "My orders" lists the
+// order. Every wait is bounded (the context's default timeout, or an explicit one).
+
+import assert from 'node:assert/strict';
+
+const liveWaitMs = 5000;
+const card = '4242424242424242';
+const tid = (id, extra = '') => `[data-testid="${id}"]${extra}`;
+
+export default async function uiTest({ page, base, log, shot }) {
+  const problems = []; // page errors and console errors: the UI should have none
+  page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
+  page.on('console', (m) => { if (m.type() === 'error') problems.push(`console error: ${m.text()}`); });
+  page.on('requestfailed', (r) => problems.push(`request failed: ${r.method()} ${r.url()} ${r.failure()?.errorText}`));
+  const seatmapRequests = [];
+  page.on('request', (r) => { if (/\/seatmap$/.test(new URL(r.url()).pathname)) seatmapRequests.push(Date.now()); });
+  const deltas = []; // {at, seats} of every WebSocket delta the page received
+  page.on('websocket', (ws) => ws.on('framereceived', ({ payload }) => {
+    try {
+      const msg = JSON.parse(String(payload));
+      if (msg.type === 'delta') deltas.push({ at: Date.now(), seats: (msg.seats || []).map((s) => `${s.seatId}:${s.status}`) });
+    } catch { /* not JSON: ignored, as the page does */ }
+  }));
+
+  const api = async (method, path, { body, token, headers = {}, expect = [200, 201, 204] } = {}) => {
+    const init = { method, headers: { Accept: 'application/json', ...headers }, signal: AbortSignal.timeout(5000) };
+    if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
+    if (token) init.headers.Authorization = `Bearer ${token}`;
+    const r = await fetch(`${base}${path}`, init);
+    const text = await r.text();
+    assert.ok(expect.includes(r.status), `${method} ${path}: HTTP ${r.status} ${text.slice(0, 300)}`);
+    return text ? JSON.parse(text) : null;
+  };
+  const hook = (fn, arg) => page.evaluate(fn, arg);
+  const status = (id) => hook((x) => window.holdfast.seatStatus(x), id);
+  const texts = (sel) => page.locator(sel).allTextContents();
+  const seatIdsIn = (sel) => page.locator(`${sel} ${tid('line-seat')}`).evaluateAll((els) => els.map((e) => e.dataset.seatId));
+
+  // --- static files as the browser needs them -----------------------------------
+  for (const [file, type] of [['/web/app.js', 'text/javascript'], ['/web/style.css', 'text/css']]) {
+    const r = await fetch(`${base}${file}`, { signal: AbortSignal.timeout(5000) });
+    assert.equal(r.status, 200, `${file}: HTTP ${r.status}`);
+    assert.match(r.headers.get('content-type') || '', new RegExp(`^${type}`), `${file} content type`);
+  }
+
+  // --- home: sign up and open the demo event --------------------------------------
+  await page.goto(`${base}/`);
+  await page.locator(tid('event-link')).first().waitFor();
+  await page.locator(tid('name-input')).fill('Ada Browser');
+  await page.locator(tid('signup-button')).click();
+  await page.waitForFunction((sel) => document.querySelector(sel)?.textContent === 'Ada Browser', tid('user-name'));
+  const user = await page.evaluate(() => JSON.parse(localStorage.getItem('holdfast.user')));
+  assert.ok(user && user.token, 'signed-up user in localStorage');
+  log(`signed up as ${user.name} (${user.userId})`);
+
+  const { events } = await api('GET', '/v1/events');
+  assert.ok(events.length >= 1, 'the demo event is listed');
+  const eventId = String(events.find((e) => e.eventId === '1')?.eventId ?? events[0].eventId);
+  const event = await api('GET', `/v1/events/${eventId}`);
+  await page.locator(tid('event-link', `[data-event-id="${eventId}"]`)).click();
+  await page.waitForURL(`**/#/events/${eventId}`);
+  await page.locator(tid('seat-canvas', '[data-state="ready"]')).waitFor({ timeout: 30000 });
+  assert.equal(await hook(() => window.holdfast.ready()), true);
+  assert.equal(await page.locator(tid('event-title')).textContent(), event.name);
+  await page.locator(tid('live-status', '[data-state="live"]')).waitFor();
+  log(`event ${eventId} "${event.name}": map ready at version ${await hook(() => window.holdfast.version())}, live`);
+
+  // --- three available seats of one assigned section, from the server's seat map ----
+  const seatmap = await api('GET', `/v1/events/${eventId}/seatmap`);
+  const section = seatmap.sections.find((s) => s.kind === 'assigned' && s.available >= 3);
+  assert.ok(section, 'an assigned section with three available seats');
+  const free = seatmap.seats.filter((s) => s.section === section.section && s.status === 'available');
+  const [a, b, x] = free.map((s) => s.seatId);
+  const price = section.price;
+  log(`seats ${a}, ${b} for the browser, ${x} for the other client (section ${section.section}, ${price} cents)`);
+  for (const id of [a, b, x]) assert.equal(await status(id), 'available', `${id} shows available`);
+
+  // --- select: the hook for both, then real clicks on the canvas ---------------------
+  const picked = await hook((ids) => window.holdfast.selectSeats(ids), [a, b]);
+  assert.deepEqual(picked, { selected: [a, b], rejected: [] });
+  assert.equal(await status(a), 'selected');
+  await page.locator(tid('section-row', `[data-section="${section.section}"]`)).click(); // zooms the map in
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const pos = await hook((id) => window.holdfast.seatPosition(id), b);
+  const box = await page.locator(tid('seat-canvas')).boundingBox();
+  assert.ok(pos.x > box.x && pos.x < box.x + box.width && pos.y > box.y && pos.y < box.y + box.height,
+    `seat ${b} at ${JSON.stringify(pos)} is inside the canvas ${JSON.stringify(box)}`);
+  await page.mouse.move(pos.x, pos.y);
+  await page.waitForFunction(([sel, id]) => {
+    const t = document.querySelector(sel);
+    return t && !t.hidden && t.textContent.startsWith(id);
+  }, [tid('seat-tooltip'), b]);
+  await page.mouse.click(pos.x, pos.y); // unselects b
+  assert.equal(await status(b), 'available', 'a click on a selected seat unselects it');
+  await page.mouse.click(pos.x, pos.y); // selects it again
+  assert.equal(await status(b), 'selected', 'a click on an available seat selects it');
+  assert.deepEqual(await hook(() => window.holdfast.selectedSeats()), [a, b]);
+  assert.deepEqual(await page.locator(tid('selected-seat')).evaluateAll((els) => els.map((e) => e.dataset.seatId)), [a, b]);
+  assert.equal(await page.locator(tid('hold-button')).textContent(), 'Hold 2 seats');
+
+  // --- hold ---------------------------------------------------------------------------
+  await page.locator(tid('hold-button')).click();
+  await page.waitForFunction((sel) => /^\d\d:\d\d$/.test(document.querySelector(sel)?.textContent || ''), tid('countdown'));
+  const countdown = await page.locator(tid('countdown')).textContent();
+  const [mm, ss] = countdown.split(':').map(Number);
+  const holdSeconds = event.holdSeconds || 600;
+  assert.ok(mm * 60 + ss <= holdSeconds && mm * 60 + ss >= holdSeconds - 30, `countdown ${countdown} for a ${holdSeconds} s hold`);
+  // It counts down.
+  await page.waitForFunction(([sel, first]) => document.querySelector(sel)?.textContent !== first, [tid('countdown'), countdown], { timeout: 3000 });
+  assert.deepEqual(await seatIdsIn(tid('hold-seats')), [a, b]);
+  const total = new Intl.NumberFormat('en-US', { style: 'currency', currency: event.currency || 'USD' }).format((2 * price) / 100);
+  assert.equal(await page.locator(tid('hold-total')).textContent(), total);
+  const holdId = await page.locator(tid('checkout')).getAttribute('data-hold-id');
+  assert.ok(holdId, 'checkout carries the hold id');
+  const afterHold = await api('GET', `/v1/events/${eventId}/seatmap`);
+  for (const id of [a, b]) assert.equal(afterHold.seats.find((s) => s.seatId === id).status, 'held', `server: ${id} held`);
+  log(`held ${holdId}, countdown ${countdown}, total ${total}`);
+
+  // --- pay -------------------------------------------------------------------------------
+  await page.locator(tid('card-input')).fill(card);
+  await page.locator(tid('pay-button')).click();
+  const confirmation = page.locator(tid('order-confirmation'));
+  await confirmation.waitFor();
+  const orderId = await confirmation.getAttribute('data-order-id');
+  assert.ok(orderId, 'confirmation carries the order id');
+  assert.equal(await page.locator(tid('order-id')).textContent(), orderId);
+  assert.deepEqual(await seatIdsIn(tid('order-seats')), [a, b]);
+  assert.match(await confirmation.textContent(), new RegExp(`${a}[\\s\\S]*${b}`));
+  assert.equal(await page.locator(tid('order-total')).textContent(), total);
+  const mine = await api('GET', '/v1/orders', { token: user.token });
+  assert.deepEqual(mine.orders.map((o) => o.orderId), [orderId], 'server: the user has exactly this order');
+  assert.deepEqual(mine.orders[0].seats, [a, b]);
+  await page.screenshot({ path: shot('confirmation') });
+  log(`paid: order ${orderId}`);
+
+  await page.locator(tid('back-to-map')).click();
+  await page.locator(tid('map-pane')).waitFor({ state: 'visible' });
+  for (const id of [a, b]) assert.equal(await status(id), 'sold', `${id} shows sold after paying`);
+  assert.equal(await status(x), 'available');
+
+  // --- live: another client buys x over the API --------------------------------------------
+  await page.evaluate(() => { window.__sameDocument = true; });
+  const seatmapsBefore = seatmapRequests.length;
+  const other = await api('POST', '/v1/users', { body: { name: 'Other Buyer' }, expect: [201] });
+  const started = Date.now();
+  const hold = await api('POST', `/v1/events/${eventId}/holds`, { token: other.token, body: { seats: [x] }, expect: [201] });
+  const key = `browser-test-${hold.holdId}`;
+  const orderBody = { holdId: hold.holdId, payment: { card } };
+  const order = await api('POST', '/v1/orders', { token: other.token, body: orderBody, headers: { 'Idempotency-Key': key }, expect: [201] });
+  assert.deepEqual(order.seats, [x]);
+  try {
+    await page.waitForFunction((id) => window.holdfast.seatStatus(id) === 'sold', x, { timeout: liveWaitMs, polling: 50 });
+  } catch (err) {
+    const seen = deltas.filter((d) => d.at >= started).map((d) => d.seats.join(' '));
+    throw new Error(`${x} not shown sold ${liveWaitMs} ms after another client bought it: the map shows ` +
+      `${await status(x)}; live-status ${await page.locator(tid('live-status')).getAttribute('data-state')}; ` +
+      `deltas since the purchase: ${JSON.stringify(seen)} (${err.message.split('\n')[0]})`);
+  }
+  const latencyMs = Date.now() - started;
+  assert.equal(await page.evaluate(() => window.__sameDocument), true, 'the page was not reloaded');
+  assert.equal(seatmapRequests.length, seatmapsBefore, 'the update came as a delta, not a seat-map refetch');
+  assert.ok(deltas.some((d) => d.at >= started && d.seats.includes(`${x}:sold`)), `a WebSocket delta carried ${x}:sold`);
+  const replay = await api('POST', '/v1/orders', { token: other.token, body: orderBody, headers: { 'Idempotency-Key': key } });
+  assert.equal(replay.orderId, order.orderId, 'the same Idempotency-Key returns the same order');
+  await page.screenshot({ path: shot('live') });
+  log(`${x} bought by another client (order ${order.orderId}); the page showed it sold after ${latencyMs} ms`);
+
+  // --- My orders ---------------------------------------------------------------------------
+  await page.locator(tid('my-orders-link')).click();
+  await page.waitForURL('**/#/orders');
+  const row = page.locator(tid('order-row', `[data-order-id="${orderId}"]`));
+  await row.waitFor();
+  assert.equal(await page.locator(tid('order-row')).count(), 1, 'only this user\'s order is listed');
+  assert.deepEqual(await row.locator(tid('line-seat')).evaluateAll((els) => els.map((e) => e.dataset.seatId)), [a, b]);
+  assert.equal(await row.locator(tid('order-event')).textContent(), event.name);
+  assert.equal(await row.locator(tid('order-total')).textContent(), total);
+  log('my orders lists the order');
+
+  const errorNotices = await texts(tid('notice', '[data-kind="error"]'));
+  assert.deepEqual(errorNotices, [], 'no error notices');
+  assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+}
