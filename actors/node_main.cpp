@@ -15,6 +15,7 @@
 #include "actors/node_actor.hpp"
 #include "actors/message_registry.hpp"
 #include "actors/node_config.hpp"
+#include "core/memory.hpp"
 #include "net/http_server.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/shard_store.hpp"
@@ -96,6 +97,7 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
 } // namespace
 
 int main(int argc, char** argv) {
+  holdfast::keep_large_allocations_in_heap();
   // Block the stop signals before any thread starts so only sigwait sees them.
   sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);

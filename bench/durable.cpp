@@ -42,6 +42,7 @@
 #include <boost/program_options.hpp>
 #include <caf/all.hpp>
 
+#include "core/memory.hpp"
 #include "actors/event_actor.hpp"
 #include "actors/message_registry.hpp"
 #include "actors/shard_actor.hpp"
@@ -1008,6 +1009,7 @@ int run(const bench_options& o) {
 } // namespace holdfast::bench
 
 int main(int argc, char** argv) {
+  holdfast::keep_large_allocations_in_heap(); // as the node does
   auto options = holdfast::bench::parse_options(argc, argv);
   if (!options) return 2;
   try {
