@@ -63,7 +63,8 @@ std::optional<deadline_queue::entry> deadline_queue::pop_due(int64_t now_ms) {
 
 size_t deadline_queue::size() const {
   size_t n = overflow_.size();
-  for (const auto& l : lanes_) n += l.entries.size();
+  for (const auto& l : lanes_)
+    n += l.entries.size();
   return n;
 }
 

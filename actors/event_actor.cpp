@@ -85,9 +85,9 @@ void take_snapshot(self_ptr self) {
   if (!st.journal) return;
   flush_journal(self); // the snapshot must follow the records it covers
   st.records_since_snapshot = 0;
-  self->send(st.journal, journal_snapshot{st.core->id(), st.venue_id,
-                                          std::make_shared<const event_snapshot>(
-                                            st.core->export_snapshot())});
+  self->send(st.journal,
+             journal_snapshot{st.core->id(), st.venue_id,
+                              std::make_shared<const event_snapshot>(st.core->export_snapshot())});
 }
 
 // Keeps exactly one pending wake-up at or before the earliest hold deadline.
@@ -115,24 +115,24 @@ void publish_delta(self_ptr self) {
   delta.event = st.core->id();
   delta.from_version = st.published_version;
   st.core->inventory().drain_changes(
-    [&](seat_index i, seat_state s) {
-      delta.seats.push_back(i);
-      delta.states.push_back(static_cast<uint8_t>(s));
-    },
-    [](uint16_t, const ga_counter&) {}); // GA changes show in the section counts
+      [&](seat_index i, seat_state s) {
+        delta.seats.push_back(i);
+        delta.states.push_back(static_cast<uint8_t>(s));
+      },
+      [](uint16_t, const ga_counter&) {}); // GA changes show in the section counts
   delta.version = st.core->inventory().version();
   delta.sections = st.core->section_views();
   st.published_version = delta.version;
   // Subscribers are dynamically typed (WebSocket sessions, tests): anon_send.
-  for (auto& sub : st.subscribers) caf::anon_send(sub, delta);
+  for (auto& sub : st.subscribers)
+    caf::anon_send(sub, delta);
 }
 
 void after_change(self_ptr self, int64_t now) {
   flush_journal(self);
   schedule_expiry(self, now);
   schedule_flush(self);
-  if (self->state.records_since_snapshot >= self->state.snapshot_records)
-    take_snapshot(self);
+  if (self->state.records_since_snapshot >= self->state.snapshot_records) take_snapshot(self);
 }
 
 outcome_batch decide(self_ptr self, const command_batch& batch) {
@@ -147,14 +147,14 @@ outcome_batch decide(self_ptr self, const command_batch& batch) {
     return out;
   }
   core.expire_due(now);
-  for (const auto& cmd : batch.commands) out.outcomes.push_back(core.apply(cmd, now));
+  for (const auto& cmd : batch.commands)
+    out.outcomes.push_back(core.apply(cmd, now));
   after_change(self, now);
   return out;
 }
 
 // Answers through a promise once the decisions behind `value` are durable.
-template <class T>
-caf::typed_response_promise<T> reply_durable(self_ptr self, T value) {
+template <class T> caf::typed_response_promise<T> reply_durable(self_ptr self, T value) {
   auto rp = self->make_response_promise<T>();
   when_durable(self, [rp, v = std::move(value)]() mutable { rp.deliver(std::move(v)); });
   return rp;
@@ -190,9 +190,15 @@ event_status apply_sale_action(self_ptr self, sale_action action) {
   const int64_t now = now_ms(self);
   core.expire_due(now);
   switch (action) {
-    case sale_action::open: core.open_sale(now); break;
-    case sale_action::close: core.close_sale(now); break;
-    case sale_action::cancel: core.cancel(now); break;
+  case sale_action::open:
+    core.open_sale(now);
+    break;
+  case sale_action::close:
+    core.close_sale(now);
+    break;
+  case sale_action::cancel:
+    core.cancel(now);
+    break;
   }
   after_change(self, now);
   return core.status();
@@ -214,8 +220,8 @@ void start(self_ptr self, event_setup& setup) {
   st.journal = std::move(setup.journal);
   st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);
   const bool fresh = setup.recovered == nullptr;
-  st.core = fresh ? std::make_shared<event_state>(setup.venue, setup.config)
-                  : std::move(setup.recovered);
+  st.core =
+      fresh ? std::make_shared<event_state>(setup.venue, setup.config) : std::move(setup.recovered);
   if (!st.journal) return;
   st.sink = std::make_unique<journal_sink>(st.core->id());
   st.core->set_sink(st.sink.get());
@@ -230,32 +236,32 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
   start(self, setup);
   self->set_down_handler([self](const caf::down_msg& dm) { unsubscribe(self, dm.source); });
   return {
-    [self](const command_batch& batch) { return reply_durable(self, decide(self, batch)); },
-    [self](seatmap_atom) { return self->state.core->seat_map(); },
-    [self](holdings_atom, user_id user) {
-      self->state.core->expire_due(now_ms(self));
-      after_change(self, now_ms(self));
-      return reply_durable(self, self->state.core->holdings(user));
-    },
-    [self](sale_atom, sale_action action) {
-      return reply_durable(self, apply_sale_action(self, action));
-    },
-    [self](subscribe_atom, caf::actor sub) { subscribe(self, std::move(sub)); },
-    [self](unsubscribe_atom, caf::actor sub) {
-      self->demonitor(sub);
-      unsubscribe(self, sub.address());
-    },
-    [self](snapshot_atom) {
-      // Periodic: only when something changed since the last snapshot.
-      if (!self->state.journal) return;
-      if (self->state.records_since_snapshot > 0 || !self->state.sink->empty())
-        take_snapshot(self);
-      self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
-                         snapshot_atom::value);
-    },
-    [self](committed_atom, uint64_t ticket) { on_committed(self, ticket); },
-    [self](expire_atom) { on_expiry_wakeup(self); },
-    [self](flush_atom) { publish_delta(self); },
+      [self](const command_batch& batch) { return reply_durable(self, decide(self, batch)); },
+      [self](seatmap_atom) { return self->state.core->seat_map(); },
+      [self](holdings_atom, user_id user) {
+        self->state.core->expire_due(now_ms(self));
+        after_change(self, now_ms(self));
+        return reply_durable(self, self->state.core->holdings(user));
+      },
+      [self](sale_atom, sale_action action) {
+        return reply_durable(self, apply_sale_action(self, action));
+      },
+      [self](subscribe_atom, caf::actor sub) { subscribe(self, std::move(sub)); },
+      [self](unsubscribe_atom, caf::actor sub) {
+        self->demonitor(sub);
+        unsubscribe(self, sub.address());
+      },
+      [self](snapshot_atom) {
+        // Periodic: only when something changed since the last snapshot.
+        if (!self->state.journal) return;
+        if (self->state.records_since_snapshot > 0 || !self->state.sink->empty())
+          take_snapshot(self);
+        self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
+                           snapshot_atom::value);
+      },
+      [self](committed_atom, uint64_t ticket) { on_committed(self, ticket); },
+      [self](expire_atom) { on_expiry_wakeup(self); },
+      [self](flush_atom) { publish_delta(self); },
   };
 }
 

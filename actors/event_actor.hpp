@@ -25,25 +25,23 @@
 #include <cstdint>
 
 #include <caf/fwd.hpp>
-#include <caf/typed_actor.hpp>
 #include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/journal_actor.hpp"
 #include "actors/type_ids.hpp"
 
 namespace holdfast {
 
-using event_actor = caf::typed_actor<
-  caf::replies_to<command_batch>::with<outcome_batch>,
-  caf::replies_to<seatmap_atom>::with<seat_map_view>,
-  caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
-  caf::replies_to<sale_atom, sale_action>::with<event_status>,
-  caf::reacts_to<subscribe_atom, caf::actor>,
-  caf::reacts_to<unsubscribe_atom, caf::actor>,
-  caf::reacts_to<snapshot_atom>,
-  caf::reacts_to<committed_atom, uint64_t>,
-  caf::reacts_to<expire_atom>,
-  caf::reacts_to<flush_atom>>;
+using event_actor =
+    caf::typed_actor<caf::replies_to<command_batch>::with<outcome_batch>,
+                     caf::replies_to<seatmap_atom>::with<seat_map_view>,
+                     caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
+                     caf::replies_to<sale_atom, sale_action>::with<event_status>,
+                     caf::reacts_to<subscribe_atom, caf::actor>,
+                     caf::reacts_to<unsubscribe_atom, caf::actor>, caf::reacts_to<snapshot_atom>,
+                     caf::reacts_to<committed_atom, uint64_t>, caf::reacts_to<expire_atom>,
+                     caf::reacts_to<flush_atom>>;
 
 struct event_setup {
   venue_ptr venue;
@@ -52,7 +50,7 @@ struct event_setup {
   // time of the actor clock, so holds carry absolute deadlines and tests move
   // time with the deterministic scheduler.
   int64_t wall_origin_ms = 0;
-  journal_actor journal;                 // none: in memory only (tests, bench/engine)
+  journal_actor journal;                  // none: in memory only (tests, bench/engine)
   std::shared_ptr<event_state> recovered; // state rebuilt from the shard's files, if any
   uint64_t snapshot_records = limits::snapshot_records_interval;
 };

@@ -8,11 +8,16 @@ namespace holdfast {
 
 std::string_view status_name(event_status s) {
   switch (s) {
-    case event_status::scheduled: return "scheduled";
-    case event_status::on_sale: return "on_sale";
-    case event_status::sold_out: return "sold_out";
-    case event_status::closed: return "closed";
-    case event_status::cancelled: return "cancelled";
+  case event_status::scheduled:
+    return "scheduled";
+  case event_status::on_sale:
+    return "on_sale";
+  case event_status::sold_out:
+    return "sold_out";
+  case event_status::closed:
+    return "closed";
+  case event_status::cancelled:
+    return "cancelled";
   }
   return "unknown";
 }

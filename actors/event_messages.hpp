@@ -23,14 +23,14 @@ std::string_view status_name(event_status s);
 // One request to an event. Fixed size (no allocation): the hot path moves
 // thousands of these per batch message.
 struct command {
-  uint64_t tag = 0;    // the caller's correlation id, echoed in the outcome
+  uint64_t tag = 0; // the caller's correlation id, echoed in the outcome
   user_id user = 0;
   uint64_t target = 0; // hold id, for release and confirm
   command_kind kind = command_kind::hold;
   uint8_t seat_count = 0;
   uint16_t ga_area = no_area; // a GA hold names its area and a quantity instead of seats
   uint16_t quantity = 0;
-  uint16_t ttl_s = 0;         // hold time; 0 = the event's default
+  uint16_t ttl_s = 0; // hold time; 0 = the event's default
   seat_index seats[limits::hold_seats_max] = {};
 
   std::span<const seat_index> seat_span() const { return {seats, seat_count}; }
@@ -43,7 +43,7 @@ struct outcome {
   uint8_t seat_count = 0; // held seats on success; conflicting seats on seat_unavailable
   uint16_t ga_area = no_area;
   uint16_t quantity = 0;
-  uint64_t id = 0;        // hold id (hold) or order id (confirm)
+  uint64_t id = 0;           // hold id (hold) or order id (confirm)
   int64_t expires_at_ms = 0; // hold: its deadline
   int64_t created_at_ms = 0; // confirm: when the order was made (the same on every retry)
   int64_t total_cents = 0;   // price locked at hold time
@@ -132,51 +132,39 @@ struct journal_stats {
 
 // -- inspection (CAF serialization and to_string) -----------------------------
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, command& x) {
-  return f(x.tag, x.user, x.target, x.kind, x.seat_count, x.ga_area, x.quantity, x.ttl_s,
-           x.seats);
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, command& x) {
+  return f(x.tag, x.user, x.target, x.kind, x.seat_count, x.ga_area, x.quantity, x.ttl_s, x.seats);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, outcome& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, outcome& x) {
   return f(x.tag, x.code, x.seat_count, x.ga_area, x.quantity, x.id, x.expires_at_ms,
            x.created_at_ms, x.total_cents, x.seats);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, command_batch& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, command_batch& x) {
   return f(x.batch_id, x.commands);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, outcome_batch& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, outcome_batch& x) {
   return f(x.batch_id, x.outcomes);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, section_view& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, section_view& x) {
   return f(x.available, x.price_cents);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, seat_map_view& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, seat_map_view& x) {
   return f(x.event, x.version, x.status, x.available_bits, x.sold_bits, x.sections);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, seat_delta& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, seat_delta& x) {
   return f(x.event, x.from_version, x.version, x.seats, x.states, x.sections);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, hold_view& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, hold_view& x) {
   return f(x.id, x.expires_at_ms, x.total_cents, x.ga_area, x.quantity, x.seats);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, order_view& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, order_view& x) {
   return f(x.id, x.hold, x.created_at_ms, x.total_cents, x.ga_area, x.quantity, x.seats);
 }
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, user_holdings& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, user_holdings& x) {
   return f(x.event, x.user, x.holds, x.orders);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
   return f(x.last_seq, x.records, x.commits, x.snapshots, x.commit_us_total, x.commit_us_max);
 }
 

@@ -29,20 +29,24 @@ void erase_value(std::vector<uint32_t>& xs, uint32_t x) {
 } // namespace
 
 event_state::event_state(std::shared_ptr<const venue> v, event_config config)
-  : venue_(std::move(v)), config_(std::move(config)), inventory_(*venue_) {
+    : venue_(std::move(v)), config_(std::move(config)), inventory_(*venue_) {
   HF_ASSERT(config_.hold_ttl_s >= limits::hold_ttl_s_min &&
             config_.hold_ttl_s <= limits::hold_ttl_s_max);
   HF_ASSERT(config_.user_seats_max >= 1 && config_.user_seats_max <= limits::user_seats_max_max);
-  for (const auto& s : venue_->sections()) prices_.push_back(s.base_price_cents);
+  for (const auto& s : venue_->sections())
+    prices_.push_back(s.base_price_cents);
   holds_.reserve(1024);
 }
 
 outcome event_state::apply(const command& cmd, int64_t now_ms) {
   expire_due(now_ms);
   switch (cmd.kind) {
-    case command_kind::hold: return hold(cmd, now_ms);
-    case command_kind::release: return release(cmd, now_ms);
-    case command_kind::confirm: return confirm(cmd, now_ms);
+  case command_kind::hold:
+    return hold(cmd, now_ms);
+  case command_kind::release:
+    return release(cmd, now_ms);
+  case command_kind::confirm:
+    return confirm(cmd, now_ms);
   }
   return refuse(cmd, result_code::invalid_request);
 }
@@ -104,7 +108,8 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   if (ga) {
     rec.total_cents = prices_[cmd.ga_area] * places;
   } else {
-    for (seat_index i : cmd.seat_span()) rec.total_cents += prices_[venue_->seats()[i].section];
+    for (seat_index i : cmd.seat_span())
+      rec.total_cents += prices_[venue_->seats()[i].section];
   }
   place_hold(seq, rec);
   if (sink_) sink_->hold_placed(seq, rec, now_ms);
@@ -285,9 +290,11 @@ result_code event_state::cancel(int64_t now_ms) {
   if (sink_) sink_->status_changed(status_, now_ms);
   std::vector<uint32_t> live;
   live.reserve(holds_.size());
-  for (const auto& [seq, _] : holds_) live.push_back(seq);
+  for (const auto& [seq, _] : holds_)
+    live.push_back(seq);
   std::sort(live.begin(), live.end()); // journal order must not depend on hashing
-  for (uint32_t seq : live) end_hold(seq, release_reason::event_cancelled, now_ms);
+  for (uint32_t seq : live)
+    end_hold(seq, release_reason::event_cancelled, now_ms);
   return result_code::ok;
 }
 
@@ -339,15 +346,21 @@ user_holdings event_state::holdings(user_id user) const {
   if (it == users_.end()) return out;
   for (uint32_t seq : it->second.holds) {
     const hold_record& h = holds_.at(seq);
-    out.holds.push_back(hold_view{make_event_scoped_id(config_.id, seq), h.expires_at_ms,
-                                  h.total_cents, h.ga_area, h.quantity,
+    out.holds.push_back(hold_view{make_event_scoped_id(config_.id, seq),
+                                  h.expires_at_ms,
+                                  h.total_cents,
+                                  h.ga_area,
+                                  h.quantity,
                                   {h.seats, h.seats + h.seat_count}});
   }
   for (uint32_t seq : it->second.orders) {
     const order_record& o = orders_[seq - 1];
     out.orders.push_back(order_view{make_event_scoped_id(config_.id, seq),
-                                    make_event_scoped_id(config_.id, o.hold_seq), o.created_at_ms,
-                                    o.total_cents, o.ga_area, o.quantity,
+                                    make_event_scoped_id(config_.id, o.hold_seq),
+                                    o.created_at_ms,
+                                    o.total_cents,
+                                    o.ga_area,
+                                    o.quantity,
                                     {o.seats, o.seats + o.seat_count}});
   }
   return out;

@@ -55,7 +55,12 @@ struct order_record {
 };
 
 // Numbering matches journal.ReleaseReason in proto/journal.proto.
-enum class release_reason : uint8_t { expired = 0, cancelled = 1, confirmed = 2, event_cancelled = 3 };
+enum class release_reason : uint8_t {
+  expired = 0,
+  cancelled = 1,
+  confirmed = 2,
+  event_cancelled = 3
+};
 
 // Told about every state change as it is decided, in decision order. The event
 // actor journals what it hears; recovery feeds the journal back through the

@@ -30,10 +30,12 @@ event_snapshot event_state::export_snapshot() const {
   // Sort 16-byte keys, not 100-byte records: this runs on the event actor.
   std::vector<std::pair<int64_t, uint32_t>> order;
   order.reserve(holds_.size());
-  for (const auto& [seq, h] : holds_) order.emplace_back(h.expires_at_ms, seq);
+  for (const auto& [seq, h] : holds_)
+    order.emplace_back(h.expires_at_ms, seq);
   std::sort(order.begin(), order.end());
   snap.holds.reserve(order.size());
-  for (const auto& [deadline, seq] : order) snap.holds.emplace_back(seq, holds_.find(seq)->second);
+  for (const auto& [deadline, seq] : order)
+    snap.holds.emplace_back(seq, holds_.find(seq)->second);
   snap.orders = orders_;
   snap.expired_holds = expired_holds_;
   return snap;

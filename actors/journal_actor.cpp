@@ -54,12 +54,13 @@ void commit_pending(self_ptr self) {
   st.commit_scheduled = false;
   if (st.pending.empty()) return;
   st.rows.clear();
-  for (const auto& append : st.pending) split_frames(append.frames, append.event, st.rows);
+  for (const auto& append : st.pending)
+    split_frames(append.frames, append.event, st.rows);
   const auto start = std::chrono::steady_clock::now();
   if (auto status = st.store->append(st.rows); !status) fatal(status);
   const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   st.stats.commits += 1;
   st.stats.records += st.rows.size();
   st.stats.commit_us_total += static_cast<uint64_t>(us);
@@ -95,23 +96,23 @@ journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<sha
   self->state.store = std::move(store);
   self->state.stats.last_seq = self->state.store->last_seq();
   return {
-    [self](journal_append& append) {
-      auto& st = self->state;
-      st.pending.push_back(std::move(append));
-      if (!st.commit_scheduled) {
-        st.commit_scheduled = true;
-        self->send(self, commit_atom::value);
-      }
-    },
-    [self](journal_snapshot& snap) { write_snapshot(self, snap); },
-    [self](journal_venue& v) {
-      std::string existing;
-      if (self->state.store->get_venue(v.id, existing)) return;
-      if (auto status = self->state.store->put_venue(v.id, encode_venue(*v.venue)); !status)
-        fatal(status);
-    },
-    [self](commit_atom) { commit_pending(self); },
-    [self](stats_atom) { return self->state.stats; },
+      [self](journal_append& append) {
+        auto& st = self->state;
+        st.pending.push_back(std::move(append));
+        if (!st.commit_scheduled) {
+          st.commit_scheduled = true;
+          self->send(self, commit_atom::value);
+        }
+      },
+      [self](journal_snapshot& snap) { write_snapshot(self, snap); },
+      [self](journal_venue& v) {
+        std::string existing;
+        if (self->state.store->get_venue(v.id, existing)) return;
+        if (auto status = self->state.store->put_venue(v.id, encode_venue(*v.venue)); !status)
+          fatal(status);
+      },
+      [self](commit_atom) { commit_pending(self); },
+      [self](stats_atom) { return self->state.stats; },
   };
 }
 

@@ -10,8 +10,7 @@
 
 namespace holdfast {
 
-template <class Config>
-Config& register_message_types(Config& cfg) {
+template <class Config> Config& register_message_types(Config& cfg) {
   cfg.template add_message_types<caf::id_block::holdfast>();
   cfg.template add_message_type<event_actor>("holdfast::event_actor");
   cfg.template add_message_type<shard_actor>("holdfast::shard_actor");

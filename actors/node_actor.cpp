@@ -8,10 +8,10 @@ namespace {
 
 node_actor::behavior_type node_behavior(node_actor::pointer self, directory dir) {
   return {
-    [self, dir](lookup_atom, event_id id) {
-      // The owning shard answers the caller directly.
-      return self->delegate(dir.shard_for(id), lookup_atom::value, id);
-    },
+      [self, dir](lookup_atom, event_id id) {
+        // The owning shard answers the caller directly.
+        return self->delegate(dir.shard_for(id), lookup_atom::value, id);
+      },
   };
 }
 

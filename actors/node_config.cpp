@@ -13,22 +13,17 @@ std::string load_node_config(const std::string& path, node_config& out) {
   std::ifstream in(path);
   if (!in) return "cannot open " + path;
   po::options_description desc;
-  desc.add_options()
-    ("cluster.shards", po::value(&out.shards))
-    ("node.name", po::value(&out.name))
-    ("node.http_host", po::value(&out.http_host))
-    ("node.http_port", po::value(&out.http_port))
-    ("node.data_dir", po::value(&out.data_dir))
-    ("node.caf_port", po::value(&out.caf_port))
-    ("node.http_threads", po::value(&out.http_threads))
-    ("node.actor_threads", po::value(&out.actor_threads))
-    ("node.web_root", po::value(&out.web_root))
-    ("node.clock_offset_s", po::value(&out.clock_offset_s))
-    ("node.snapshot_records", po::value(&out.snapshot_records))
-    ("demo.load", po::value(&out.demo_load))
-    ("demo.sections", po::value(&out.demo_sections))
-    ("demo.seats", po::value(&out.demo_seats))
-    ("demo.ga_capacity", po::value(&out.demo_ga_capacity));
+  desc.add_options()("cluster.shards", po::value(&out.shards))("node.name", po::value(&out.name))(
+      "node.http_host", po::value(&out.http_host))("node.http_port", po::value(&out.http_port))(
+      "node.data_dir", po::value(&out.data_dir))("node.caf_port", po::value(&out.caf_port))(
+      "node.http_threads", po::value(&out.http_threads))(
+      "node.actor_threads", po::value(&out.actor_threads))("node.web_root",
+                                                           po::value(&out.web_root))(
+      "node.clock_offset_s", po::value(&out.clock_offset_s))("node.snapshot_records",
+                                                             po::value(&out.snapshot_records))(
+      "demo.load", po::value(&out.demo_load))("demo.sections", po::value(&out.demo_sections))(
+      "demo.seats", po::value(&out.demo_seats))("demo.ga_capacity",
+                                                po::value(&out.demo_ga_capacity));
   try {
     po::variables_map vm;
     po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);

@@ -12,9 +12,9 @@ struct node_config {
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   std::string data_dir = "data";
-  uint16_t caf_port = 4300; // caf::io remoting (node actor), on http_host
-  unsigned http_threads = 0;  // 0: one per core
-  unsigned actor_threads = 0; // CAF scheduler workers; 0: one per core
+  uint16_t caf_port = 4300;     // caf::io remoting (node actor), on http_host
+  unsigned http_threads = 0;    // 0: one per core
+  unsigned actor_threads = 0;   // CAF scheduler workers; 0: one per core
   std::string web_root = "web"; // the web UI's static files
   // Shifts this node's wall clock. For on-sale simulations and crash tests that
   // must see hold deadlines pass while a node is down; 0 in production.

@@ -12,8 +12,8 @@
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
 
-#include "actors/node_actor.hpp"
 #include "actors/message_registry.hpp"
+#include "actors/node_actor.hpp"
 #include "actors/node_config.hpp"
 #include "core/memory.hpp"
 #include "net/http_server.hpp"
@@ -26,8 +26,8 @@ using namespace holdfast;
 
 int64_t wall_now_ms(const node_config& conf) {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-           .count() +
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
          conf.clock_offset_s * 1000;
 }
 
@@ -48,8 +48,8 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
   const auto start = std::chrono::steady_clock::now();
   if (auto st = recover_shard(*store, {}, *recovered); !st) return st.message;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
-                    std::chrono::steady_clock::now() - start)
-                    .count();
+                      std::chrono::steady_clock::now() - start)
+                      .count();
   if (!recovered->events.empty())
     std::printf("holdfast: shard %u recovered %zu events (%lu snapshots, %lu journal records) "
                 "in %ld ms\n",
@@ -77,21 +77,22 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
     std::fprintf(stderr, "holdfast: demo event: %s\n", caf::to_string(e).c_str());
   };
   self->request(dir.shard_for(ev.id), std::chrono::seconds(10), create_atom::value, ev, v)
-    .receive(
-      [&](event_actor& actor) {
-        self->request(actor, std::chrono::seconds(10), sale_atom::value, sale_action::open)
-          .receive(
-            [&](event_status s) {
-              events.put(catalog_entry{ev, v, s});
-              std::printf("holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, %u GA "
+      .receive(
+          [&](event_actor& actor) {
+            self->request(actor, std::chrono::seconds(10), sale_atom::value, sale_action::open)
+                .receive(
+                    [&](event_status s) {
+                      events.put(catalog_entry{ev, v, s});
+                      std::printf(
+                          "holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, %u GA "
                           "places, status %s (shard %u)\n",
                           ev.id, ev.name.c_str(), v->name().c_str(), v->seat_count(),
                           v->sections().size(), v->ga_capacity_total(),
                           std::string(status_name(s)).c_str(), shard_of(ev.id, conf.shards));
-            },
-            on_error);
-      },
-      on_error);
+                    },
+                    on_error);
+          },
+          on_error);
 }
 
 } // namespace
@@ -115,7 +116,8 @@ int main(int argc, char** argv) {
   register_message_types(cfg);
   cfg.load<caf::io::middleman>();
   cfg.set("logger.console", caf::atom("none"));
-  if (conf.actor_threads > 0) cfg.set("scheduler.max-threads", static_cast<size_t>(conf.actor_threads));
+  if (conf.actor_threads > 0)
+    cfg.set("scheduler.max-threads", static_cast<size_t>(conf.actor_threads));
   // Idle workers poll for work before sleeping. CAF's defaults spin through
   // hundreds of 50 us naps, which on a small box steals the cores the I/O
   // threads and the journal need; poll briefly, then sleep.
@@ -159,8 +161,9 @@ int main(int argc, char** argv) {
   http_metrics metrics;
   idempotency_store idempotency;
   live_hubs hubs{sys, dir};
-  api_services services{sys,      dir,   events, tokens, metrics, idempotency,
-                        hubs,     conf.web_root, conf.clock_offset_s * 1000};
+  api_services services{sys,    dir,           events,
+                        tokens, metrics,       idempotency,
+                        hubs,   conf.web_root, conf.clock_offset_s * 1000};
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
   if (auto err = server.start(); !err.empty()) {
@@ -184,6 +187,7 @@ int main(int argc, char** argv) {
     std::_Exit(0);
   }).detach();
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
-  for (auto& s : shards) caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  for (auto& s : shards)
+    caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
   return 0;
 }

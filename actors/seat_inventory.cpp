@@ -17,10 +17,11 @@ inline void put_bit(std::vector<uint64_t>& bits, seat_index i, bool on) {
 } // namespace
 
 seat_inventory::seat_inventory(const venue& v)
-  : venue_(&v), slots_(v.seat_count()), available_bits_((v.seat_count() + 63) / 64, 0),
-    sold_bits_(available_bits_.size(), 0), section_available_(v.sections().size(), 0),
-    ga_(v.sections().size()), seats_available_(v.seat_count()) {
-  for (seat_index i = 0; i < v.seat_count(); ++i) put_bit(available_bits_, i, true);
+    : venue_(&v), slots_(v.seat_count()), available_bits_((v.seat_count() + 63) / 64, 0),
+      sold_bits_(available_bits_.size(), 0), section_available_(v.sections().size(), 0),
+      ga_(v.sections().size()), seats_available_(v.seat_count()) {
+  for (seat_index i = 0; i < v.seat_count(); ++i)
+    put_bit(available_bits_, i, true);
   for (uint16_t s = 0; s < v.sections().size(); ++s) {
     const auto& sec = v.sections()[s];
     section_available_[s] = sec.seat_count;
@@ -140,7 +141,8 @@ void seat_inventory::ga_refund(uint16_t area, uint32_t quantity) {
 
 uint64_t seat_inventory::places_sold() const {
   uint64_t total = seats_sold_;
-  for (const auto& g : ga_) total += g.sold;
+  for (const auto& g : ga_)
+    total += g.sold;
   return total;
 }
 

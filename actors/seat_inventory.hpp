@@ -79,8 +79,7 @@ public:
   // Seat-map deltas: while tracking, every seat or GA area whose state changes is
   // remembered once until drain_changes() hands the set over.
   void track_changes(bool on);
-  template <class SeatFn, class AreaFn>
-  void drain_changes(SeatFn&& on_seat, AreaFn&& on_area);
+  template <class SeatFn, class AreaFn> void drain_changes(SeatFn&& on_seat, AreaFn&& on_area);
   bool has_changes() const { return !dirty_seats_.empty() || !dirty_areas_.empty(); }
 
   // O(n) cross-check of every counter and bitmap against the slots. For tests.
@@ -112,7 +111,8 @@ void seat_inventory::drain_changes(SeatFn&& on_seat, AreaFn&& on_area) {
     on_seat(i, slots_[i].state);
   }
   dirty_seats_.clear();
-  for (uint16_t a : dirty_areas_) on_area(a, ga_[a]);
+  for (uint16_t a : dirty_areas_)
+    on_area(a, ga_[a]);
   dirty_areas_.clear();
 }
 

@@ -60,30 +60,31 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
     setup.recovered.reset(); // the event actors own their states now
   }
   return {
-    [self](create_atom, event_config config, venue_ptr v) -> event_actor {
-      auto& st = self->state;
-      if (auto it = st.events.find(config.id); it != st.events.end()) return it->second;
-      // The venue reaches the journal before the event's first record refers to it.
-      if (st.journal) self->send(st.journal, journal_venue{v->id(), v});
-      event_setup es;
-      es.venue = std::move(v);
-      es.config = std::move(config);
-      return add_event(self, std::move(es));
-    },
-    [self](lookup_atom, event_id id) -> event_actor {
-      auto it = self->state.events.find(id);
-      return it == self->state.events.end() ? event_actor{} : it->second;
-    },
-    [self](list_atom) {
-      std::vector<event_id> ids;
-      for (auto& [id, _] : self->state.events) ids.push_back(id);
-      return ids;
-    },
-    [self](stats_atom) -> caf::result<journal_stats> {
-      // The journal actor is private to the shard: it answers the caller directly.
-      if (!self->state.journal) return journal_stats{};
-      return self->delegate(self->state.journal, stats_atom::value);
-    },
+      [self](create_atom, event_config config, venue_ptr v) -> event_actor {
+        auto& st = self->state;
+        if (auto it = st.events.find(config.id); it != st.events.end()) return it->second;
+        // The venue reaches the journal before the event's first record refers to it.
+        if (st.journal) self->send(st.journal, journal_venue{v->id(), v});
+        event_setup es;
+        es.venue = std::move(v);
+        es.config = std::move(config);
+        return add_event(self, std::move(es));
+      },
+      [self](lookup_atom, event_id id) -> event_actor {
+        auto it = self->state.events.find(id);
+        return it == self->state.events.end() ? event_actor{} : it->second;
+      },
+      [self](list_atom) {
+        std::vector<event_id> ids;
+        for (auto& [id, _] : self->state.events)
+          ids.push_back(id);
+        return ids;
+      },
+      [self](stats_atom) -> caf::result<journal_stats> {
+        // The journal actor is private to the shard: it answers the caller directly.
+        if (!self->state.journal) return journal_stats{};
+        return self->delegate(self->state.journal, stats_atom::value);
+      },
   };
 }
 

@@ -20,11 +20,11 @@
 
 namespace holdfast {
 
-using shard_actor = caf::typed_actor<
-  caf::replies_to<create_atom, event_config, venue_ptr>::with<event_actor>,
-  caf::replies_to<lookup_atom, event_id>::with<event_actor>,
-  caf::replies_to<list_atom>::with<std::vector<event_id>>,
-  caf::replies_to<stats_atom>::with<journal_stats>>;
+using shard_actor =
+    caf::typed_actor<caf::replies_to<create_atom, event_config, venue_ptr>::with<event_actor>,
+                     caf::replies_to<lookup_atom, event_id>::with<event_actor>,
+                     caf::replies_to<list_atom>::with<std::vector<event_id>>,
+                     caf::replies_to<stats_atom>::with<journal_stats>>;
 
 struct shard_setup {
   uint32_t index = 0;
@@ -38,7 +38,6 @@ struct shard_setup {
 shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);
 
 // In memory only.
-shard_actor spawn_shard_actor(caf::actor_system& sys, uint32_t shard_index,
-                              int64_t wall_origin_ms);
+shard_actor spawn_shard_actor(caf::actor_system& sys, uint32_t shard_index, int64_t wall_origin_ms);
 
 } // namespace holdfast

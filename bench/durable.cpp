@@ -42,11 +42,11 @@
 #include <boost/program_options.hpp>
 #include <caf/all.hpp>
 
-#include "core/memory.hpp"
 #include "actors/event_actor.hpp"
 #include "actors/message_registry.hpp"
 #include "actors/shard_actor.hpp"
 #include "core/assert.hpp"
+#include "core/memory.hpp"
 #include "core/venue.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
@@ -189,9 +189,7 @@ public:
 
   latency_histogram() : counts_(sub_buckets * 60, 0) {}
 
-  void record(int64_t ns) {
-    ++counts_[bucket_of(static_cast<uint64_t>(std::max<int64_t>(ns, 0)))];
-  }
+  void record(int64_t ns) { ++counts_[bucket_of(static_cast<uint64_t>(std::max<int64_t>(ns, 0)))]; }
 
   void merge(const latency_histogram& other) {
     for (size_t b = 0; b < counts_.size(); ++b)
@@ -701,11 +699,11 @@ pipeline_result run_pipeline(const temp_dir& dir, const bench_options& o) {
   auto shard = start_shard(sys, dir, o.snapshot_records);
   if (!shard) return res;
   auto hall = bench_venue();
-  auto engine = ask<shard_actor, event_actor>(self, *shard, create_atom::value,
-                                              bench_event_config(), hall);
-  auto opened = engine ? ask<event_actor, event_status>(self, *engine, sale_atom::value,
-                                                        sale_action::open)
-                       : std::nullopt;
+  auto engine =
+      ask<shard_actor, event_actor>(self, *shard, create_atom::value, bench_event_config(), hall);
+  auto opened =
+      engine ? ask<event_actor, event_status>(self, *engine, sale_atom::value, sale_action::open)
+             : std::nullopt;
   auto before = ask<shard_actor, journal_stats>(self, *shard, stats_atom::value);
   if (opened == event_status::on_sale && before) {
     res.before = *before;
@@ -749,8 +747,8 @@ void print_pipeline(const bench_options& o, const pipeline_result& r) {
   std::printf("   total decisions/s      %10.0f  (%llu, incl. %llu refused holds)\n",
               s.total_per_s(), ull(n.total()), ull(n.holds_refused));
   std::printf("   journal records/s      %10.0f  (%llu)\n", per_s(records), ull(records));
-  std::printf("   commits                %10llu  (%.0f/s), %.1f records per commit\n",
-              ull(commits), per_s(commits), commits ? double(records) / double(commits) : 0.0);
+  std::printf("   commits                %10llu  (%.0f/s), %.1f records per commit\n", ull(commits),
+              per_s(commits), commits ? double(records) / double(commits) : 0.0);
   std::printf("   commit time            %.3f ms mean, %.3f ms max (store append: inserts + "
               "fsync)\n",
               commits ? double(commit_us) / double(commits) / 1e3 : 0.0,
@@ -895,10 +893,9 @@ recovery_figures run_recovery(const temp_dir& dir, uint64_t target) {
               f.ok ? "OK" : "FAIL", result.events.size(),
               it == result.events.end() ? size_t{0} : it->second.state->order_count(),
               it == result.events.end() ? size_t{0} : it->second.state->live_holds(),
-              ull(it == result.events.end() ? 0 : it->second.state->holds_made()),
-              w.order_count(), w.live_holds(), ull(w.holds_made()),
-              it != result.events.end() && same_state(*it->second.state, w) ? "equal"
-                                                                            : "DIFFER");
+              ull(it == result.events.end() ? 0 : it->second.state->holds_made()), w.order_count(),
+              w.live_holds(), ull(w.holds_made()),
+              it != result.events.end() && same_state(*it->second.state, w) ? "equal" : "DIFFER");
   return f;
 }
 
@@ -973,15 +970,14 @@ void print_table(const peer_result& peer, const pipeline_result& ours,
                 "%.2f s)\n",
                 selling, peer.per_s(), selling / peer.per_s(), ours.sum.last_sale_s);
   }
-  std::printf("  journal records/s        %10.0f    %10.0f   %6.1fx\n", records_per_s,
-              peer.per_s(), records_per_s / peer.per_s());
+  std::printf("  journal records/s        %10.0f    %10.0f   %6.1fx\n", records_per_s, peer.per_s(),
+              records_per_s / peer.per_s());
   std::printf("  total decisions/s        %10.0f    %10.0f   %6.1fx   (incl. refusals)\n",
               ours.sum.total_per_s(), peer.per_s(), ours.sum.total_per_s() / peer.per_s());
   if (rec)
     std::printf("  recovery of %llu records   %.2f s                           <= 3 s %s\n",
                 ull(rec->records_replayed), rec->recover_s,
-                rec->records_replayed >= recovery_target && rec->recover_s <= 3 ? "met"
-                                                                                : "MISSED");
+                rec->records_replayed >= recovery_target && rec->recover_s <= 3 ? "met" : "MISSED");
 }
 
 int run(const bench_options& o) {

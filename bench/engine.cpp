@@ -29,10 +29,10 @@
 #include <boost/program_options.hpp>
 #include <caf/all.hpp>
 
-#include "core/memory.hpp"
 #include "actors/event_actor.hpp"
 #include "actors/message_registry.hpp"
 #include "core/assert.hpp"
+#include "core/memory.hpp"
 #include "core/venue.hpp"
 
 namespace holdfast::bench {

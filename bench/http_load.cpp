@@ -14,7 +14,10 @@
 // the time a request was *due*, not from when it went out, so a slow server is
 // charged for the requests it delayed (no coordinated omission, as in wrk2).
 //
-// Template language, in the URL path, --header values and --body:
+// Requests carry Host and, with a --body, Content-Length and Content-Type:
+// application/json, unless a --header gives them. Template language, in the URL
+// path, each --header line and the --body (all parts of one request see the
+// same {seq}):
 //   {seq}          a counter shared by all connections: 0, 1, 2, ...
 //   {conn}         the index of the sending connection, 0..connections-1
 //   {rand:N}       a uniform integer in 0..N-1

@@ -18,8 +18,10 @@ int main(int argc, char** argv) {
               static_cast<unsigned long>(report.ga_places_sold),
               static_cast<unsigned long>(report.live_holds),
               static_cast<unsigned long>(report.snapshot_comparisons));
-  for (const auto& e : report.errors) std::printf("ERROR: %s\n", e.c_str());
-  for (const auto& v : report.violations) std::printf("VIOLATION: %s\n", v.c_str());
+  for (const auto& e : report.errors)
+    std::printf("ERROR: %s\n", e.c_str());
+  for (const auto& v : report.violations)
+    std::printf("VIOLATION: %s\n", v.c_str());
   if (!report.errors.empty()) return 2;
   if (!report.violations.empty()) return 1;
   std::printf("audit passed: no seat sold twice, no GA area over capacity, every order has its "

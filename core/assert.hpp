@@ -8,5 +8,5 @@ namespace holdfast {
 
 } // namespace holdfast
 
-#define HF_ASSERT(cond)                                                                           \
+#define HF_ASSERT(cond)                                                                            \
   ((cond) ? static_cast<void>(0) : ::holdfast::assert_fail(#cond, __FILE__, __LINE__))

@@ -17,7 +17,11 @@ inline constexpr uint64_t no_id = 0;
 constexpr uint64_t make_event_scoped_id(event_id event, uint32_t seq) {
   return (static_cast<uint64_t>(event) << 32) | seq;
 }
-constexpr event_id event_of(uint64_t scoped_id) { return static_cast<event_id>(scoped_id >> 32); }
-constexpr uint32_t seq_of(uint64_t scoped_id) { return static_cast<uint32_t>(scoped_id); }
+constexpr event_id event_of(uint64_t scoped_id) {
+  return static_cast<event_id>(scoped_id >> 32);
+}
+constexpr uint32_t seq_of(uint64_t scoped_id) {
+  return static_cast<uint32_t>(scoped_id);
+}
 
 } // namespace holdfast

@@ -9,8 +9,8 @@ namespace holdfast {
 
 venue::venue(std::string id, std::string name, std::string city, std::vector<section> sections,
              std::vector<seat> seats)
-  : id_(std::move(id)), name_(std::move(name)), city_(std::move(city)),
-    sections_(std::move(sections)), seats_(std::move(seats)) {
+    : id_(std::move(id)), name_(std::move(name)), city_(std::move(city)),
+      sections_(std::move(sections)), seats_(std::move(seats)) {
   HF_ASSERT(!sections_.empty() && sections_.size() <= limits::venue_sections_max);
   HF_ASSERT(seats_.size() <= limits::venue_seats_max);
   for (const auto& s : sections_) {

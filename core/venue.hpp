@@ -18,14 +18,14 @@ namespace holdfast {
 enum class section_kind : uint8_t { assigned, general_admission };
 
 struct section {
-  std::string name;   // "101", "FLOOR"
-  std::string tier;   // "lower", "upper", "floor"
+  std::string name; // "101", "FLOOR"
+  std::string tier; // "lower", "upper", "floor"
   int64_t base_price_cents = 0;
   section_kind kind = section_kind::assigned;
   seat_index first_seat = 0; // assigned: seats [first_seat, first_seat + seat_count)
   uint32_t seat_count = 0;
-  uint32_t ga_capacity = 0;  // general_admission only
-  float x = 0, y = 0;        // label position on the map
+  uint32_t ga_capacity = 0; // general_admission only
+  float x = 0, y = 0;       // label position on the map
 };
 
 struct seat {

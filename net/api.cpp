@@ -61,8 +61,8 @@ std::optional<uint64_t> parse_id(std::string_view text) {
 
 int64_t api::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-           .count() +
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
          s_.clock_offset_ms;
 }
 
@@ -121,8 +121,8 @@ void api::handle(const http_request& req, const caf::actor& gateway, reply_fn re
   c.reply = [this, r, start, version, reply = std::move(reply)](http_response res) {
     res.version(version);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
+                        std::chrono::steady_clock::now() - start)
+                        .count();
     s_.metrics.observe(r, res.result_int(), static_cast<uint64_t>(us));
     reply(std::move(res));
   };
@@ -196,8 +196,8 @@ std::optional<user_claims> api::authenticate(call& c) {
   }
   auto claims = s_.tokens.verify(header.substr(7), now_ms());
   if (!claims)
-    c.reply(make_error(http::status::unauthorized, "unauthorized",
-                       "the token is invalid or expired"));
+    c.reply(
+        make_error(http::status::unauthorized, "unauthorized", "the token is invalid or expired"));
   return claims;
 }
 
@@ -209,7 +209,8 @@ std::shared_ptr<const catalog_entry> api::find_event(call& c, event_id id) {
 
 // Parses a JSON object body, refusing malformed JSON (including invalid UTF-8),
 // non-objects and fields outside `allowed`.
-std::optional<json::object> api::parse_body(call& c, std::initializer_list<std::string_view> allowed) {
+std::optional<json::object> api::parse_body(call& c,
+                                            std::initializer_list<std::string_view> allowed) {
   json::error_code ec;
   json::value v = json::parse(c.req.body(), ec);
   if (ec) {

@@ -8,8 +8,8 @@
 #include <chrono>
 #include <functional>
 #include <map>
-#include <mutex>
 #include <memory>
+#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -82,7 +82,8 @@ private:
 
   std::optional<user_claims> authenticate(call& c);
   std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
-  std::optional<boost::json::object> parse_body(call& c, std::initializer_list<std::string_view> allowed);
+  std::optional<boost::json::object> parse_body(call& c,
+                                                std::initializer_list<std::string_view> allowed);
   void submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done);
   std::shared_ptr<const std::string> cached_seatmap(event_id id, uint64_t version);
 

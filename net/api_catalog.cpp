@@ -21,7 +21,8 @@ constexpr int64_t token_ttl_ms = 30LL * 24 * 3600 * 1000;
 
 std::string lower(std::string_view s) {
   std::string out(s);
-  for (auto& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+  for (auto& ch : out)
+    ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
   return out;
 }
 
@@ -35,11 +36,14 @@ int hex_value(char ch) {
 std::string url_decode(std::string_view s) {
   std::string out;
   for (size_t i = 0; i < s.size(); ++i) {
-    if (s[i] == '+') out += ' ';
-    else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 && hex_value(s[i + 2]) >= 0) {
+    if (s[i] == '+')
+      out += ' ';
+    else if (s[i] == '%' && i + 2 < s.size() && hex_value(s[i + 1]) >= 0 &&
+             hex_value(s[i + 2]) >= 0) {
       out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
       i += 2;
-    } else out += s[i];
+    } else
+      out += s[i];
   }
   return out;
 }
@@ -54,7 +58,7 @@ std::map<std::string, std::string> query_params(std::string_view target) {
     const auto pair = rest.substr(0, amp);
     const auto eq = pair.find('=');
     out[url_decode(pair.substr(0, eq))] =
-      eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+        eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     rest.remove_prefix(amp + 1);
   }
@@ -72,11 +76,11 @@ bool matches(const catalog_entry& e, const std::map<std::string, std::string>& q
         !has(e.hall->name(), needle) && !has(e.hall->city(), needle))
       return false;
   }
-  if (auto it = q.find("city"); it != q.end() && !it->second.empty() &&
-                                lower(it->second) != lower(e.hall->city()))
+  if (auto it = q.find("city");
+      it != q.end() && !it->second.empty() && lower(it->second) != lower(e.hall->city()))
     return false;
-  if (auto it = q.find("category"); it != q.end() && !it->second.empty() &&
-                                    lower(it->second) != lower(e.config.category))
+  if (auto it = q.find("category");
+      it != q.end() && !it->second.empty() && lower(it->second) != lower(e.config.category))
     return false;
   if (from && e.config.starts_at_ms < *from) return false;
   if (to && e.config.starts_at_ms > *to) return false;
@@ -154,33 +158,35 @@ void api::get_seatmap(call& c, event_id id) {
   if (auto body = cached_seatmap(id, UINT64_MAX)) // fresh enough: no actor involved
     return c.reply(make_json(http::status::ok, *body));
   auto dir = s_.dir;
-  caf::anon_send(c.gateway, gateway_task{[this, e, dir, reply = c.reply,
-                                          defer = c.defer](caf::event_based_actor* self) {
-    lookup_event(self, dir, e->config.id, [this, self, e, reply, defer](event_actor ev) {
-      if (!ev) return reply(make_error(http::status::not_found, "unknown_event", "no such event"));
-      self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
-        .then(
-          [this, e, reply, defer](seat_map_view& view) {
-            s_.events.set_status(e->config.id, view.status);
-            // Rendering 50,000 seats takes milliseconds: do it on the I/O thread.
-            defer([this, e, reply, view = std::move(view)] {
-              auto body = cached_seatmap(e->config.id, view.version);
-              if (!body) {
-                body = std::make_shared<const std::string>(seat_map_json(*e, view));
-                std::lock_guard<std::mutex> guard{seatmap_mutex_};
-                auto& cached = seatmaps_[e->config.id];
-                if (!cached.body || cached.version <= view.version)
-                  cached = {view.version, std::chrono::steady_clock::now(), body};
-              }
-              reply(make_json(http::status::ok, *body));
-            });
-          },
-          [reply](caf::error&) {
-            reply(make_error(http::status::service_unavailable, "overloaded",
-                             "the event did not answer in time"));
-          });
-    });
-  }});
+  caf::anon_send(
+      c.gateway,
+      gateway_task{[this, e, dir, reply = c.reply, defer = c.defer](caf::event_based_actor* self) {
+        lookup_event(self, dir, e->config.id, [this, self, e, reply, defer](event_actor ev) {
+          if (!ev)
+            return reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+          self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
+              .then(
+                  [this, e, reply, defer](seat_map_view& view) {
+                    s_.events.set_status(e->config.id, view.status);
+                    // Rendering 50,000 seats takes milliseconds: do it on the I/O thread.
+                    defer([this, e, reply, view = std::move(view)] {
+                      auto body = cached_seatmap(e->config.id, view.version);
+                      if (!body) {
+                        body = std::make_shared<const std::string>(seat_map_json(*e, view));
+                        std::lock_guard<std::mutex> guard{seatmap_mutex_};
+                        auto& cached = seatmaps_[e->config.id];
+                        if (!cached.body || cached.version <= view.version)
+                          cached = {view.version, std::chrono::steady_clock::now(), body};
+                      }
+                      reply(make_json(http::status::ok, *body));
+                    });
+                  },
+                  [reply](caf::error&) {
+                    reply(make_error(http::status::service_unavailable, "overloaded",
+                                     "the event did not answer in time"));
+                  });
+        });
+      }});
 }
 
 void api::serve_static(call& c, std::string_view file) {

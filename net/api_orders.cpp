@@ -62,8 +62,10 @@ void api::create_hold(call& c, event_id id) {
         return c.reply(make_error(http::status::bad_request, "invalid_request",
                                   "seat ids are strings like \"101-A-1\""));
       auto index = e->hall->find_seat(s.as_string());
-      if (index) picked.push_back(*index);
-      else unknown.push_back(s);
+      if (index)
+        picked.push_back(*index);
+      else
+        unknown.push_back(s);
     }
     if (!unknown.empty())
       return c.reply(make_json(http::status::unprocessable_entity,
@@ -95,14 +97,16 @@ void api::delete_hold(call& c, std::string_view text) {
   if (!user) return;
   auto hold = parse_id(text);
   if (!hold || !s_.events.find(event_of(*hold)))
-    return c.reply(make_error(http::status::not_found, "unknown_hold", "no live hold with this id"));
-  submit(c, event_of(*hold), make_release(0, user->user, *hold), [reply = c.reply](const outcome& out) {
-    if (out.code != result_code::ok) return reply(refusal(nullptr, out));
-    http_response res{http::status::no_content, 11};
-    res.set(http::field::server, "holdfast");
-    res.prepare_payload();
-    reply(std::move(res));
-  });
+    return c.reply(
+        make_error(http::status::not_found, "unknown_hold", "no live hold with this id"));
+  submit(c, event_of(*hold), make_release(0, user->user, *hold),
+         [reply = c.reply](const outcome& out) {
+           if (out.code != result_code::ok) return reply(refusal(nullptr, out));
+           http_response res{http::status::no_content, 11};
+           res.set(http::field::server, "holdfast");
+           res.prepare_payload();
+           reply(std::move(res));
+         });
 }
 
 void api::create_order(call& c) {
@@ -117,14 +121,16 @@ void api::create_order(call& c) {
   if (!body) return;
   const auto* hold_v = body->if_contains("holdId");
   const auto* payment = body->if_contains("payment");
-  const json::value* card = payment && payment->is_object() ? payment->as_object().if_contains("card")
-                                                           : nullptr;
+  const json::value* card =
+      payment && payment->is_object() ? payment->as_object().if_contains("card") : nullptr;
   auto hold = hold_v && hold_v->is_string() ? parse_id(hold_v->as_string()) : std::nullopt;
   if (!hold || card == nullptr || !card->is_string() || payment->as_object().size() != 1)
     return c.reply(make_error(http::status::bad_request, "invalid_request",
                               "send {\"holdId\": \"...\", \"payment\": {\"card\": \"...\"}}"));
   auto e = s_.events.find(event_of(*hold));
-  if (!e) return c.reply(make_error(http::status::not_found, "unknown_hold", "no live hold with this id"));
+  if (!e)
+    return c.reply(
+        make_error(http::status::not_found, "unknown_hold", "no live hold with this id"));
   const std::string key(key_it->value());
   const std::string card_number(card->as_string());
   const std::string fingerprint = std::to_string(*hold) + "/" + card_number;
@@ -133,11 +139,13 @@ void api::create_order(call& c) {
     reply(make_json(static_cast<http::status>(r.status), r.body));
   };
   switch (s_.idempotency.begin(uid, key, fingerprint, replay)) {
-    case idempotency_store::claim::repeat: return;
-    case idempotency_store::claim::mismatch:
-      return c.reply(make_error(http::status::unprocessable_entity, "idempotency_key_reused",
-                                "this Idempotency-Key was used with a different request"));
-    case idempotency_store::claim::first: break;
+  case idempotency_store::claim::repeat:
+    return;
+  case idempotency_store::claim::mismatch:
+    return c.reply(make_error(http::status::unprocessable_entity, "idempotency_key_reused",
+                              "this Idempotency-Key was used with a different request"));
+  case idempotency_store::claim::first:
+    break;
   }
   // Answers the caller and every repeat of its key with the same response.
   auto finish = [this, uid, key, reply = c.reply](http_response res) {
@@ -148,14 +156,14 @@ void api::create_order(call& c) {
     return finish(make_error(http::status::unprocessable_entity, "invalid_card",
                              "the card number is not valid"));
   if (card_number == card_declined)
-    return finish(make_error(http::status::payment_required, "payment_declined",
-                             "the card was declined"));
+    return finish(
+        make_error(http::status::payment_required, "payment_declined", "the card was declined"));
   submit(c, e->config.id, make_confirm(0, uid, *hold),
          [this, e, hold = *hold, finish](const outcome& out) {
            if (out.code != result_code::ok) return finish(refusal(e.get(), out));
            s_.metrics.count_sale();
-           order_fields f{out.id, hold, out.created_at_ms, out.total_cents, out.ga_area,
-                          out.quantity, out.seat_span()};
+           order_fields f{out.id,      hold,         out.created_at_ms, out.total_cents,
+                          out.ga_area, out.quantity, out.seat_span()};
            finish(make_json(http::status::created, json::serialize(order_json(*e, f))));
          });
 }
@@ -169,10 +177,10 @@ void api::list_orders(call& c, std::optional<order_id> only) {
     if (!e) return c.reply(make_error(http::status::not_found, "unknown_order", "no such order"));
     events.push_back(e);
   } else {
-    for (const auto& [id, e] : *s_.events.all()) events.push_back(e);
+    for (const auto& [id, e] : *s_.events.all())
+      events.push_back(e);
   }
-  if (events.empty())
-    return c.reply(make_json(http::status::ok, R"({"orders":[]})"));
+  if (events.empty()) return c.reply(make_json(http::status::ok, R"({"orders":[]})"));
   // Ask every event for the user's orders, then answer once with all of them.
   struct gather {
     std::vector<json::object> orders;
@@ -183,41 +191,43 @@ void api::list_orders(call& c, std::optional<order_id> only) {
   acc->waiting = events.size();
   auto dir = s_.dir;
   const user_id uid = user->user;
-  caf::anon_send(c.gateway, gateway_task{[=, reply = c.reply](caf::event_based_actor* self) {
-    auto done_one = [=]() {
-      if (--acc->waiting > 0) return;
-      if (acc->failed)
-        return reply(make_error(http::status::service_unavailable, "overloaded",
-                                "an event did not answer in time"));
-      if (only) {
-        if (acc->orders.empty())
-          return reply(make_error(http::status::not_found, "unknown_order", "no such order"));
-        return reply(make_json(http::status::ok, json::serialize(acc->orders.front())));
-      }
-      json::array all;
-      for (auto& o : acc->orders) all.push_back(std::move(o));
-      reply(make_json(http::status::ok, json::serialize(json::object{{"orders", all}})));
-    };
-    for (const auto& e : events) {
-      lookup_event(self, dir, e->config.id, [=](event_actor ev) {
-        if (!ev) return done_one();
-        self->request(ev, std::chrono::seconds(5), holdings_atom::value, uid)
-          .then(
-            [=](user_holdings& h) {
-              for (const auto& o : h.orders)
-                if (!only || o.id == *only)
-                  acc->orders.push_back(order_json(
-                    *e, order_fields{o.id, o.hold, o.created_at_ms, o.total_cents, o.ga_area,
-                                     o.quantity, o.seats}));
-              done_one();
-            },
-            [=](caf::error&) {
-              acc->failed = true;
-              done_one();
-            });
-      });
-    }
-  }});
+  caf::anon_send(
+      c.gateway, gateway_task{[=, reply = c.reply](caf::event_based_actor* self) {
+        auto done_one = [=]() {
+          if (--acc->waiting > 0) return;
+          if (acc->failed)
+            return reply(make_error(http::status::service_unavailable, "overloaded",
+                                    "an event did not answer in time"));
+          if (only) {
+            if (acc->orders.empty())
+              return reply(make_error(http::status::not_found, "unknown_order", "no such order"));
+            return reply(make_json(http::status::ok, json::serialize(acc->orders.front())));
+          }
+          json::array all;
+          for (auto& o : acc->orders)
+            all.push_back(std::move(o));
+          reply(make_json(http::status::ok, json::serialize(json::object{{"orders", all}})));
+        };
+        for (const auto& e : events) {
+          lookup_event(self, dir, e->config.id, [=](event_actor ev) {
+            if (!ev) return done_one();
+            self->request(ev, std::chrono::seconds(5), holdings_atom::value, uid)
+                .then(
+                    [=](user_holdings& h) {
+                      for (const auto& o : h.orders)
+                        if (!only || o.id == *only)
+                          acc->orders.push_back(order_json(
+                              *e, order_fields{o.id, o.hold, o.created_at_ms, o.total_cents,
+                                               o.ga_area, o.quantity, o.seats}));
+                      done_one();
+                    },
+                    [=](caf::error&) {
+                      acc->failed = true;
+                      done_one();
+                    });
+          });
+        }
+      }});
 }
 
 } // namespace holdfast

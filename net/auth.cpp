@@ -15,7 +15,7 @@ namespace holdfast {
 
 namespace {
 constexpr std::string_view alphabet =
-  "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 }
 
 std::string base64url_encode(std::string_view bytes) {
@@ -56,7 +56,8 @@ std::optional<std::string> base64url_decode(std::string_view text) {
 
 uint64_t random_u64() {
   uint64_t x = 0;
-  while (x == 0) HF_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(&x), sizeof x) == 1);
+  while (x == 0)
+    HF_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(&x), sizeof x) == 1);
   return x;
 }
 
@@ -77,7 +78,7 @@ std::string token_authority::mac(std::string_view data) const {
 // contain any character.
 std::string token_authority::issue(const user_claims& c) const {
   const std::string payload =
-    "v1|" + std::to_string(c.user) + "|" + std::to_string(c.expires_at_ms) + "|" + c.name;
+      "v1|" + std::to_string(c.user) + "|" + std::to_string(c.expires_at_ms) + "|" + c.name;
   const std::string encoded = base64url_encode(payload);
   return encoded + "." + base64url_encode(mac(encoded));
 }
@@ -97,7 +98,8 @@ std::optional<user_claims> token_authority::verify(std::string_view token, int64
   user_claims c;
   const auto bar1 = rest.find('|');
   if (bar1 == std::string_view::npos) return std::nullopt;
-  if (std::from_chars(rest.data(), rest.data() + bar1, c.user).ec != std::errc{}) return std::nullopt;
+  if (std::from_chars(rest.data(), rest.data() + bar1, c.user).ec != std::errc{})
+    return std::nullopt;
   rest.remove_prefix(bar1 + 1);
   const auto bar2 = rest.find('|');
   if (bar2 == std::string_view::npos) return std::nullopt;

@@ -46,7 +46,8 @@ struct gateway_state {
 using self_ptr = caf::stateful_actor<gateway_state>*;
 
 void fail_all(std::vector<outcome_callback>& callbacks, result_code code) {
-  for (auto& done : callbacks) done(outcome{0, code});
+  for (auto& done : callbacks)
+    done(outcome{0, code});
   callbacks.clear();
 }
 
@@ -103,8 +104,10 @@ void submit(self_ptr self, gateway_command& c) {
   }
   lane.commands.push_back(c.cmd);
   lane.callbacks.push_back(std::move(c.done));
-  if (!lane.actor) resolve(self, c.event);
-  else schedule_flush(self);
+  if (!lane.actor)
+    resolve(self, c.event);
+  else
+    schedule_flush(self);
 }
 
 void on_outcomes(self_ptr self, outcome_batch& got) {
@@ -113,7 +116,8 @@ void on_outcomes(self_ptr self, outcome_batch& got) {
   if (it == st.in_flight.end()) return; // timed out earlier: its callers were answered
   auto& callbacks = it->second.callbacks;
   HF_ASSERT(callbacks.size() == got.outcomes.size());
-  for (size_t k = 0; k < callbacks.size(); ++k) callbacks[k](got.outcomes[k]);
+  for (size_t k = 0; k < callbacks.size(); ++k)
+    callbacks[k](got.outcomes[k]);
   if (auto lane = st.lanes.find(it->second.event); lane != st.lanes.end()) {
     --lane->second.in_flight;
     if (!lane->second.commands.empty()) schedule_flush(self);
@@ -148,11 +152,11 @@ caf::behavior gateway_behavior(caf::stateful_actor<gateway_state>* self, directo
   });
   self->delayed_send(self, std::chrono::seconds(1), expire_atom::value);
   return {
-    [self](gateway_command& c) { submit(self, c); },
-    [self](gateway_task& t) { t.run(self); },
-    [self](outcome_batch& got) { on_outcomes(self, got); },
-    [self](flush_atom) { flush(self); },
-    [self](expire_atom) { sweep(self); },
+      [self](gateway_command& c) { submit(self, c); },
+      [self](gateway_task& t) { t.run(self); },
+      [self](outcome_batch& got) { on_outcomes(self, got); },
+      [self](flush_atom) { flush(self); },
+      [self](expire_atom) { sweep(self); },
   };
 }
 
@@ -161,8 +165,8 @@ caf::behavior gateway_behavior(caf::stateful_actor<gateway_state>* self, directo
 void lookup_event(caf::event_based_actor* self, const directory& dir, event_id event,
                   std::function<void(event_actor)> found) {
   self->request(dir.shard_for(event), std::chrono::seconds(5), lookup_atom::value, event)
-    .then([found](event_actor& actor) { found(actor); },
-          [found](caf::error&) { found(event_actor{}); });
+      .then([found](event_actor& actor) { found(actor); },
+            [found](caf::error&) { found(event_actor{}); });
 }
 
 caf::actor spawn_gateway(caf::actor_system& sys, directory dir) {

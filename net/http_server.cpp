@@ -20,13 +20,15 @@ struct http_server::worker {
 };
 
 http_server::http_server(http_server_config config, api_services& services)
-  : config_(std::move(config)), services_(services), routes_(services) {}
+    : config_(std::move(config)), services_(services), routes_(services) {}
 
-http_server::~http_server() { stop(); }
+http_server::~http_server() {
+  stop();
+}
 
 std::string http_server::start() {
   const unsigned threads =
-    config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
   boost::system::error_code ec;
   auto address = net::ip::make_address(config_.host, ec);
   if (ec) return "bad host " + config_.host + ": " + ec.message();
@@ -42,7 +44,8 @@ std::string http_server::start() {
       w->acceptor.bind(endpoint, ec);
     }
     if (!ec) w->acceptor.listen(net::socket_base::max_listen_connections, ec);
-    if (ec) return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
+    if (ec)
+      return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
     port = w->acceptor.local_endpoint().port(); // port 0: every worker shares the first's
     w->gateway = spawn_gateway(services_.sys, services_.dir);
     workers_.push_back(std::move(w));
@@ -60,9 +63,9 @@ void http_server::accept(worker& w) {
     if (ec == net::error::operation_aborted || !w.acceptor.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway,
-                                     services_.metrics, services_.hubs)
-        ->run();
+      std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway, services_.metrics,
+                                     services_.hubs)
+          ->run();
     }
     accept(w);
   });
@@ -81,7 +84,8 @@ void http_server::stop() {
     net::post(*w->io, [io = w->io] { io->stop(); });
     w->thread.join();
   }
-  for (auto& w : workers_) caf::anon_send_exit(w->gateway, caf::exit_reason::user_shutdown);
+  for (auto& w : workers_)
+    caf::anon_send_exit(w->gateway, caf::exit_reason::user_shutdown);
   workers_.clear();
 }
 

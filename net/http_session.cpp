@@ -22,8 +22,8 @@ constexpr uint32_t http_header_bytes_max = 8 * 1024;
 
 http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::io_context> io,
                            api& routes, caf::actor gateway, http_metrics& metrics, live_hubs& hubs)
-  : io_(std::move(io)), stream_(std::move(socket)), routes_(routes), gateway_(std::move(gateway)),
-    metrics_(metrics), hubs_(hubs) {}
+    : io_(std::move(io)), stream_(std::move(socket)), routes_(routes), gateway_(std::move(gateway)),
+      metrics_(metrics), hubs_(hubs) {}
 
 void http_session::run() {
   net::dispatch(stream_.get_executor(),
@@ -50,18 +50,20 @@ void http_session::on_read(beast::error_code ec, size_t) {
     return refuse_and_close(make_error(http::status::request_header_fields_too_large,
                                        "header_too_large", "the headers are larger than 8 KiB"));
   if (ec)
-    return refuse_and_close(make_error(http::status::bad_request, "bad_request",
-                                       "the request is not valid HTTP/1.1"));
+    return refuse_and_close(
+        make_error(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1"));
   if (beast::websocket::is_upgrade(parser_->get())) return upgrade();
   // The answer may come from another thread; it is posted back here.
   auto self = shared_from_this();
   routes_.handle(
-    parser_->get(), gateway_,
-    [self](http_response res) {
-      net::post(self->stream_.get_executor(),
-                [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
-    },
-    [self](std::function<void()> work) { net::post(self->stream_.get_executor(), std::move(work)); });
+      parser_->get(), gateway_,
+      [self](http_response res) {
+        net::post(self->stream_.get_executor(),
+                  [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+      },
+      [self](std::function<void()> work) {
+        net::post(self->stream_.get_executor(), std::move(work));
+      });
 }
 
 void http_session::refuse_and_close(http_response res) {
@@ -87,9 +89,9 @@ void http_session::send(http_response res) {
   res.keep_alive(keep_alive);
   response_ = std::make_shared<http_response>(std::move(res));
   stream_.expires_after(request_deadline);
-  http::async_write(stream_, *response_,
-                    beast::bind_front_handler(&http_session::on_write, shared_from_this(),
-                                              keep_alive));
+  http::async_write(
+      stream_, *response_,
+      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, size_t) {

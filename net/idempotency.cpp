@@ -3,8 +3,7 @@
 namespace holdfast {
 
 idempotency_store::claim idempotency_store::begin(user_id user, const std::string& key,
-                                                  const std::string& fingerprint,
-                                                  waiter on_done) {
+                                                  const std::string& fingerprint, waiter on_done) {
   std::unique_lock<std::mutex> guard{mutex_};
   const std::string id = slot(user, key);
   auto it = entries_.find(id);
@@ -46,7 +45,8 @@ void idempotency_store::finish(user_id user, const std::string& key, stored_resp
       it->second.response = response;
     }
   }
-  for (auto& w : waiters) w(response);
+  for (auto& w : waiters)
+    w(response);
 }
 
 } // namespace holdfast

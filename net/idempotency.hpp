@@ -31,8 +31,7 @@ public:
 
   // first: the caller must later call finish(); repeat: `on_done` will get
   // the stored response (now or when it is finished); mismatch: refuse.
-  claim begin(user_id user, const std::string& key, const std::string& fingerprint,
-              waiter on_done);
+  claim begin(user_id user, const std::string& key, const std::string& fingerprint, waiter on_done);
   void finish(user_id user, const std::string& key, stored_response response);
 
 private:

@@ -47,55 +47,64 @@ std::optional<int64_t> parse_iso_time(std::string_view text) {
 
 http::status http_status_of(result_code code) {
   switch (code) {
-    case result_code::ok: return http::status::ok;
-    case result_code::seat_unavailable:
-    case result_code::hold_expired:
-    case result_code::limit_exceeded:
-    case result_code::event_not_on_sale: return http::status::conflict;
-    case result_code::not_holder: return http::status::forbidden;
-    case result_code::unknown_seat:
-    case result_code::unknown_section: return http::status::unprocessable_entity;
-    case result_code::unknown_hold:
-    case result_code::unknown_event: return http::status::not_found;
-    case result_code::invalid_request: return http::status::bad_request;
-    case result_code::overloaded: return http::status::service_unavailable;
+  case result_code::ok:
+    return http::status::ok;
+  case result_code::seat_unavailable:
+  case result_code::hold_expired:
+  case result_code::limit_exceeded:
+  case result_code::event_not_on_sale:
+    return http::status::conflict;
+  case result_code::not_holder:
+    return http::status::forbidden;
+  case result_code::unknown_seat:
+  case result_code::unknown_section:
+    return http::status::unprocessable_entity;
+  case result_code::unknown_hold:
+  case result_code::unknown_event:
+    return http::status::not_found;
+  case result_code::invalid_request:
+    return http::status::bad_request;
+  case result_code::overloaded:
+    return http::status::service_unavailable;
   }
   return http::status::internal_server_error;
 }
 
 std::string error_body(std::string_view code, std::string_view message) {
-  return json::serialize(json::object{
-    {"error", json::object{{"code", code}, {"message", message}}}});
+  return json::serialize(
+      json::object{{"error", json::object{{"code", code}, {"message", message}}}});
 }
 
-std::string error_body(std::string_view code, std::string_view message,
-                       const json::array& seats) {
+std::string error_body(std::string_view code, std::string_view message, const json::array& seats) {
   return json::serialize(json::object{
-    {"error", json::object{{"code", code}, {"message", message}, {"seats", seats}}}});
+      {"error", json::object{{"code", code}, {"message", message}, {"seats", seats}}}});
 }
 
 std::string_view seat_status_name(seat_state s) {
   switch (s) {
-    case seat_state::available: return "available";
-    case seat_state::held: return "held";
-    case seat_state::sold: return "sold";
+  case seat_state::available:
+    return "available";
+  case seat_state::held:
+    return "held";
+  case seat_state::sold:
+    return "sold";
   }
   return "unknown";
 }
 
 json::object event_summary(const catalog_entry& e) {
   const auto& c = e.config;
-  return json::object{{"eventId", std::to_string(c.id)},
-                      {"name", c.name},
-                      {"artist", c.artist},
-                      {"category", c.category},
-                      {"startsAt", iso_time(c.starts_at_ms)},
-                      {"status", status_name(e.status)},
-                      {"venue", json::object{{"id", e.hall->id()},
-                                             {"name", e.hall->name()},
-                                             {"city", e.hall->city()}}},
-                      {"minPrice", e.min_price_cents},
-                      {"currency", "USD"}};
+  return json::object{
+      {"eventId", std::to_string(c.id)},
+      {"name", c.name},
+      {"artist", c.artist},
+      {"category", c.category},
+      {"startsAt", iso_time(c.starts_at_ms)},
+      {"status", status_name(e.status)},
+      {"venue",
+       json::object{{"id", e.hall->id()}, {"name", e.hall->name()}, {"city", e.hall->city()}}},
+      {"minPrice", e.min_price_cents},
+      {"currency", "USD"}};
 }
 
 json::object event_detail(const catalog_entry& e) {
@@ -132,7 +141,9 @@ void append_number(std::string& out, int64_t x) {
 }
 
 // Section names come from venue files; escape them like any string.
-void append_string(std::string& out, std::string_view s) { out += json::serialize(json::string(s)); }
+void append_string(std::string& out, std::string_view s) {
+  out += json::serialize(json::string(s));
+}
 
 void append_sections(std::string& out, const catalog_entry& e,
                      const std::vector<section_view>& views) {
@@ -176,7 +187,8 @@ std::string seat_map_json(const catalog_entry& e, const seat_map_view& view) {
   append_sections(out, e, view.sections);
   out += ",\"seats\":[";
   std::vector<std::string> section_names;
-  for (const auto& s : v.sections()) section_names.push_back(json::serialize(json::string(s.name)));
+  for (const auto& s : v.sections())
+    section_names.push_back(json::serialize(json::string(s.name)));
   for (seat_index i = 0; i < v.seat_count(); ++i) {
     const auto& s = v.seats()[i];
     const bool available = (view.available_bits[i / 64] >> (i % 64)) & 1u;
@@ -194,8 +206,9 @@ std::string seat_map_json(const catalog_entry& e, const seat_map_view& view) {
     append_number(out, static_cast<double>(s.x));
     out += ",\"y\":";
     append_number(out, static_cast<double>(s.y));
-    out += available ? ",\"status\":\"available\"}" : sold ? ",\"status\":\"sold\"}"
-                                                           : ",\"status\":\"held\"}";
+    out += available ? ",\"status\":\"available\"}"
+           : sold    ? ",\"status\":\"sold\"}"
+                     : ",\"status\":\"held\"}";
   }
   out += "]}";
   return out;
@@ -203,7 +216,8 @@ std::string seat_map_json(const catalog_entry& e, const seat_map_view& view) {
 
 json::array seat_labels(const venue& v, std::span<const seat_index> seats) {
   json::array out;
-  for (seat_index i : seats) out.push_back(json::string(v.seat_label(i)));
+  for (seat_index i : seats)
+    out.push_back(json::string(v.seat_label(i)));
   return out;
 }
 

@@ -22,9 +22,9 @@ struct hub_state {
 using hub_ptr = caf::stateful_actor<hub_state>*;
 
 std::shared_ptr<const std::string> hello(const hub_state& st) {
-  return std::make_shared<const std::string>(
-    "{\"type\":\"hello\",\"eventId\":\"" + std::to_string(st.event->config.id) +
-    "\",\"version\":" + std::to_string(st.version) + "}");
+  return std::make_shared<const std::string>("{\"type\":\"hello\",\"eventId\":\"" +
+                                             std::to_string(st.event->config.id) +
+                                             "\",\"version\":" + std::to_string(st.version) + "}");
 }
 
 caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> event,
@@ -35,33 +35,35 @@ caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> ev
     if (!ev) return;
     self->send(ev, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
     self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
-      .then(
-        [self](seat_map_view& v) {
-          auto& st = self->state;
-          st.version = std::max(st.version, v.version);
-          st.version_known = true;
-          for (auto& s : st.waiting_for_version) s->send(hello(st));
-          st.sessions.insert(st.sessions.end(), st.waiting_for_version.begin(),
-                             st.waiting_for_version.end());
-          st.waiting_for_version.clear();
-        },
-        [](caf::error&) {});
+        .then(
+            [self](seat_map_view& v) {
+              auto& st = self->state;
+              st.version = std::max(st.version, v.version);
+              st.version_known = true;
+              for (auto& s : st.waiting_for_version)
+                s->send(hello(st));
+              st.sessions.insert(st.sessions.end(), st.waiting_for_version.begin(),
+                                 st.waiting_for_version.end());
+              st.waiting_for_version.clear();
+            },
+            [](caf::error&) {});
   });
   return {
-    [self](live_join& join) {
-      auto& st = self->state;
-      if (!st.version_known) return st.waiting_for_version.push_back(std::move(join.session));
-      join.session->send(hello(st));
-      st.sessions.push_back(std::move(join.session));
-    },
-    [self](seat_delta& d) {
-      auto& st = self->state;
-      st.version = d.version;
-      st.version_known = true;
-      auto msg = std::make_shared<const std::string>(delta_json(*st.event, d));
-      std::erase_if(st.sessions, [](const auto& s) { return s->closed(); });
-      for (auto& s : st.sessions) s->send(msg);
-    },
+      [self](live_join& join) {
+        auto& st = self->state;
+        if (!st.version_known) return st.waiting_for_version.push_back(std::move(join.session));
+        join.session->send(hello(st));
+        st.sessions.push_back(std::move(join.session));
+      },
+      [self](seat_delta& d) {
+        auto& st = self->state;
+        st.version = d.version;
+        st.version_known = true;
+        auto msg = std::make_shared<const std::string>(delta_json(*st.event, d));
+        std::erase_if(st.sessions, [](const auto& s) { return s->closed(); });
+        for (auto& s : st.sessions)
+          s->send(msg);
+      },
   };
 }
 

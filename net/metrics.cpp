@@ -6,32 +6,47 @@ namespace holdfast {
 
 const char* route_name(route r) {
   switch (r) {
-    case route::users: return "users";
-    case route::events: return "events";
-    case route::event: return "event";
-    case route::seatmap: return "seatmap";
-    case route::holds: return "holds";
-    case route::hold_delete: return "hold_delete";
-    case route::orders_post: return "orders_post";
-    case route::orders_get: return "orders_get";
-    case route::live: return "live";
-    case route::health: return "health";
-    case route::metrics: return "metrics";
-    case route::openapi: return "openapi";
-    case route::web: return "web";
-    case route::other: return "other";
-    case route::count_: break;
+  case route::users:
+    return "users";
+  case route::events:
+    return "events";
+  case route::event:
+    return "event";
+  case route::seatmap:
+    return "seatmap";
+  case route::holds:
+    return "holds";
+  case route::hold_delete:
+    return "hold_delete";
+  case route::orders_post:
+    return "orders_post";
+  case route::orders_get:
+    return "orders_get";
+  case route::live:
+    return "live";
+  case route::health:
+    return "health";
+  case route::metrics:
+    return "metrics";
+  case route::openapi:
+    return "openapi";
+  case route::web:
+    return "web";
+  case route::other:
+    return "other";
+  case route::count_:
+    break;
   }
   return "unknown";
 }
 
 void http_metrics::observe(route r, unsigned status, uint64_t latency_us) {
   const auto ri = static_cast<size_t>(r);
-  const auto si = static_cast<size_t>(
-    std::find(statuses.begin(), statuses.end(), status) - statuses.begin());
+  const auto si =
+      static_cast<size_t>(std::find(statuses.begin(), statuses.end(), status) - statuses.begin());
   requests_[ri][si].fetch_add(1, std::memory_order_relaxed);
   const auto bi = static_cast<size_t>(
-    std::lower_bound(buckets_us.begin(), buckets_us.end(), latency_us) - buckets_us.begin());
+      std::lower_bound(buckets_us.begin(), buckets_us.end(), latency_us) - buckets_us.begin());
   latency_[ri][bi].fetch_add(1, std::memory_order_relaxed);
   latency_sum_us_[ri].fetch_add(latency_us, std::memory_order_relaxed);
 }
@@ -61,7 +76,8 @@ std::string http_metrics::render() const {
          "# TYPE holdfast_http_request_seconds histogram\n";
   for (size_t r = 0; r < routes; ++r) {
     uint64_t cumulative = 0;
-    for (size_t b = 0; b <= buckets_us.size(); ++b) cumulative += latency_[r][b].load();
+    for (size_t b = 0; b <= buckets_us.size(); ++b)
+      cumulative += latency_[r][b].load();
     if (cumulative == 0) continue;
     const std::string name = route_name(static_cast<route>(r));
     uint64_t running = 0;
@@ -80,8 +96,10 @@ std::string http_metrics::render() const {
     out += std::string("# HELP ") + name + " " + help + "\n# TYPE " + name + " " + type + "\n" +
            name + " " + std::to_string(value) + "\n";
   };
-  line("holdfast_holds_granted_total", "counter", "Holds granted over HTTP.", holds_granted_.load());
-  line("holdfast_holds_refused_total", "counter", "Holds refused over HTTP.", holds_refused_.load());
+  line("holdfast_holds_granted_total", "counter", "Holds granted over HTTP.",
+       holds_granted_.load());
+  line("holdfast_holds_refused_total", "counter", "Holds refused over HTTP.",
+       holds_refused_.load());
   line("holdfast_orders_confirmed_total", "counter", "Orders confirmed over HTTP.",
        orders_confirmed_.load());
   line("holdfast_websocket_clients", "gauge", "Open live seat-map WebSockets.", ws_clients_.load());

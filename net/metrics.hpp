@@ -10,8 +10,21 @@
 namespace holdfast {
 
 enum class route : uint8_t {
-  users, events, event, seatmap, holds, hold_delete, orders_post, orders_get, live, health,
-  metrics, openapi, web, other, count_
+  users,
+  events,
+  event,
+  seatmap,
+  holds,
+  hold_delete,
+  orders_post,
+  orders_get,
+  live,
+  health,
+  metrics,
+  openapi,
+  web,
+  other,
+  count_
 };
 const char* route_name(route r);
 
@@ -30,9 +43,8 @@ public:
 private:
   static constexpr std::array<unsigned, 15> statuses{200, 201, 204, 400, 401, 402, 403, 404,
                                                      405, 409, 413, 422, 429, 431, 503};
-  static constexpr std::array<uint64_t, 12> buckets_us{100,   250,   500,    1'000,  2'500,  5'000,
-                                                       10'000, 25'000, 50'000, 100'000, 250'000,
-                                                       1'000'000};
+  static constexpr std::array<uint64_t, 12> buckets_us{
+      100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000};
   static constexpr size_t routes = static_cast<size_t>(route::count_);
   // [route][status index]; the last column counts any other status.
   std::array<std::array<std::atomic<uint64_t>, statuses.size() + 1>, routes> requests_{};
@@ -42,7 +54,7 @@ private:
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
   std::atomic<uint64_t> journal_commits_{0}, journal_records_{0}, journal_commit_us_total_{0},
-    journal_commit_us_max_{0};
+      journal_commit_us_max_{0};
 };
 
 } // namespace holdfast

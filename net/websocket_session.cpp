@@ -18,19 +18,21 @@ constexpr size_t outbox_max = 64;
 websocket_session::websocket_session(beast::tcp_stream&& stream,
                                      std::shared_ptr<boost::asio::io_context> io,
                                      http_metrics& metrics)
-  : io_(std::move(io)), ws_(std::move(stream)), metrics_(metrics) {
+    : io_(std::move(io)), ws_(std::move(stream)), metrics_(metrics) {
   metrics_.ws_opened();
 }
 
-websocket_session::~websocket_session() { metrics_.ws_closed(); }
+websocket_session::~websocket_session() {
+  metrics_.ws_closed();
+}
 
 void websocket_session::run(beast::http::request<beast::http::string_body> req,
                             std::function<void(std::shared_ptr<websocket_session>)> on_open) {
   on_open_ = std::move(on_open);
   ws_.set_option(websocket::stream_base::timeout::suggested(beast::role_type::server));
   ws_.read_message_max(4096); // clients only ever send pings and closes
-  ws_.async_accept(req, beast::bind_front_handler(&websocket_session::on_accept,
-                                                  shared_from_this()));
+  ws_.async_accept(req,
+                   beast::bind_front_handler(&websocket_session::on_accept, shared_from_this()));
 }
 
 void websocket_session::on_accept(beast::error_code ec) {
@@ -45,8 +47,8 @@ void websocket_session::on_accept(beast::error_code ec) {
 
 // Reads only to notice closes (and answer pings, which Beast does itself).
 void websocket_session::do_read() {
-  ws_.async_read(buffer_, beast::bind_front_handler(&websocket_session::on_read,
-                                                    shared_from_this()));
+  ws_.async_read(buffer_,
+                 beast::bind_front_handler(&websocket_session::on_read, shared_from_this()));
 }
 
 void websocket_session::on_read(beast::error_code ec, size_t) {
@@ -59,10 +61,9 @@ void websocket_session::on_read(beast::error_code ec, size_t) {
 }
 
 void websocket_session::send(message msg) {
-  boost::asio::post(ws_.get_executor(),
-                    [self = shared_from_this(), msg = std::move(msg)]() mutable {
-                      self->queue(std::move(msg));
-                    });
+  boost::asio::post(
+      ws_.get_executor(),
+      [self = shared_from_this(), msg = std::move(msg)]() mutable { self->queue(std::move(msg)); });
 }
 
 void websocket_session::queue(message msg) {

@@ -46,15 +46,18 @@ public:
       if (auto st = decode_snapshot(blob, store_.shard(), proto); !st) return st;
       const auto snap = snapshot_from_proto(proto);
       auto& l = ledgers_[id];
-      if (auto it = recovered.events.find(id); it != recovered.events.end()) l.hall = it->second.hall;
-      for (uint32_t k = 0; k < snap.orders.size(); ++k) sell(0, id, l, k + 1, snap.orders[k]);
+      if (auto it = recovered.events.find(id); it != recovered.events.end())
+        l.hall = it->second.hall;
+      for (uint32_t k = 0; k < snap.orders.size(); ++k)
+        sell(0, id, l, k + 1, snap.orders[k]);
       for (const auto& [hseq, h] : snap.holds) {
         journal::HoldPlaced p;
         p.set_hold_seq(hseq);
         p.set_ga_area(h.ga_area);
         p.set_quantity(h.quantity);
         p.set_user(h.user);
-        for (auto s : h.seat_span()) p.add_seats(s);
+        for (auto s : h.seat_span())
+          p.add_seats(s);
         l.live_holds.emplace(hseq, p);
       }
       skip_until_[id] = seq;
@@ -70,39 +73,40 @@ public:
       return store_status::success();
     auto& l = ledgers_[e];
     switch (r.body_case()) {
-      case journal::Record::kEventCreated: {
-        std::string blob_v;
-        if (auto st = store_.get_venue(r.event_created().venue_id(), blob_v); !st) return st;
-        if (auto st = decode_venue(blob_v, l.hall); !st) return st;
+    case journal::Record::kEventCreated: {
+      std::string blob_v;
+      if (auto st = store_.get_venue(r.event_created().venue_id(), blob_v); !st) return st;
+      if (auto st = decode_venue(blob_v, l.hall); !st) return st;
+      break;
+    }
+    case journal::Record::kHoldPlaced: {
+      const auto& h = r.hold_placed();
+      if (!l.live_holds.emplace(h.hold_seq(), h).second) violation(seq, e, "hold placed twice");
+      for (auto s : h.seats())
+        if (l.seat_owner.count(s)) violation(seq, e, "hold on sold seat " + std::to_string(s));
+      break;
+    }
+    case journal::Record::kHoldReleased:
+      if (l.live_holds.erase(r.hold_released().hold_seq()) == 0)
+        violation(seq, e, "release of a hold that is not live");
+      break;
+    case journal::Record::kOrderConfirmed: {
+      const auto& o = r.order_confirmed();
+      auto h = l.live_holds.find(o.hold_seq());
+      if (h == l.live_holds.end()) {
+        violation(seq, e, "order " + std::to_string(o.order_seq()) + " without a live hold");
         break;
       }
-      case journal::Record::kHoldPlaced: {
-        const auto& h = r.hold_placed();
-        if (!l.live_holds.emplace(h.hold_seq(), h).second) violation(seq, e, "hold placed twice");
-        for (auto s : h.seats())
-          if (l.seat_owner.count(s)) violation(seq, e, "hold on sold seat " + std::to_string(s));
-        break;
-      }
-      case journal::Record::kHoldReleased:
-        if (l.live_holds.erase(r.hold_released().hold_seq()) == 0)
-          violation(seq, e, "release of a hold that is not live");
-        break;
-      case journal::Record::kOrderConfirmed: {
-        const auto& o = r.order_confirmed();
-        auto h = l.live_holds.find(o.hold_seq());
-        if (h == l.live_holds.end()) {
-          violation(seq, e, "order " + std::to_string(o.order_seq()) + " without a live hold");
-          break;
-        }
-        if (!std::equal(h->second.seats().begin(), h->second.seats().end(), o.seats().begin(),
-                        o.seats().end()) ||
-            h->second.quantity() != o.quantity() || h->second.user() != o.user())
-          violation(seq, e, "order " + std::to_string(o.order_seq()) + " differs from its hold");
-        l.live_holds.erase(h);
-        sell(seq, e, l, o.order_seq(), order_from_proto(o));
-        break;
-      }
-      default: break;
+      if (!std::equal(h->second.seats().begin(), h->second.seats().end(), o.seats().begin(),
+                      o.seats().end()) ||
+          h->second.quantity() != o.quantity() || h->second.user() != o.user())
+        violation(seq, e, "order " + std::to_string(o.order_seq()) + " differs from its hold");
+      l.live_holds.erase(h);
+      sell(seq, e, l, o.order_seq(), order_from_proto(o));
+      break;
+    }
+    default:
+      break;
     }
     return store_status::success();
   }
@@ -116,8 +120,9 @@ public:
         report_.ga_places_sold += sold;
         if (!l.hall || area >= l.hall->sections().size() ||
             sold > l.hall->sections()[area].ga_capacity)
-          violation(0, e, "GA area " + std::to_string(area) + " sold " + std::to_string(sold) +
-                            " places, past its capacity");
+          violation(0, e,
+                    "GA area " + std::to_string(area) + " sold " + std::to_string(sold) +
+                        " places, past its capacity");
       }
     }
   }
@@ -130,8 +135,9 @@ private:
     for (seat_index s : o.seat_span()) {
       auto [it, fresh] = l.seat_owner.emplace(s, order_seq);
       if (!fresh)
-        violation(seq, e, "seat " + std::to_string(s) + " sold twice (orders " +
-                            std::to_string(it->second) + " and " + std::to_string(order_seq) + ")");
+        violation(seq, e,
+                  "seat " + std::to_string(s) + " sold twice (orders " +
+                      std::to_string(it->second) + " and " + std::to_string(order_seq) + ")");
     }
   }
 
@@ -189,9 +195,8 @@ void audit_shard(const std::string& path, uint32_t shard, audit_report& report) 
     report.errors.push_back(st.message);
     return;
   }
-  if (auto st = store->scan(0, [&](uint64_t seq, event_id e, std::string_view blob) {
-        return walk.step(seq, e, blob);
-      });
+  if (auto st = store->scan(0, [&](uint64_t seq, event_id e,
+                                   std::string_view blob) { return walk.step(seq, e, blob); });
       !st) {
     report.errors.push_back(st.message);
     return;
@@ -237,7 +242,8 @@ audit_report audit_data_dir(const std::string& data_dir) {
   }
   if (ec) report.errors.push_back(data_dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
-  for (const auto& [shard, path] : files) audit_shard(path, shard, report);
+  for (const auto& [shard, path] : files)
+    audit_shard(path, shard, report);
   return report;
 }
 

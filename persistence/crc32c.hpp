@@ -9,6 +9,8 @@
 namespace holdfast {
 
 uint32_t crc32c(const void* data, size_t size, uint32_t seed = 0);
-inline uint32_t crc32c(std::string_view s) { return crc32c(s.data(), s.size()); }
+inline uint32_t crc32c(std::string_view s) {
+  return crc32c(s.data(), s.size());
+}
 
 } // namespace holdfast

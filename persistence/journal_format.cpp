@@ -24,26 +24,28 @@ void finish(std::string& out, const journal::Record& r) {
   HF_ASSERT(r.SerializeToString(&out));
 }
 
-template <class Proto, class Rec>
-void fill_places(Proto& p, const Rec& rec) {
+template <class Proto, class Rec> void fill_places(Proto& p, const Rec& rec) {
   p.set_total_cents(rec.total_cents);
   p.set_ga_area(rec.ga_area);
   p.set_quantity(rec.quantity);
-  for (seat_index i : rec.seat_span()) p.add_seats(i);
+  for (seat_index i : rec.seat_span())
+    p.add_seats(i);
 }
 
-template <class Rec, class Proto>
-bool read_places(Rec& rec, const Proto& p) {
+template <class Rec, class Proto> bool read_places(Rec& rec, const Proto& p) {
   if (p.seats_size() > static_cast<int>(limits::hold_seats_max)) return false;
   rec.total_cents = p.total_cents();
   rec.ga_area = static_cast<uint16_t>(p.ga_area());
   rec.quantity = static_cast<uint16_t>(p.quantity());
   rec.seat_count = static_cast<uint8_t>(p.seats_size());
-  for (int k = 0; k < p.seats_size(); ++k) rec.seats[k] = p.seats(k);
+  for (int k = 0; k < p.seats_size(); ++k)
+    rec.seats[k] = p.seats(k);
   return true;
 }
 
-journal::Status status_to_proto(event_status s) { return static_cast<journal::Status>(s); }
+journal::Status status_to_proto(event_status s) {
+  return static_cast<journal::Status>(s);
+}
 
 void config_to_proto(journal::EventCreated& p, const event_config& c, std::string_view venue_id) {
   p.set_name(c.name);
@@ -119,12 +121,14 @@ void encode_price_changed(std::string& out, event_id e, uint16_t section, int64_
 
 store_status decode_record(std::string_view blob, uint32_t shard, uint64_t seq,
                            journal::Record& out) {
-  const std::string where = "shard " + std::to_string(shard) + " journal seq " + std::to_string(seq);
+  const std::string where =
+      "shard " + std::to_string(shard) + " journal seq " + std::to_string(seq);
   if (!out.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
     return store_status::failure(where + ": record does not parse");
   if (out.schema_version() == 0 || out.schema_version() > journal_schema_version)
     return store_status::failure(where + ": schema version " +
-                                 std::to_string(out.schema_version()) + " is not readable by "
+                                 std::to_string(out.schema_version()) +
+                                 " is not readable by "
                                  "this build (knows up to " +
                                  std::to_string(journal_schema_version) + ")");
   if (out.body_case() == journal::Record::BODY_NOT_SET)
@@ -162,7 +166,9 @@ event_config config_from_proto(event_id id, const journal::EventCreated& p) {
   return c;
 }
 
-event_status status_from_proto(journal::Status s) { return static_cast<event_status>(s); }
+event_status status_from_proto(journal::Status s) {
+  return static_cast<event_status>(s);
+}
 release_reason reason_from_proto(journal::ReleaseReason r) {
   return static_cast<release_reason>(r);
 }
@@ -235,9 +241,11 @@ std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, 
   p.set_seq(seq);
   config_to_proto(*p.mutable_config(), s.config, venue_id);
   p.set_status(status_to_proto(s.status));
-  for (int64_t price : s.prices) p.add_prices(price);
+  for (int64_t price : s.prices)
+    p.add_prices(price);
   p.set_hold_seq(s.hold_seq);
-  for (const auto& [hseq, h] : s.holds) hold_to_proto(*p.add_holds(), hseq, h);
+  for (const auto& [hseq, h] : s.holds)
+    hold_to_proto(*p.add_holds(), hseq, h);
   for (size_t k = 0; k < s.orders.size(); ++k)
     order_to_proto(*p.add_orders(), static_cast<uint32_t>(k + 1), s.orders[k]);
   p.set_expired_holds(std::string(reinterpret_cast<const char*>(s.expired_holds.data()),
@@ -261,8 +269,10 @@ event_snapshot snapshot_from_proto(const journal::EventSnapshot& p) {
   s.status = status_from_proto(p.status());
   s.prices.assign(p.prices().begin(), p.prices().end());
   s.hold_seq = p.hold_seq();
-  for (const auto& h : p.holds()) s.holds.emplace_back(h.hold_seq(), hold_from_proto(h));
-  for (const auto& o : p.orders()) s.orders.push_back(order_from_proto(o));
+  for (const auto& h : p.holds())
+    s.holds.emplace_back(h.hold_seq(), hold_from_proto(h));
+  for (const auto& o : p.orders())
+    s.orders.push_back(order_from_proto(o));
   const auto& bits = p.expired_holds();
   s.expired_holds.resize(bits.size() / sizeof(uint64_t));
   std::memcpy(s.expired_holds.data(), bits.data(), s.expired_holds.size() * sizeof(uint64_t));

@@ -54,8 +54,7 @@ void journal_sink::price_changed(uint16_t section, int64_t cents, int64_t now_ms
   add();
 }
 
-void journal_sink::event_created(const event_config& c, std::string_view venue_id,
-                                 int64_t now_ms) {
+void journal_sink::event_created(const event_config& c, std::string_view venue_id, int64_t now_ms) {
   encode_event_created(scratch_, c, venue_id, now_ms);
   add();
 }

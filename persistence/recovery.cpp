@@ -49,8 +49,7 @@ public:
       if (it != out_.events.end()) return contradiction(seq, "event created twice");
       std::shared_ptr<const venue> v;
       if (auto st = venue_by_id(r.event_created().venue_id(), v); !st) return st;
-      auto state =
-        std::make_shared<event_state>(v, config_from_proto(event, r.event_created()));
+      auto state = std::make_shared<event_state>(v, config_from_proto(event, r.event_created()));
       out_.events[event] = recovered_event{std::move(state), v, 0, 1};
       ++out_.records;
       return store_status::success();
@@ -65,21 +64,22 @@ public:
 private:
   static bool replay(event_state& state, const journal::Record& r) {
     switch (r.body_case()) {
-      case journal::Record::kStatusChanged:
-        state.replay_status(status_from_proto(r.status_changed().status()));
-        return true;
-      case journal::Record::kHoldPlaced:
-        return state.replay_hold_placed(r.hold_placed().hold_seq(), hold_from_proto(r.hold_placed()));
-      case journal::Record::kHoldReleased:
-        return state.replay_hold_released(r.hold_released().hold_seq(),
-                                          reason_from_proto(r.hold_released().reason()));
-      case journal::Record::kOrderConfirmed:
-        return state.replay_order_confirmed(r.order_confirmed().order_seq(),
-                                            order_from_proto(r.order_confirmed()));
-      case journal::Record::kPriceChanged:
-        return state.replay_price(static_cast<uint16_t>(r.price_changed().section()),
-                                  r.price_changed().price_cents());
-      default: return false;
+    case journal::Record::kStatusChanged:
+      state.replay_status(status_from_proto(r.status_changed().status()));
+      return true;
+    case journal::Record::kHoldPlaced:
+      return state.replay_hold_placed(r.hold_placed().hold_seq(), hold_from_proto(r.hold_placed()));
+    case journal::Record::kHoldReleased:
+      return state.replay_hold_released(r.hold_released().hold_seq(),
+                                        reason_from_proto(r.hold_released().reason()));
+    case journal::Record::kOrderConfirmed:
+      return state.replay_order_confirmed(r.order_confirmed().order_seq(),
+                                          order_from_proto(r.order_confirmed()));
+    case journal::Record::kPriceChanged:
+      return state.replay_price(static_cast<uint16_t>(r.price_changed().section()),
+                                r.price_changed().price_cents());
+    default:
+      return false;
     }
   }
 
@@ -99,16 +99,14 @@ store_status recover_shard(const shard_store& store, const recovery_options& opt
                            recovery_result& out) {
   recovery r{store, out};
   if (!options.journal_only) {
-    auto st = store.latest_snapshots(
-      [&](event_id e, uint64_t seq, std::string_view blob) {
-        return r.load_snapshot(e, seq, blob);
-      },
-      options.older_snapshot ? 1 : 0);
+    auto st =
+        store.latest_snapshots([&](event_id e, uint64_t seq,
+                                   std::string_view blob) { return r.load_snapshot(e, seq, blob); },
+                               options.older_snapshot ? 1 : 0);
     if (!st) return st;
   }
-  return store.scan(0, [&](uint64_t seq, event_id e, std::string_view blob) {
-    return r.apply(seq, e, blob);
-  });
+  return store.scan(
+      0, [&](uint64_t seq, event_id e, std::string_view blob) { return r.apply(seq, e, blob); });
 }
 
 } // namespace holdfast

@@ -17,7 +17,7 @@ namespace holdfast {
 struct recovered_event {
   std::shared_ptr<event_state> state;
   std::shared_ptr<const holdfast::venue> hall; // the venue the event is held in
-  uint64_t snapshot_seq = 0; // 0: rebuilt from the journal alone
+  uint64_t snapshot_seq = 0;                   // 0: rebuilt from the journal alone
   uint64_t records_replayed = 0;
 };
 

@@ -41,8 +41,8 @@ shard_store::~shard_store() {
 }
 
 store_status shard_store::fail(std::string_view what) const {
-  return store_status::failure("shard " + std::to_string(shard_) + " (" + path_ + "): " +
-                               std::string(what) + ": " +
+  return store_status::failure("shard " + std::to_string(shard_) + " (" + path_ +
+                               "): " + std::string(what) + ": " +
                                (db_ ? sqlite3_errmsg(db_) : "no database"));
 }
 
@@ -107,11 +107,10 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
   const int64_t owner = sqlite3_column_int64(q.stmt, 1);
   if (format != store_format_version)
     return store_status::failure(path + ": store format " + std::to_string(format) +
-                                 " is not the supported " +
-                                 std::to_string(store_format_version));
+                                 " is not the supported " + std::to_string(store_format_version));
   if (owner != shard)
-    return store_status::failure(path + ": belongs to shard " + std::to_string(owner) +
-                                 ", not " + std::to_string(shard));
+    return store_status::failure(path + ": belongs to shard " + std::to_string(owner) + ", not " +
+                                 std::to_string(shard));
   s->last_seq_ = static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 2));
   // Once per open: which events have journal rows (compaction needs to know).
   statement events;
@@ -201,14 +200,14 @@ store_status shard_store::get_venue(std::string_view id, std::string& blob) cons
                                  std::string(id));
   auto data = column_blob(q.stmt, 1);
   if (crc32c(data) != static_cast<uint32_t>(sqlite3_column_int64(q.stmt, 0)))
-    return store_status::failure("shard " + std::to_string(shard_) + ": venue " +
-                                 std::string(id) + " fails its checksum");
+    return store_status::failure("shard " + std::to_string(shard_) + ": venue " + std::string(id) +
+                                 " fails its checksum");
   blob.assign(data);
   return store_status::success();
 }
 
 store_status shard_store::latest_snapshots(
-  const std::function<store_status(event_id, uint64_t, std::string_view)>& fn, int rank) const {
+    const std::function<store_status(event_id, uint64_t, std::string_view)>& fn, int rank) const {
   statement q;
   if (auto st = prepare("SELECT event_id, seq, crc, blob FROM snapshots s WHERE seq = "
                         "(SELECT seq FROM snapshots WHERE event_id = s.event_id "
@@ -234,8 +233,8 @@ store_status shard_store::latest_snapshots(
 }
 
 store_status shard_store::scan(
-  uint64_t after_seq,
-  const std::function<store_status(uint64_t, event_id, std::string_view)>& fn) const {
+    uint64_t after_seq,
+    const std::function<store_status(uint64_t, event_id, std::string_view)>& fn) const {
   statement q;
   if (auto st = prepare("SELECT seq, event_id, crc, record FROM journal WHERE seq > ? ORDER BY seq",
                         &q.stmt);
@@ -277,17 +276,18 @@ store_status shard_store::compaction_bound(uint64_t& bound) const {
     sqlite3_bind_int64(q.stmt, 1, e);
     const int rc = sqlite3_step(q.stmt);
     if (rc != SQLITE_ROW && rc != SQLITE_DONE) return fail("compaction bound");
-    bound = std::min(bound, rc == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 0))
-                                             : uint64_t{0});
+    bound =
+        std::min(bound, rc == SQLITE_ROW ? static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 0))
+                                         : uint64_t{0});
   }
   if (bound == UINT64_MAX) bound = 0;
   return store_status::success();
 }
 
 store_status shard_store::compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted) {
-  const std::string sql =
-    "DELETE FROM journal WHERE seq <= min(" + std::to_string(bound) +
-    ", coalesce((SELECT min(seq) FROM journal), 0) + " + std::to_string(max_rows) + " - 1)";
+  const std::string sql = "DELETE FROM journal WHERE seq <= min(" + std::to_string(bound) +
+                          ", coalesce((SELECT min(seq) FROM journal), 0) + " +
+                          std::to_string(max_rows) + " - 1)";
   if (auto st = exec(sql.c_str()); !st) return st;
   if (rows_deleted) *rows_deleted = static_cast<uint64_t>(sqlite3_changes(db_));
   return store_status::success();

@@ -65,13 +65,13 @@ public:
   // Newest snapshot of every event (rank 0), or the one before it (rank 1), in
   // event order. Checksums are verified.
   store_status latest_snapshots(
-    const std::function<store_status(event_id, uint64_t seq, std::string_view blob)>& fn,
-    int rank = 0) const;
+      const std::function<store_status(event_id, uint64_t seq, std::string_view blob)>& fn,
+      int rank = 0) const;
   // Journal rows with seq > after_seq in order. Checksums and seq continuity are
   // verified; a mismatch stops the scan with an error naming shard and seq.
-  store_status scan(uint64_t after_seq,
-                    const std::function<store_status(uint64_t seq, event_id, std::string_view)>&
-                      fn) const;
+  store_status
+  scan(uint64_t after_seq,
+       const std::function<store_status(uint64_t seq, event_id, std::string_view)>& fn) const;
   // The highest journal seq every event's second-newest snapshot covers: rows
   // up to it may go, and the journal still reaches back far enough to
   // re-derive each newest snapshot (which is how the audit checks them).

@@ -26,12 +26,15 @@ struct actor_fixture : test_coordinator_fixture<holdfast_test_config> {
     sched.run();
   }
 
-  template <class T>
-  T reply_of_type() {
+  template <class T> T reply_of_type() {
     T result{};
     bool got = false;
-    self->receive([&](T& x) { result = std::move(x); got = true; },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
+    self->receive(
+        [&](T& x) {
+          result = std::move(x);
+          got = true;
+        },
+        caf::after(std::chrono::seconds(0)) >> [] {});
     REQUIRE_MESSAGE(got, "no reply in the test actor's mailbox");
     return result;
   }
@@ -48,8 +51,7 @@ struct actor_fixture : test_coordinator_fixture<holdfast_test_config> {
     return out.outcomes[0];
   }
 
-  template <class T, class... Ts>
-  T ask(const event_actor& ev, Ts... xs) {
+  template <class T, class... Ts> T ask(const event_actor& ev, Ts... xs) {
     self->send(ev, xs...);
     deliver();
     return reply_of_type<T>();

@@ -46,20 +46,20 @@ constexpr int64_t clock_jump_s = 200; // per restart; holds last 600 s
 constexpr int64_t hold_ttl_ms = 600'000;
 
 std::atomic<int> failures{0};
-#define EXPECT(cond, ...)                                                                         \
-  do {                                                                                            \
-    if (!(cond)) {                                                                                \
-      ++failures;                                                                                 \
-      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                 \
-      std::printf(__VA_ARGS__);                                                                   \
-      std::printf("\n");                                                                          \
-    }                                                                                             \
+#define EXPECT(cond, ...)                                                                          \
+  do {                                                                                             \
+    if (!(cond)) {                                                                                 \
+      ++failures;                                                                                  \
+      std::printf("FAIL %s:%d: %s: ", __FILE__, __LINE__, #cond);                                  \
+      std::printf(__VA_ARGS__);                                                                    \
+      std::printf("\n");                                                                           \
+    }                                                                                              \
   } while (0)
 
 int64_t wall_ms() {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
-           std::chrono::system_clock::now().time_since_epoch())
-    .count();
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
 }
 
 uint16_t free_port() {
@@ -113,7 +113,7 @@ struct acked_order {
 // What clients were told, and when they asked for which seats.
 struct ledger {
   std::mutex mutex;
-  std::map<std::string, acked_order> orders;           // order id -> ...
+  std::map<std::string, acked_order> orders;             // order id -> ...
   std::map<std::string, std::set<std::string>> by_token; // token -> order ids
   std::map<std::string, int64_t> hold_requested_node_ms; // seat -> last hold request
   uint64_t holds = 0;
@@ -174,7 +174,8 @@ void client_loop(int index, uint64_t seed, control& ctl, ledger& l) {
         std::lock_guard<std::mutex> lock{l.mutex};
         l.hold_requested_node_ms[a] = l.hold_requested_node_ms[b] = wall_ms() + offset_ms;
       }
-      auto held = http.post("/v1/events/1/holds", R"({"seats":[")" + a + R"(",")" + b + R"("]})", auth);
+      auto held =
+          http.post("/v1/events/1/holds", R"({"seats":[")" + a + R"(",")" + b + R"("]})", auth);
       if (held.status == 0) break; // the node is gone
       if (held.status != 201) continue;
       const std::string hold_id(held.json().at("holdId").as_string());
@@ -186,9 +187,9 @@ void client_loop(int index, uint64_t seed, control& ctl, ledger& l) {
         if (http.del("/v1/holds/" + hold_id, auth).status == 0) break;
         continue;
       }
-      auto order = http.post("/v1/orders",
-                             R"({"holdId":")" + hold_id + R"(","payment":{"card":"4242424242424242"}})",
-                             {auth[0], {"Idempotency-Key", hold_id}});
+      auto order = http.post(
+          "/v1/orders", R"({"holdId":")" + hold_id + R"(","payment":{"card":"4242424242424242"}})",
+          {auth[0], {"Idempotency-Key", hold_id}});
       if (order.status == 0) break;
       if (order.status != 201) continue;
       std::lock_guard<std::mutex> lock{l.mutex};
@@ -228,7 +229,8 @@ void verify_orders(uint16_t port, ledger& l, const std::set<std::string>& tokens
       if (!doc.is_object()) continue;
       for (const auto& o : doc.at("orders").as_array()) {
         std::vector<std::string> seats;
-        for (const auto& s : o.at("seats").as_array()) seats.emplace_back(s.as_string());
+        for (const auto& s : o.at("seats").as_array())
+          seats.emplace_back(s.as_string());
         server[std::string(o.at("orderId").as_string())] = seats;
       }
       std::lock_guard<std::mutex> lock{l.mutex};
@@ -241,8 +243,10 @@ void verify_orders(uint16_t port, ledger& l, const std::set<std::string>& tokens
     }
   };
   std::vector<std::thread> workers;
-  for (int w = 0; w < 8; ++w) workers.emplace_back(worker);
-  for (auto& w : workers) w.join();
+  for (int w = 0; w < 8; ++w)
+    workers.emplace_back(worker);
+  for (auto& w : workers)
+    w.join();
 }
 
 // No seat is held unless some hold on it was requested within a hold's lifetime.
@@ -279,7 +283,8 @@ int main(int argc, char** argv) {
   const uint64_t seed = argc > 4 ? std::strtoull(argv[4], nullptr, 10) : 20261122;
   std::printf("crash-test: seed %lu, %d kills, %d HTTP clients\n", (unsigned long)seed, kills,
               clients);
-  auto dir = std::filesystem::temp_directory_path() / ("holdfast-crash-" + std::to_string(getpid()));
+  auto dir =
+      std::filesystem::temp_directory_path() / ("holdfast-crash-" + std::to_string(getpid()));
   std::filesystem::remove_all(dir);
   std::filesystem::create_directories(dir);
   const std::string data_dir = (dir / "data").string(), conf = (dir / "node.conf").string(),
@@ -289,13 +294,15 @@ int main(int argc, char** argv) {
   ledger l;
   control ctl;
   std::vector<std::thread> fans;
-  for (int c = 0; c < clients; ++c) fans.emplace_back(client_loop, c, seed, std::ref(ctl), std::ref(l));
+  for (int c = 0; c < clients; ++c)
+    fans.emplace_back(client_loop, c, seed, std::ref(ctl), std::ref(l));
   node_process node;
   std::set<std::string> checked_tokens;
   for (int round = 0; round <= kills; ++round) {
     const bool final_round = round == kills; // rounds 0..kills-1 each end in a kill
     // The last restart is an hour past every deadline: no hold may survive it.
-    const int64_t offset_s = final_round ? (kills + 10) * clock_jump_s + 3600 : round * clock_jump_s;
+    const int64_t offset_s =
+        final_round ? (kills + 10) * clock_jump_s + 3600 : round * clock_jump_s;
     const uint16_t port = free_port();
     write_config(conf, data_dir, port, offset_s);
     node.start(node_bin, conf, log);
@@ -308,7 +315,8 @@ int main(int argc, char** argv) {
     std::set<std::string> tokens;
     {
       std::lock_guard<std::mutex> lock{l.mutex};
-      for (const auto& [token, ids] : l.by_token) tokens.insert(token);
+      for (const auto& [token, ids] : l.by_token)
+        tokens.insert(token);
     }
     verify_orders(port, l, tokens);
     uint32_t stale = 0;
@@ -345,14 +353,17 @@ int main(int argc, char** argv) {
     ctl.done = true;
   }
   ctl.changed.notify_all();
-  for (auto& f : fans) f.join();
+  for (auto& f : fans)
+    f.join();
   node.kill9();
   const int audit = std::system((audit_bin + " " + data_dir).c_str());
   EXPECT(audit == 0, "holdfast-audit failed (status %d)", audit);
   std::printf("crash-test: %d kills, %zu orders acknowledged by %zu users, %lu holds acknowledged, "
               "%d failures\n",
               kills, l.orders.size(), l.by_token.size(), (unsigned long)l.holds, failures.load());
-  if (failures == 0) std::filesystem::remove_all(dir);
-  else std::printf("data and node log kept in %s\n", dir.string().c_str());
+  if (failures == 0)
+    std::filesystem::remove_all(dir);
+  else
+    std::printf("data and node log kept in %s\n", dir.string().c_str());
   return failures == 0 ? 0 : 1;
 }

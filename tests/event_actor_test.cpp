@@ -32,15 +32,17 @@ struct event_fixture : testing::actor_fixture {
   }
 };
 
-std::vector<seat_index> seats(std::initializer_list<seat_index> xs) { return xs; }
+std::vector<seat_index> seats(std::initializer_list<seat_index> xs) {
+  return xs;
+}
 
 } // namespace
 
 TEST_CASE_FIXTURE(event_fixture, "two users racing for the same seats: exactly one wins") {
   // Both requests reach the actor in one batch, as they would from two sessions
   // flushing in the same instant; then again as two separate messages.
-  auto out = send_batch(ev, {make_hold(1, 100, seats({10, 11, 12})),
-                             make_hold(2, 200, seats({12, 13, 14}))});
+  auto out = send_batch(
+      ev, {make_hold(1, 100, seats({10, 11, 12})), make_hold(2, 200, seats({12, 13, 14}))});
   REQUIRE(out.outcomes.size() == 2);
   CHECK(out.outcomes[0].code == result_code::ok);
   CHECK(out.outcomes[1].code == result_code::seat_unavailable);
@@ -79,7 +81,8 @@ TEST_CASE_FIXTURE(event_fixture, "a hold expires exactly at its deadline, exactl
   CHECK_FALSE(available(seat_map(), 5));
 }
 
-TEST_CASE_FIXTURE(event_fixture, "confirm after expiry fails with hold_expired, seat is free again") {
+TEST_CASE_FIXTURE(event_fixture,
+                  "confirm after expiry fails with hold_expired, seat is free again") {
   auto held = send_one(ev, make_hold(1, 100, seats({30})));
   REQUIRE(held.code == result_code::ok);
   advance(600'001ms);
@@ -140,10 +143,12 @@ TEST_CASE_FIXTURE(event_fixture, "only the holder may confirm or release; confir
 TEST_CASE_FIXTURE(event_fixture, "GA never below zero nor above capacity") {
   // Capacity 100, per-user cap 8: 13 users take 8, 8, ..., the 13th finds 4 left.
   std::vector<command> cmds;
-  for (uint64_t u = 1; u <= 13; ++u) cmds.push_back(make_ga_hold(u, u, floor, 8));
+  for (uint64_t u = 1; u <= 13; ++u)
+    cmds.push_back(make_ga_hold(u, u, floor, 8));
   auto out = send_batch(ev, cmds);
   int ok = 0;
-  for (auto& o : out.outcomes) ok += o.code == result_code::ok;
+  for (auto& o : out.outcomes)
+    ok += o.code == result_code::ok;
   CHECK(ok == 12);
   CHECK(out.outcomes[12].code == result_code::seat_unavailable);
   CHECK(seat_map().sections[floor].available == 4);
@@ -164,5 +169,6 @@ TEST_CASE_FIXTURE(event_fixture, "subscribers get coalesced deltas with versions
   CHECK(delta.seats.size() == 3); // two holds, one delta
   CHECK(delta.version > delta.from_version);
   CHECK(delta.version == seat_map().version);
-  for (auto s : delta.states) CHECK(s == static_cast<uint8_t>(seat_state::held));
+  for (auto s : delta.states)
+    CHECK(s == static_cast<uint8_t>(seat_state::held));
 }

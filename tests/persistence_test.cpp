@@ -52,7 +52,7 @@ struct journaled_event {
   shard_store& store;
 
   explicit journaled_event(shard_store& s)
-    : config(make_config()), state(hall, config), sink(config.id), store(s) {
+      : config(make_config()), state(hall, config), sink(config.id), store(s) {
     REQUIRE(store.put_venue(hall->id(), encode_venue(*hall)).ok);
     state.set_sink(&sink);
     sink.event_created(config, hall->id(), 0);
@@ -81,13 +81,15 @@ struct journaled_event {
   void run_sale() {
     std::vector<hold_id> held;
     for (uint64_t u = 1; u <= 30; ++u) {
-      std::vector<seat_index> seats{static_cast<seat_index>(u * 3), static_cast<seat_index>(u * 3 + 1)};
+      std::vector<seat_index> seats{static_cast<seat_index>(u * 3),
+                                    static_cast<seat_index>(u * 3 + 1)};
       auto out = apply(make_hold(u, u, seats), 1'000 * static_cast<int64_t>(u));
       REQUIRE(out.code == result_code::ok);
       held.push_back(out.id);
     }
-    REQUIRE(apply(make_ga_hold(99, 99, static_cast<uint16_t>(hall->sections().size() - 1), 5), 40'000)
-              .code == result_code::ok);
+    REQUIRE(
+        apply(make_ga_hold(99, 99, static_cast<uint16_t>(hall->sections().size() - 1), 5), 40'000)
+            .code == result_code::ok);
     for (uint64_t u = 1; u <= 10; ++u)
       REQUIRE(apply(make_confirm(u, u, held[u - 1]), 50'000).code == result_code::ok);
     for (uint64_t u = 11; u <= 15; ++u)
@@ -103,7 +105,8 @@ struct journaled_event {
 std::string fingerprint(const event_state& s) {
   auto snap = s.export_snapshot();
   std::string out = std::string(status_name(snap.status)) + "|" + std::to_string(snap.hold_seq);
-  for (auto p : snap.prices) out += "|" + std::to_string(p);
+  for (auto p : snap.prices)
+    out += "|" + std::to_string(p);
   for (const auto& [seq, h] : snap.holds)
     out += "|h" + std::to_string(seq) + ":" + std::to_string(h.user) + ":" +
            std::to_string(h.expires_at_ms) + ":" + std::to_string(h.places());
@@ -200,12 +203,14 @@ TEST_CASE("recovery from journal only, snapshot only, and snapshot plus tail agr
   }
   SUBCASE("snapshot only (journal compacted away)") {
     auto snap = ev.state.export_snapshot();
-    REQUIRE(store->put_snapshot(42, store->last_seq(),
-                                encode_snapshot(snap, ev.hall->id(), store->last_seq()))
-              .ok);
-    REQUIRE(store->put_snapshot(42, store->last_seq(),
-                                encode_snapshot(snap, ev.hall->id(), store->last_seq()))
-              .ok);
+    REQUIRE(store
+                ->put_snapshot(42, store->last_seq(),
+                               encode_snapshot(snap, ev.hall->id(), store->last_seq()))
+                .ok);
+    REQUIRE(store
+                ->put_snapshot(42, store->last_seq(),
+                               encode_snapshot(snap, ev.hall->id(), store->last_seq()))
+                .ok);
     raw_sql(dir.db(), "DELETE FROM journal");
     auto r = recover(*store);
     CHECK(r.records == 0);
@@ -222,7 +227,10 @@ TEST_CASE("recovery from journal only, snapshot only, and snapshot plus tail agr
       ev2.apply(make_hold(u, u, seats), 1'000);
     }
     const uint64_t mid = store2->last_seq();
-    REQUIRE(store2->put_snapshot(42, mid, encode_snapshot(ev2.state.export_snapshot(), ev2.hall->id(), mid)).ok);
+    REQUIRE(store2
+                ->put_snapshot(42, mid,
+                               encode_snapshot(ev2.state.export_snapshot(), ev2.hall->id(), mid))
+                .ok);
     ev2.run_sale();
     auto r = recover(*store2);
     CHECK(r.events[42].snapshot_seq == mid);
@@ -263,12 +271,16 @@ TEST_CASE("a torn or corrupt last record stops recovery, naming shard and sequen
 
   SUBCASE("torn: the last record is cut short") {
     raw_sql(dir.db(3), ("UPDATE journal SET record = substr(record, 1, length(record) - 3) "
-                        "WHERE seq = " + last_s).c_str());
+                        "WHERE seq = " +
+                        last_s)
+                           .c_str());
   }
   SUBCASE("corrupt: one byte of the last record flipped") {
     raw_sql(dir.db(3), ("UPDATE journal SET record = "
                         "substr(record, 1, 5) || char((unicode(substr(record, 6, 1)) + 1) % 128) "
-                        "|| substr(record, 7) WHERE seq = " + last_s).c_str());
+                        "|| substr(record, 7) WHERE seq = " +
+                        last_s)
+                           .c_str());
   }
   auto reopened = open_store(dir.db(3), 3);
   recovery_result r;
@@ -338,12 +350,13 @@ TEST_CASE_FIXTURE(durable_fixture, "answers leave only after their records commi
   // before the journal has committed the hold.
   bool answered = false;
   while (sched.try_run_once()) {
-    self->receive([&](outcome_batch& out) {
-                    answered = true;
-                    CHECK(out.outcomes[0].code == result_code::ok);
-                    CHECK(store->last_seq() == before + 1); // committed first
-                  },
-                  caf::after(0s) >> [] {});
+    self->receive(
+        [&](outcome_batch& out) {
+          answered = true;
+          CHECK(out.outcomes[0].code == result_code::ok);
+          CHECK(store->last_seq() == before + 1); // committed first
+        },
+        caf::after(0s) >> [] {});
     if (answered) break;
   }
   CHECK(answered);
@@ -353,12 +366,14 @@ TEST_CASE_FIXTURE(durable_fixture, "answers leave only after their records commi
   auto ev2 = create(2);
   const uint64_t start = store->last_seq();
   for (uint64_t b = 0; b < 3; ++b) {
-    std::vector<seat_index> s1{static_cast<seat_index>(20 + b)}, s2{static_cast<seat_index>(30 + b)};
+    std::vector<seat_index> s1{static_cast<seat_index>(20 + b)},
+        s2{static_cast<seat_index>(30 + b)};
     self->send(ev, command_batch{10 + b, {make_hold(b, 100 + b, s1)}});
     self->send(ev2, command_batch{20 + b, {make_hold(b, 200 + b, s2)}});
   }
   deliver();
-  for (int k = 0; k < 6; ++k) reply_of_type<outcome_batch>();
+  for (int k = 0; k < 6; ++k)
+    reply_of_type<outcome_batch>();
   CHECK(store->last_seq() == start + 6);
   std::vector<uint32_t> seqs_of_event1;
   auto st = store->scan(start, [&](uint64_t, event_id e, std::string_view blob) {
@@ -392,7 +407,8 @@ TEST_CASE("compaction deletes in slices and never past the second-newest snapsho
   CHECK(deleted == 5);
   REQUIRE(store->journal_bounds(first, rows).ok);
   CHECK(first == 6);
-  while (deleted == 5) REQUIRE(store->compact(bound, 5, &deleted).ok);
+  while (deleted == 5)
+    REQUIRE(store->compact(bound, 5, &deleted).ok);
   REQUIRE(store->journal_bounds(first, rows).ok);
   CHECK(first == older + 1); // the older snapshot's records are the last to go
   CHECK(rows == store->last_seq() - older);
