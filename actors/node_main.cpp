@@ -71,6 +71,7 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
   ev.name = "Holdfast Live: Opening Night";
   ev.artist = "The Anchors";
   ev.category = "concert";
+  ev.user_seats_max = conf.demo_user_seats_max;
   ev.starts_at_ms = wall_now_ms(conf) + 30LL * 24 * 3600 * 1000;
   caf::scoped_actor self{sys};
   auto on_error = [](caf::error& e) {
@@ -118,6 +119,8 @@ int main(int argc, char** argv) {
   cfg.set("logger.console", caf::atom("none"));
   if (conf.actor_threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(conf.actor_threads));
+  cfg.set("scheduler.policy",
+          conf.actor_scheduler == "sharing" ? caf::atom("sharing") : caf::atom("stealing"));
   // Idle workers poll for work before sleeping. CAF's defaults spin through
   // hundreds of 50 us naps, which on a small box steals the cores the I/O
   // threads and the journal need; poll briefly, then sleep.
