@@ -72,11 +72,11 @@ void api::create_hold(call& c, event_id id) {
                                error_body("unknown_seat", "no such seat in this venue", unknown)));
     cmd = make_hold(0, user->user, picked);
   } else if (section != nullptr && quantity != nullptr && seats == nullptr) {
-    auto area = section->is_string() ? e->hall->find_section(section->as_string()) : std::nullopt;
     if (!quantity->is_int64() || quantity->as_int64() < 1 ||
         quantity->as_int64() > limits::hold_seats_max || !section->is_string())
       return c.reply(make_error(http::status::bad_request, "invalid_request",
                                 "section must be a string and quantity an integer from 1 to 16"));
+    const auto area = e->hall->find_section(section->as_string());
     if (!area || e->hall->sections()[*area].kind != section_kind::general_admission)
       return c.reply(make_error(http::status::unprocessable_entity, "unknown_section",
                                 "no such general-admission section"));
