@@ -11,30 +11,20 @@
 //      snapshot) is replayed with recover_shard(), timed, and checked against
 //      the state that wrote it.
 //
-// Clients are simulated like bench/engine.cpp (which this copies the driver of:
-// it is a program, not a library): driver actors plain-`send` command batches
-// and keep a bounded number in flight; each client has one request in flight:
-//
-//              ok, confirm-percent               ok
-//   hold 1-4 ---------> confirm ----------------------> hold fresh seats (new user)
-//   seats    \--------> release ----------------------> hold fresh seats
-//             \ refused (seat_unavailable) -----------> hold other seats
-//
-// We never keep many request().then() continuations outstanding: in CAF 0.17
-// that collapses throughput (SPEC.md, "Known pitfall").
+// Clients are simulated as in bench/engine.cpp, by the same driver
+// (bench/load_driver.hpp): driver actors plain-`send` command batches and keep
+// a bounded number in flight; each client has one request in flight.
 //
 // Everything lives in a temporary directory under /tmp, removed at the end.
 #include <stdlib.h>
 #include <unistd.h>
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <filesystem>
 #include <optional>
-#include <sstream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -45,7 +35,7 @@
 #include "actors/event_actor.hpp"
 #include "actors/message_registry.hpp"
 #include "actors/shard_actor.hpp"
-#include "core/assert.hpp"
+#include "bench/load_driver.hpp"
 #include "core/memory.hpp"
 #include "core/venue.hpp"
 #include "persistence/journal_format.hpp"
@@ -63,44 +53,19 @@ namespace holdfast::bench {
 // most holds are granted; refusals grow as sold seats pile up. 2% confirm
 // keeps seats on sale for the whole default run; at 30% sold seats crowd the
 // map within a second (~95% of holds refused) and every seat is gone in ~3 s.
-struct bench_options {
-  double seconds = 5;      // ours: the actor pipeline
-  double peer_seconds = 2; // peer: one transaction per record
-  uint32_t clients = 16'384;
-  uint32_t in_flight = 16'384; // requests in flight, over all drivers
-  uint32_t batch = 1'024;      // commands per batch message, at most
-  uint32_t drivers = 2;
-  uint32_t confirm_percent = 2;
+struct bench_options : load_options {
+  double peer_seconds = 2; // peer: one transaction per record; `seconds` is ours
   uint64_t recovery_records = 1'000'000;
   // The node's default: each event snapshots after this many records, and the
   // journal then compacts (deletes the rows the snapshots cover).
   uint64_t snapshot_records = limits::snapshot_records_interval;
-  uint64_t seed = 1;
+
+  bench_options() {
+    clients = 16'384;
+    in_flight = 16'384;
+    confirm_percent = 2;
+  }
 };
-
-// The share of the work one driver actor simulates.
-struct driver_settings {
-  uint32_t first_client = 0; // global index of this driver's first client
-  uint32_t client_count = 0;
-  uint32_t in_flight_max = 0;
-  uint32_t batch_max = 0;
-  uint32_t confirm_percent = 0;
-  uint32_t seat_count = 0;
-  uint64_t seed = 0;
-  std::chrono::nanoseconds duration{0};
-};
-
-int64_t steady_now_ns() {
-  return std::chrono::duration_cast<std::chrono::nanoseconds>(
-             std::chrono::steady_clock::now().time_since_epoch())
-      .count();
-}
-
-int64_t wall_now_ms() {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
 
 double seconds_since(int64_t start_ns) {
   return double(steady_now_ns() - start_ns) / 1e9;
@@ -149,409 +114,6 @@ event_config bench_event_config() {
 
 venue_ptr bench_venue() {
   return make_demo_venue(40, 50'000, 2'000);
-}
-
-// -- simulated clients (pure: no CAF) -------------------------------------------
-
-// splitmix64: tiny, fast and good enough to scatter seats.
-class random_source {
-public:
-  explicit random_source(uint64_t seed) : state_(seed) {}
-  uint64_t next() {
-    uint64_t z = (state_ += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-  }
-  uint32_t below(uint32_t n) { return static_cast<uint32_t>(next() % n); }
-
-private:
-  uint64_t state_;
-};
-
-// A group of 1-4 adjacent seats at a random place.
-command random_hold(random_source& rng, uint64_t tag, user_id user, uint32_t seat_count) {
-  seat_index seats[4];
-  const uint32_t count = 1 + rng.below(4);
-  const seat_index first = rng.below(seat_count - count + 1);
-  for (uint32_t k = 0; k < count; ++k)
-    seats[k] = first + k;
-  return make_hold(tag, user, std::span<const seat_index>(seats, count));
-}
-
-// -- measurement --------------------------------------------------------------
-
-// Latencies in nanoseconds in log-linear buckets: 32 per power of two, so a
-// percentile is exact to ~3% in a fixed 15 KB, and histograms merge by adding.
-class latency_histogram {
-public:
-  static constexpr uint32_t sub_buckets = 32;
-
-  latency_histogram() : counts_(sub_buckets * 60, 0) {}
-
-  void record(int64_t ns) { ++counts_[bucket_of(static_cast<uint64_t>(std::max<int64_t>(ns, 0)))]; }
-
-  void merge(const latency_histogram& other) {
-    for (size_t b = 0; b < counts_.size(); ++b)
-      counts_[b] += other.counts_[b];
-  }
-
-  uint64_t count() const {
-    uint64_t n = 0;
-    for (uint64_t c : counts_)
-      n += c;
-    return n;
-  }
-
-  // The upper bound of the bucket holding the p-quantile (0 < p <= 1).
-  uint64_t quantile_ns(double p) const {
-    const uint64_t total = count();
-    if (total == 0) return 0;
-    const auto rank = std::max<uint64_t>(1, static_cast<uint64_t>(p * static_cast<double>(total)));
-    uint64_t seen = 0;
-    for (uint32_t b = 0; b < counts_.size(); ++b) {
-      seen += counts_[b];
-      if (seen >= rank) return bucket_upper_ns(b);
-    }
-    return bucket_upper_ns(static_cast<uint32_t>(counts_.size() - 1));
-  }
-
-private:
-  static uint32_t bucket_of(uint64_t ns) {
-    if (ns < sub_buckets) return static_cast<uint32_t>(ns);
-    const uint32_t shift = static_cast<uint32_t>(std::bit_width(ns)) - 6; // 5 bits below the top
-    return (shift + 1) * sub_buckets + static_cast<uint32_t>((ns >> shift) & (sub_buckets - 1));
-  }
-  static uint64_t bucket_upper_ns(uint32_t b) {
-    if (b < sub_buckets) return b;
-    const uint32_t shift = b / sub_buckets - 1;
-    const uint64_t lower = (uint64_t{sub_buckets} + b % sub_buckets) << shift;
-    return lower + (uint64_t{1} << shift) - 1;
-  }
-
-  std::vector<uint64_t> counts_;
-};
-
-// Decisions as the clients saw them. Only `seat_unavailable` is an expected
-// refusal; anything else means the bench or the engine is wrong.
-struct decision_counts {
-  uint64_t holds_granted = 0;
-  uint64_t holds_refused = 0; // seat_unavailable: another client has a seat
-  uint64_t holds_failed = 0;  // any other refusal
-  uint64_t confirms = 0;      // successful: the seats are sold
-  uint64_t confirms_failed = 0;
-  uint64_t releases = 0;
-  uint64_t releases_failed = 0;
-  uint64_t seats_confirmed = 0;
-
-  // Decisions that changed the state: each wrote exactly one journal record,
-  // committed before the client heard of it.
-  uint64_t durable() const { return holds_granted + confirms + releases; }
-  uint64_t total() const {
-    return holds_granted + holds_refused + holds_failed + confirms + confirms_failed + releases +
-           releases_failed;
-  }
-  uint64_t unexpected() const { return holds_failed + confirms_failed + releases_failed; }
-
-  void add(const decision_counts& o) {
-    holds_granted += o.holds_granted;
-    holds_refused += o.holds_refused;
-    holds_failed += o.holds_failed;
-    confirms += o.confirms;
-    confirms_failed += o.confirms_failed;
-    releases += o.releases;
-    releases_failed += o.releases_failed;
-    seats_confirmed += o.seats_confirmed;
-  }
-};
-
-// What a driver hands back when it has drained.
-struct driver_report {
-  decision_counts counts;
-  latency_histogram latency;
-  double in_flight_mean = 0;
-  int64_t started_ns = 0;
-  int64_t finished_ns = 0;
-  int64_t last_sale_ns = 0;          // when this driver's last successful confirm came back
-  uint64_t durable_at_last_sale = 0; // and how many durable decisions it had seen by then
-  uint64_t total_at_last_sale = 0;
-};
-
-} // namespace holdfast::bench
-
-// The report only ever travels between actors of this process.
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::bench::driver_report)
-
-namespace holdfast::bench {
-
-enum class next_step : uint8_t { hold, confirm, release };
-
-struct simulated_client {
-  uint32_t purchases = 0; // part of the user id: a new buyer after every purchase
-  uint8_t held_seats = 0;
-  next_step next = next_step::hold;
-  hold_id hold = 0;
-  int64_t sent_at_ns = 0;
-};
-
-// The clients of one driver, and the bookkeeping of their requests. The actor
-// around it only moves batches; every decision a client makes is made here.
-class client_driver {
-public:
-  explicit client_driver(const driver_settings& s)
-      : settings_(s), clients_(s.client_count), ready_ring_(s.client_count), rng_(s.seed) {
-    HF_ASSERT(s.client_count > 0 && s.in_flight_max > 0);
-    HF_ASSERT(s.batch_max > 0 && s.batch_max <= limits::batch_commands_max);
-    HF_ASSERT(s.seat_count >= 4);
-    for (uint32_t c = 0; c < s.client_count; ++c)
-      push_ready(c);
-  }
-
-  // Fills `batch` with the next commands of waiting clients, as many as the
-  // batch and the in-flight bound allow. False when nothing may be sent now.
-  bool next_batch(int64_t now_ns, command_batch& batch) {
-    if (stopping_) return false;
-    const uint32_t room = settings_.in_flight_max - in_flight_;
-    const uint32_t n = std::min({settings_.batch_max, room, ready_count_});
-    if (n == 0) return false;
-    batch.batch_id = ++batches_sent_;
-    batch.commands.clear();
-    batch.commands.reserve(n);
-    for (uint32_t k = 0; k < n; ++k) {
-      const uint32_t c = pop_ready();
-      clients_[c].sent_at_ns = now_ns;
-      batch.commands.push_back(next_command(c));
-    }
-    in_flight_ += n;
-    return true;
-  }
-
-  void on_outcomes(const outcome_batch& batch, int64_t now_ns) {
-    HF_ASSERT(batch.outcomes.size() <= in_flight_);
-    in_flight_ -= static_cast<uint32_t>(batch.outcomes.size());
-    if (!stopping_) { // the low point of each cycle: understates, never overstates
-      in_flight_sum_ += in_flight_;
-      ++in_flight_samples_;
-    }
-    for (const outcome& out : batch.outcomes) {
-      HF_ASSERT(out.tag < clients_.size());
-      latency_.record(now_ns - clients_[out.tag].sent_at_ns);
-      on_outcome(static_cast<uint32_t>(out.tag), out, now_ns);
-      push_ready(static_cast<uint32_t>(out.tag));
-    }
-  }
-
-  // From now on nothing new is sent; requests in flight still complete.
-  void stop() { stopping_ = true; }
-  bool stopping() const { return stopping_; }
-  bool drained() const { return in_flight_ == 0; }
-
-  void fill(driver_report& r) const {
-    r.counts = counts_;
-    r.latency = latency_;
-    r.in_flight_mean =
-        in_flight_samples_ == 0 ? 0 : double(in_flight_sum_) / double(in_flight_samples_);
-    r.last_sale_ns = last_sale_ns_;
-    r.durable_at_last_sale = durable_at_last_sale_;
-    r.total_at_last_sale = total_at_last_sale_;
-  }
-
-private:
-  // Each client is a distinct buyer, and becomes a new one after a purchase, so
-  // the per-user seat cap (8) never refuses anything: we measure seat conflicts.
-  user_id user_of(uint32_t c) const {
-    return (uint64_t{settings_.first_client + c} << 32) | clients_[c].purchases;
-  }
-
-  command next_command(uint32_t c) {
-    const simulated_client& client = clients_[c];
-    switch (client.next) {
-    case next_step::confirm:
-      return make_confirm(c, user_of(c), client.hold);
-    case next_step::release:
-      return make_release(c, user_of(c), client.hold);
-    case next_step::hold:
-      break;
-    }
-    return random_hold(rng_, c, user_of(c), settings_.seat_count);
-  }
-
-  void on_outcome(uint32_t c, const outcome& out, int64_t now_ns) {
-    simulated_client& client = clients_[c];
-    const bool ok = out.code == result_code::ok;
-    switch (client.next) {
-    case next_step::hold:
-      if (ok) {
-        ++counts_.holds_granted;
-        client.hold = out.id;
-        client.held_seats = out.seat_count;
-        client.next =
-            rng_.below(100) < settings_.confirm_percent ? next_step::confirm : next_step::release;
-        return;
-      }
-      ++(out.code == result_code::seat_unavailable ? counts_.holds_refused : counts_.holds_failed);
-      return; // try other seats
-    case next_step::confirm:
-      if (ok) {
-        ++counts_.confirms;
-        counts_.seats_confirmed += client.held_seats;
-        ++client.purchases;
-        last_sale_ns_ = now_ns;
-        durable_at_last_sale_ = counts_.durable();
-        total_at_last_sale_ = counts_.total();
-      } else {
-        ++counts_.confirms_failed;
-      }
-      client.next = next_step::hold;
-      return;
-    case next_step::release:
-      ++(ok ? counts_.releases : counts_.releases_failed);
-      client.next = next_step::hold;
-      return;
-    }
-  }
-
-  // Clients waiting to send, first come first served; each at most once.
-  void push_ready(uint32_t c) {
-    HF_ASSERT(ready_count_ < ready_ring_.size());
-    ready_ring_[(ready_head_ + ready_count_) % ready_ring_.size()] = c;
-    ++ready_count_;
-  }
-  uint32_t pop_ready() {
-    HF_ASSERT(ready_count_ > 0);
-    const uint32_t c = ready_ring_[ready_head_];
-    ready_head_ = (ready_head_ + 1) % ready_ring_.size();
-    --ready_count_;
-    return c;
-  }
-
-  driver_settings settings_;
-  std::vector<simulated_client> clients_;
-  std::vector<uint32_t> ready_ring_;
-  uint32_t ready_head_ = 0;
-  uint32_t ready_count_ = 0;
-  uint32_t in_flight_ = 0;
-  uint64_t batches_sent_ = 0;
-  bool stopping_ = false;
-  random_source rng_;
-  decision_counts counts_;
-  latency_histogram latency_;
-  uint64_t in_flight_sum_ = 0;
-  uint64_t in_flight_samples_ = 0;
-  int64_t last_sale_ns_ = 0;
-  uint64_t durable_at_last_sale_ = 0;
-  uint64_t total_at_last_sale_ = 0;
-};
-
-// -- the driver actor -----------------------------------------------------------
-
-using start_atom = caf::atom_constant<caf::atom("start")>;
-
-// A driver accepts `start` once, then the replies to its own batches.
-using driver_actor = caf::typed_actor<caf::reacts_to<start_atom>, caf::reacts_to<outcome_batch>>;
-
-struct driver_host {
-  static inline const char* name = "bench.driver";
-  std::optional<client_driver> driver;
-  event_actor engine;
-  caf::actor report_to;
-  int64_t started_ns = 0;
-  int64_t deadline_ns = 0;
-};
-
-using driver_ptr = driver_actor::stateful_pointer<driver_host>;
-
-void send_batches(driver_ptr self) {
-  auto& st = self->state;
-  const int64_t now = steady_now_ns(); // one clock read per batch, not per command
-  command_batch batch;
-  while (st.driver->next_batch(now, batch))
-    self->send(st.engine, std::move(batch));
-}
-
-void finish(driver_ptr self) {
-  auto& st = self->state;
-  driver_report report;
-  st.driver->fill(report);
-  report.started_ns = st.started_ns;
-  report.finished_ns = steady_now_ns();
-  caf::anon_send(st.report_to, std::move(report)); // main's scoped actor is untyped
-  self->quit();
-}
-
-driver_actor::behavior_type driver_behavior(driver_ptr self, event_actor engine,
-                                            caf::actor report_to, driver_settings s) {
-  auto& st = self->state;
-  st.driver.emplace(s);
-  st.engine = std::move(engine);
-  st.report_to = std::move(report_to);
-  const auto duration_ns = s.duration.count();
-  return {
-      [self, duration_ns](start_atom) {
-        self->state.started_ns = steady_now_ns();
-        self->state.deadline_ns = self->state.started_ns + duration_ns;
-        send_batches(self);
-      },
-      [self](const outcome_batch& batch) {
-        auto& st = self->state;
-        const int64_t now = steady_now_ns();
-        st.driver->on_outcomes(batch, now);
-        if (now >= st.deadline_ns) st.driver->stop();
-        if (st.driver->stopping() && st.driver->drained()) return finish(self);
-        send_batches(self);
-      },
-  };
-}
-
-// Splits clients and the in-flight bound evenly over the drivers.
-driver_settings settings_for(const bench_options& o, uint32_t driver, uint32_t seat_count) {
-  auto share = [&](uint32_t total, uint32_t k) {
-    return static_cast<uint32_t>(uint64_t{total} * k / o.drivers);
-  };
-  driver_settings s;
-  s.first_client = share(o.clients, driver);
-  s.client_count = share(o.clients, driver + 1) - s.first_client;
-  s.in_flight_max = share(o.in_flight, driver + 1) - share(o.in_flight, driver);
-  s.batch_max = o.batch;
-  s.confirm_percent = o.confirm_percent;
-  s.seat_count = seat_count;
-  s.seed = o.seed * 1'000'003 + driver;
-  s.duration = std::chrono::nanoseconds(static_cast<int64_t>(o.seconds * 1e9));
-  return s;
-}
-
-// Every driver's report folded into one.
-struct run_summary {
-  decision_counts counts;
-  latency_histogram latency;
-  double in_flight_mean = 0;
-  double elapsed_s = 0;   // first start to last drain
-  double last_sale_s = 0; // first start to the last successful confirm
-  uint64_t durable_until_last_sale = 0;
-  uint64_t total_until_last_sale = 0;
-
-  double durable_per_s() const { return double(counts.durable()) / elapsed_s; }
-  double total_per_s() const { return double(counts.total()) / elapsed_s; }
-};
-
-run_summary summarize(const std::vector<driver_report>& reports) {
-  HF_ASSERT(!reports.empty());
-  run_summary sum;
-  int64_t started = reports.front().started_ns, finished = reports.front().finished_ns;
-  int64_t last_sale = 0;
-  for (const auto& r : reports) {
-    sum.counts.add(r.counts);
-    sum.latency.merge(r.latency);
-    sum.in_flight_mean += r.in_flight_mean;
-    sum.durable_until_last_sale += r.durable_at_last_sale;
-    sum.total_until_last_sale += r.total_at_last_sale;
-    started = std::min(started, r.started_ns);
-    finished = std::max(finished, r.finished_ns);
-    last_sale = std::max(last_sale, r.last_sale_ns);
-  }
-  sum.elapsed_s = double(finished - started) / 1e9;
-  sum.last_sale_s = last_sale == 0 ? 0 : double(last_sale - started) / 1e9;
-  return sum;
 }
 
 // -- 1. the peer: one transaction per record ------------------------------------
@@ -661,33 +223,6 @@ std::optional<shard_actor> start_shard(caf::actor_system& sys, const temp_dir& d
   return spawn_shard_actor(sys, std::move(setup));
 }
 
-// Spawns the drivers, starts them together and waits (bounded) for every report.
-std::vector<driver_report> run_drivers(caf::actor_system& sys, caf::scoped_actor& self,
-                                       const event_actor& engine, const bench_options& o,
-                                       uint32_t seat_count) {
-  std::vector<driver_actor> drivers;
-  for (uint32_t d = 0; d < o.drivers; ++d)
-    drivers.push_back(
-        sys.spawn(driver_behavior, engine, caf::actor{self}, settings_for(o, d, seat_count)));
-  for (auto& d : drivers)
-    self->send(d, start_atom::value);
-  std::vector<driver_report> reports;
-  bool timed_out = false;
-  const auto patience = std::chrono::seconds(static_cast<int64_t>(o.seconds) + 30);
-  self->receive_while([&] { return reports.size() < drivers.size() && !timed_out; })(
-      [&](driver_report& r) { reports.push_back(std::move(r)); },
-      caf::after(patience) >> [&] { timed_out = true; });
-  if (timed_out) std::fprintf(stderr, "bench-durable: a driver never reported\n");
-  return reports;
-}
-
-uint64_t count_bits(const std::vector<uint64_t>& words) {
-  uint64_t n = 0;
-  for (uint64_t w : words)
-    n += static_cast<uint64_t>(std::popcount(w));
-  return n;
-}
-
 pipeline_result run_pipeline(const temp_dir& dir, const bench_options& o) {
   pipeline_result res;
   caf::actor_system_config cfg;
@@ -707,11 +242,11 @@ pipeline_result run_pipeline(const temp_dir& dir, const bench_options& o) {
   auto before = ask<shard_actor, journal_stats>(self, *shard, stats_atom::value);
   if (opened == event_status::on_sale && before) {
     res.before = *before;
-    auto reports = run_drivers(sys, self, *engine, o, hall->seat_count());
+    auto sum = run_load(sys, self, *engine, o, hall->seat_count(), "bench-durable");
     auto after = ask<shard_actor, journal_stats>(self, *shard, stats_atom::value);
     auto map = ask<event_actor, seat_map_view>(self, *engine, seatmap_atom::value);
-    if (reports.size() == o.drivers && after && map) {
-      res.sum = summarize(reports);
+    if (sum && after && map) {
+      res.sum = *sum;
       res.after = *after;
       res.seats_sold = count_bits(map->sold_bits);
       res.seat_count = hall->seat_count();
@@ -910,34 +445,15 @@ std::optional<bench_options> parse_options(int argc, char** argv) {
   add("seconds", po::value(&o.seconds)->default_value(o.seconds), "run time of the pipeline");
   add("peer-seconds", po::value(&o.peer_seconds)->default_value(o.peer_seconds),
       "run time of the peer");
-  add("clients", po::value(&o.clients)->default_value(o.clients), "simulated clients");
-  add("in-flight", po::value(&o.in_flight)->default_value(o.in_flight),
-      "requests in flight at most, over all drivers (one per client at most)");
-  add("batch", po::value(&o.batch)->default_value(o.batch), "commands per batch message, at most");
-  add("drivers", po::value(&o.drivers)->default_value(o.drivers), "driver actors");
-  add("confirm-percent", po::value(&o.confirm_percent)->default_value(o.confirm_percent),
-      "share of granted holds that are confirmed; the rest are released");
+  add_client_options(add, o);
   add("snapshot-records", po::value(&o.snapshot_records)->default_value(o.snapshot_records),
       "records between an event's snapshots in the pipeline run");
   add("recovery-records", po::value(&o.recovery_records)->default_value(o.recovery_records),
       "journal records to recover (0: skip)");
   add("seed", po::value(&o.seed)->default_value(o.seed), "random seed");
-  po::variables_map vm;
-  try {
-    po::store(po::parse_command_line(argc, argv, desc), vm);
-    po::notify(vm);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "bench-durable: %s\n", e.what());
-    return std::nullopt;
-  }
-  if (vm.count("help")) {
-    std::printf("%s", (std::ostringstream{} << desc).str().c_str());
-    std::exit(0);
-  }
+  if (!parse_flags(argc, argv, desc, "bench-durable")) return std::nullopt;
   const bool valid = o.seconds > 0 && o.seconds <= 600 && o.peer_seconds > 0 &&
-                     o.peer_seconds <= 600 && o.drivers >= 1 && o.drivers <= 64 &&
-                     o.clients >= o.drivers && o.in_flight >= o.drivers && o.batch >= 1 &&
-                     o.batch <= limits::batch_commands_max && o.confirm_percent <= 100 &&
+                     o.peer_seconds <= 600 && client_options_valid(o) &&
                      o.recovery_records <= 20'000'000 && o.snapshot_records >= 1;
   if (!valid) {
     std::fprintf(stderr,
