@@ -31,10 +31,6 @@ public:
   // Removes and returns the earliest entry if its deadline is <= now_ms.
   std::optional<entry> pop_due(int64_t now_ms);
   size_t size() const;
-  void clear() {
-    lanes_.clear();
-    overflow_ = {};
-  }
 
 private:
   struct lane {

@@ -19,6 +19,19 @@ bool test_bit(const std::vector<uint64_t>& bits, uint32_t i) {
   return i / 64 < bits.size() && ((bits[i / 64] >> (i % 64)) & 1u);
 }
 
+// The answer to a granted command: its id and the places it took.
+outcome granted(const command& cmd, uint64_t id, const placement& p) {
+  outcome out;
+  out.tag = cmd.tag;
+  out.id = id;
+  out.total_cents = p.total_cents;
+  out.ga_area = p.ga_area;
+  out.quantity = p.quantity;
+  out.seat_count = p.seat_count;
+  std::copy(p.seats, p.seats + p.seat_count, out.seats);
+  return out;
+}
+
 void erase_value(std::vector<uint32_t>& xs, uint32_t x) {
   auto it = std::find(xs.begin(), xs.end(), x);
   HF_ASSERT(it != xs.end());
@@ -114,15 +127,8 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   place_hold(seq, rec);
   if (sink_) sink_->hold_placed(seq, rec, now_ms);
 
-  outcome out;
-  out.tag = cmd.tag;
-  out.id = make_event_scoped_id(config_.id, seq);
+  outcome out = granted(cmd, make_event_scoped_id(config_.id, seq), rec);
   out.expires_at_ms = rec.expires_at_ms;
-  out.total_cents = rec.total_cents;
-  out.ga_area = rec.ga_area;
-  out.quantity = rec.quantity;
-  out.seat_count = rec.seat_count;
-  std::copy(rec.seats, rec.seats + rec.seat_count, out.seats);
   return out;
 }
 
@@ -188,16 +194,7 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
     if (auto done = order_of_hold_.find(seq); done != order_of_hold_.end()) {
       const order_record& order = orders_[done->second - 1];
       if (order.user != cmd.user) return refuse(cmd, result_code::not_holder);
-      outcome out;
-      out.tag = cmd.tag;
-      out.id = make_event_scoped_id(config_.id, done->second);
-      out.created_at_ms = order.created_at_ms;
-      out.total_cents = order.total_cents;
-      out.ga_area = order.ga_area;
-      out.quantity = order.quantity;
-      out.seat_count = order.seat_count;
-      std::copy(order.seats, order.seats + order.seat_count, out.seats);
-      return out;
+      return order_outcome(cmd, done->second, order);
     }
     return refuse(cmd, test_bit(expired_holds_, seq) ? result_code::hold_expired
                                                      : result_code::unknown_hold);
@@ -209,27 +206,14 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
   HF_ASSERT(orders_.size() < limits::event_seq_max);
   const uint32_t order_seq = static_cast<uint32_t>(orders_.size() + 1);
   order_record order;
+  static_cast<placement&>(order) = rec;
   order.hold_seq = seq;
   order.user = rec.user;
   order.created_at_ms = now_ms;
-  order.total_cents = rec.total_cents;
-  order.ga_area = rec.ga_area;
-  order.quantity = rec.quantity;
-  order.seat_count = rec.seat_count;
-  std::copy(rec.seats, rec.seats + rec.seat_count, order.seats);
   record_order(order_seq, order);
   if (sink_) sink_->order_confirmed(order_seq, order);
 
-  outcome out;
-  out.tag = cmd.tag;
-  out.id = make_event_scoped_id(config_.id, order_seq);
-  out.created_at_ms = order.created_at_ms;
-  out.total_cents = order.total_cents;
-  out.ga_area = order.ga_area;
-  out.quantity = order.quantity;
-  out.seat_count = order.seat_count;
-  std::copy(order.seats, order.seats + order.seat_count, out.seats);
-  return out;
+  return order_outcome(cmd, order_seq, order);
 }
 
 // Sells the places of order.hold_seq's live hold and ends that hold.
@@ -246,6 +230,14 @@ void event_state::record_order(uint32_t order_seq, const order_record& order) {
   order_of_hold_.emplace(order.hold_seq, order_seq);
   end_hold(order.hold_seq, release_reason::confirmed, order.created_at_ms);
   refresh_sold_out();
+}
+
+// A new confirm and a repeated one answer alike: same order, same time.
+outcome event_state::order_outcome(const command& cmd, uint32_t order_seq,
+                                   const order_record& order) const {
+  outcome out = granted(cmd, make_event_scoped_id(config_.id, order_seq), order);
+  out.created_at_ms = order.created_at_ms;
+  return out;
 }
 
 size_t event_state::expire_due(int64_t now_ms) {

@@ -28,10 +28,10 @@ struct event_config {
   uint32_t user_seats_max = limits::user_seats_max_default;
 };
 
-struct hold_record {
-  user_id user = 0;
-  int64_t expires_at_ms = 0; // absolute: survives restarts unchanged
-  int64_t duration_ms = 0;
+// What a hold takes and an order keeps: named seats, or a quantity of one GA
+// area, at the price locked when the hold was made. An order copies its
+// hold's placement unchanged.
+struct placement {
   int64_t total_cents = 0;
   uint16_t ga_area = no_area;
   uint16_t quantity = 0;
@@ -41,17 +41,16 @@ struct hold_record {
   uint32_t places() const { return ga_area == no_area ? seat_count : quantity; }
 };
 
-struct order_record {
+struct hold_record : placement {
+  user_id user = 0;
+  int64_t expires_at_ms = 0; // absolute: survives restarts unchanged
+  int64_t duration_ms = 0;
+};
+
+struct order_record : placement {
   uint32_t hold_seq = 0;
   user_id user = 0;
   int64_t created_at_ms = 0;
-  int64_t total_cents = 0;
-  uint16_t ga_area = no_area;
-  uint16_t quantity = 0;
-  uint8_t seat_count = 0;
-  seat_index seats[limits::hold_seats_max] = {};
-  std::span<const seat_index> seat_span() const { return {seats, seat_count}; }
-  uint32_t places() const { return ga_area == no_area ? seat_count : quantity; }
 };
 
 // Numbering matches journal.ReleaseReason in proto/journal.proto.
@@ -155,6 +154,7 @@ private:
   outcome hold(const command& cmd, int64_t now_ms);
   outcome release(const command& cmd, int64_t now_ms);
   outcome confirm(const command& cmd, int64_t now_ms);
+  outcome order_outcome(const command& cmd, uint32_t order_seq, const order_record& order) const;
   result_code validate_hold(const command& cmd) const;
   void place_hold(uint32_t seq, const hold_record& rec);
   void record_order(uint32_t order_seq, const order_record& order);

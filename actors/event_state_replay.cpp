@@ -53,11 +53,8 @@ std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v
     // inventory walks the only legal path to sold.
     const order_record& o = snap.orders[k];
     hold_record transient;
+    static_cast<placement&>(transient) = o;
     transient.user = o.user;
-    transient.ga_area = o.ga_area;
-    transient.quantity = o.quantity;
-    transient.seat_count = o.seat_count;
-    std::copy(o.seats, o.seats + o.seat_count, transient.seats);
     if (!st->replay_hold_placed(o.hold_seq, transient)) return nullptr;
     if (!st->replay_order_confirmed(k + 1, o)) return nullptr;
   }

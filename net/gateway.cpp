@@ -65,12 +65,18 @@ void flush(self_ptr self) {
     const uint64_t batch = st.next_batch++;
     // Large backlogs go out in slices the event actor accepts.
     const size_t n = std::min<size_t>(lane.commands.size(), limits::batch_commands_max);
-    command_batch b{batch, {lane.commands.begin(), lane.commands.begin() + n}};
+    command_batch b{batch, {}};
     batch_in_flight f{id, {}, std::chrono::steady_clock::now()};
-    f.callbacks.assign(std::make_move_iterator(lane.callbacks.begin()),
-                       std::make_move_iterator(lane.callbacks.begin() + n));
-    lane.commands.erase(lane.commands.begin(), lane.commands.begin() + n);
-    lane.callbacks.erase(lane.callbacks.begin(), lane.callbacks.begin() + n);
+    if (n == lane.commands.size()) { // the usual case: the whole backlog goes, no copy
+      b.commands.swap(lane.commands);
+      f.callbacks.swap(lane.callbacks);
+    } else {
+      b.commands.assign(lane.commands.begin(), lane.commands.begin() + n);
+      f.callbacks.assign(std::make_move_iterator(lane.callbacks.begin()),
+                         std::make_move_iterator(lane.callbacks.begin() + n));
+      lane.commands.erase(lane.commands.begin(), lane.commands.begin() + n);
+      lane.callbacks.erase(lane.callbacks.begin(), lane.callbacks.begin() + n);
+    }
     ++lane.in_flight;
     st.in_flight.emplace(batch, std::move(f));
     self->send(lane.actor, std::move(b));

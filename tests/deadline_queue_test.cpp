@@ -119,19 +119,6 @@ TEST_CASE("the same key may be queued twice (lazy deletion) and comes out twice"
   CHECK(q.size() == 1);
 }
 
-TEST_CASE("clear empties every lane") {
-  deadline_queue q;
-  for (uint32_t k = 1; k <= 10; ++k)
-    q.push(k * 10, k % 3, k);
-  REQUIRE(q.size() == 10);
-  q.clear();
-  CHECK(q.size() == 0);
-  CHECK_FALSE(q.next_deadline().has_value());
-  CHECK_FALSE(q.pop_due(INT64_MAX).has_value());
-  q.push(5, 1, 1); // usable again after clear
-  CHECK(q.next_deadline() == 5);
-}
-
 TEST_CASE("every allowed lane can be used at once") {
   deadline_queue q;
   const uint32_t lanes = limits::deadline_lanes_max;
@@ -200,10 +187,6 @@ TEST_CASE("a lane entry earlier than the overflow's top comes out first, and cle
   CHECK(q.next_deadline() == 1'000);
   q.push(50, 100'001, 903); // overflow again
   CHECK(q.next_deadline() == 50);
-  q.clear();
-  CHECK(q.size() == 0);
-  CHECK_FALSE(q.next_deadline().has_value());
-  CHECK_FALSE(q.pop_due(INT64_MAX).has_value());
 }
 
 TEST_CASE("randomized: the queue agrees with a sorted reference") {
