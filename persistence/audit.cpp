@@ -52,12 +52,7 @@ public:
         sell(0, id, l, k + 1, snap.orders[k]);
       for (const auto& [hseq, h] : snap.holds) {
         journal::HoldPlaced p;
-        p.set_hold_seq(hseq);
-        p.set_ga_area(h.ga_area);
-        p.set_quantity(h.quantity);
-        p.set_user(h.user);
-        for (auto s : h.seat_span())
-          p.add_seats(s);
+        hold_to_proto(p, hseq, h);
         l.live_holds.emplace(hseq, p);
       }
       skip_until_[id] = seq;

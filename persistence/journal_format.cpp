@@ -57,13 +57,6 @@ void config_to_proto(journal::EventCreated& p, const event_config& c, std::strin
   p.set_venue_id(std::string(venue_id));
 }
 
-void hold_to_proto(journal::HoldPlaced& p, uint32_t seq, const hold_record& h) {
-  p.set_hold_seq(seq);
-  p.set_user(h.user);
-  p.set_expires_at_ms(h.expires_at_ms);
-  p.set_duration_ms(h.duration_ms);
-  fill_places(p, h);
-}
 
 void order_to_proto(journal::OrderConfirmed& p, uint32_t seq, const order_record& o) {
   p.set_order_seq(seq);
@@ -74,6 +67,14 @@ void order_to_proto(journal::OrderConfirmed& p, uint32_t seq, const order_record
 }
 
 } // namespace
+
+void hold_to_proto(journal::HoldPlaced& p, uint32_t seq, const hold_record& h) {
+  p.set_hold_seq(seq);
+  p.set_user(h.user);
+  p.set_expires_at_ms(h.expires_at_ms);
+  p.set_duration_ms(h.duration_ms);
+  fill_places(p, h);
+}
 
 void encode_event_created(std::string& out, const event_config& c, std::string_view venue_id,
                           int64_t at_ms) {

@@ -36,6 +36,7 @@ store_status decode_record(std::string_view blob, uint32_t shard, uint64_t seq,
                            journal::Record& out);
 
 hold_record hold_from_proto(const journal::HoldPlaced& p);
+void hold_to_proto(journal::HoldPlaced& out, uint32_t hold_seq, const hold_record& h);
 order_record order_from_proto(const journal::OrderConfirmed& p);
 event_config config_from_proto(event_id id, const journal::EventCreated& p);
 event_status status_from_proto(journal::Status s);
