@@ -7,17 +7,14 @@
 
 #include <caf/all.hpp>
 
+#include "actors/durable_replies.hpp"
 #include "core/assert.hpp"
+#include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
 
 namespace holdfast {
 
 namespace {
-
-struct pending_reply {
-  uint64_t ticket;
-  std::function<void()> deliver;
-};
 
 struct event_actor_state {
   static inline const char* name = "holdfast.event";
@@ -33,11 +30,9 @@ struct event_actor_state {
 
   journal_actor journal;
   std::unique_ptr<journal_sink> sink;
-  uint64_t issued_ticket = 0;    // appends sent to the journal
-  uint64_t committed_ticket = 0; // appends the journal reported durable
+  durable_replies replies; // answers held until their records commit
   uint64_t records_since_snapshot = 0;
   uint64_t snapshot_records = limits::snapshot_records_interval;
-  std::deque<pending_reply> waiting; // answers held until their records commit
 };
 
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
@@ -54,30 +49,9 @@ void flush_journal(self_ptr self) {
   if (!st.journal || st.sink->empty()) return;
   const uint64_t before = st.sink->records_taken();
   journal_append append{caf::actor_cast<caf::strong_actor_ptr>(self), st.core->id(),
-                        ++st.issued_ticket, st.sink->take_frames()};
+                        st.replies.next_ticket(), st.sink->take_frames()};
   st.records_since_snapshot += st.sink->records_taken() - before;
   self->send(st.journal, std::move(append));
-}
-
-// Runs `deliver` once every record decided so far is durable.
-void when_durable(self_ptr self, std::function<void()> deliver) {
-  auto& st = self->state;
-  if (st.issued_ticket == st.committed_ticket) {
-    deliver();
-    return;
-  }
-  st.waiting.push_back(pending_reply{st.issued_ticket, std::move(deliver)});
-}
-
-void on_committed(self_ptr self, uint64_t ticket) {
-  auto& st = self->state;
-  HF_ASSERT(ticket <= st.issued_ticket);
-  st.committed_ticket = std::max(st.committed_ticket, ticket);
-  while (!st.waiting.empty() && st.waiting.front().ticket <= st.committed_ticket) {
-    auto deliver = std::move(st.waiting.front().deliver);
-    st.waiting.pop_front();
-    deliver();
-  }
 }
 
 void take_snapshot(self_ptr self) {
@@ -85,9 +59,10 @@ void take_snapshot(self_ptr self) {
   if (!st.journal) return;
   flush_journal(self); // the snapshot must follow the records it covers
   st.records_since_snapshot = 0;
-  self->send(st.journal,
-             journal_snapshot{st.core->id(), st.venue_id,
-                              std::make_shared<const event_snapshot>(st.core->export_snapshot())});
+  auto snapshot = std::make_shared<const event_snapshot>(st.core->export_snapshot());
+  self->send(st.journal, journal_snapshot{st.core->id(), [snapshot, venue = st.venue_id](uint64_t seq) {
+                                            return encode_snapshot(*snapshot, venue, seq);
+                                          }});
 }
 
 // Keeps exactly one pending wake-up at or before the earliest hold deadline.
@@ -156,7 +131,8 @@ outcome_batch decide(self_ptr self, const command_batch& batch) {
 // Answers through a promise once the decisions behind `value` are durable.
 template <class T> caf::typed_response_promise<T> reply_durable(self_ptr self, T value) {
   auto rp = self->make_response_promise<T>();
-  when_durable(self, [rp, v = std::move(value)]() mutable { rp.deliver(std::move(v)); });
+  self->state.replies.when_durable(
+      [rp, v = std::move(value)]() mutable { rp.deliver(std::move(v)); });
   return rp;
 }
 
@@ -259,7 +235,7 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
         self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                            snapshot_atom::value);
       },
-      [self](committed_atom, uint64_t ticket) { on_committed(self, ticket); },
+      [self](committed_atom, uint64_t ticket) { self->state.replies.committed(ticket); },
       [self](expire_atom) { on_expiry_wakeup(self); },
       [self](flush_atom) { publish_delta(self); },
   };

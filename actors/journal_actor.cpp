@@ -84,8 +84,8 @@ void write_snapshot(self_ptr self, const journal_snapshot& snap) {
   auto& st = self->state;
   commit_pending(self); // the snapshot covers every record its event sent before it
   const uint64_t seq = st.store->last_seq();
-  auto blob = encode_snapshot(*snap.snapshot, snap.venue_id, seq);
-  if (auto status = st.store->put_snapshot(snap.event, seq, blob); !status) fatal(status);
+  auto blob = snap.encode(seq);
+  if (auto status = st.store->put_snapshot(snap.stream, seq, blob); !status) fatal(status);
   st.stats.snapshots += 1;
   if (auto status = st.store->compaction_bound(st.compaction_bound); !status) fatal(status);
   st.compaction_pending = true;

@@ -9,13 +9,14 @@
 //
 // Protocol:
 //   journal_append{from, ticket, frames}  -> later (committed_atom, ticket) to `from`
-//   journal_snapshot{...}                 commits pending appends, then writes the snapshot
+//   journal_snapshot{stream, encode}      commits pending appends, then writes the snapshot
 //   journal_venue{id, venue}              stores a venue once (events refer to it by id)
 //   (commit_atom)                         internal
 //   (stats_atom)                          -> journal_stats
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 
@@ -37,10 +38,13 @@ struct journal_append {
   std::string frames;
 };
 
+// A snapshot of one journal stream (an event, or an event's waiting room; see
+// queue_stream_of in journal_format.hpp). `encode` runs on the journal thread
+// with the sequence number the snapshot covers, so encoding never delays the
+// actor that took the snapshot.
 struct journal_snapshot {
-  event_id event = 0;
-  std::string venue_id;
-  std::shared_ptr<const event_snapshot> snapshot;
+  event_id stream = 0;
+  std::function<std::string(uint64_t seq)> encode;
 };
 
 struct journal_venue {

@@ -12,8 +12,14 @@
 
 namespace holdfast {
 
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, onsale_config& x) {
+  return f(x.waiting_room, x.queue_opens_at_ms, x.admit_per_min, x.active_max, x.access_ttl_s,
+           x.shuffle_seed, x.pricing_interval_s, x.price_ceiling_pct, x.waitlist_offer_s);
+}
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, event_config& x) {
-  return f(x.id, x.name, x.artist, x.category, x.starts_at_ms, x.hold_ttl_s, x.user_seats_max);
+  return f(x.id, x.name, x.artist, x.category, x.starts_at_ms, x.hold_ttl_s, x.user_seats_max,
+           x.onsale);
 }
 
 // Venues are immutable and shared between the events that use them; locally

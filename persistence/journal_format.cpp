@@ -55,6 +55,16 @@ void config_to_proto(journal::EventCreated& p, const event_config& c, std::strin
   p.set_hold_ttl_s(c.hold_ttl_s);
   p.set_user_seats_max(c.user_seats_max);
   p.set_venue_id(std::string(venue_id));
+  auto& o = *p.mutable_on_sale();
+  o.set_waiting_room(c.onsale.waiting_room);
+  o.set_queue_opens_at_ms(c.onsale.queue_opens_at_ms);
+  o.set_admit_per_min(c.onsale.admit_per_min);
+  o.set_active_max(c.onsale.active_max);
+  o.set_access_ttl_s(c.onsale.access_ttl_s);
+  o.set_shuffle_seed(c.onsale.shuffle_seed);
+  o.set_pricing_interval_s(c.onsale.pricing_interval_s);
+  o.set_price_ceiling_pct(c.onsale.price_ceiling_pct);
+  o.set_waitlist_offer_s(c.onsale.waitlist_offer_s);
 }
 
 
@@ -164,6 +174,18 @@ event_config config_from_proto(event_id id, const journal::EventCreated& p) {
   c.starts_at_ms = p.starts_at_ms();
   c.hold_ttl_s = p.hold_ttl_s();
   c.user_seats_max = p.user_seats_max();
+  if (p.has_on_sale()) {
+    const auto& o = p.on_sale();
+    c.onsale.waiting_room = o.waiting_room();
+    c.onsale.queue_opens_at_ms = o.queue_opens_at_ms();
+    c.onsale.admit_per_min = o.admit_per_min();
+    c.onsale.active_max = o.active_max();
+    c.onsale.access_ttl_s = o.access_ttl_s();
+    c.onsale.shuffle_seed = o.shuffle_seed();
+    c.onsale.pricing_interval_s = o.pricing_interval_s();
+    c.onsale.price_ceiling_pct = o.price_ceiling_pct();
+    c.onsale.waitlist_offer_s = o.waitlist_offer_s();
+  }
   return c;
 }
 

@@ -1,0 +1,285 @@
+#include "actors/admission_queue.hpp"
+
+#include <algorithm>
+
+#include "core/assert.hpp"
+
+namespace holdfast {
+
+namespace {
+
+// The rate limiter counts in units of 1/60,000 admission: admit_per_min units
+// accrue per millisecond, so credit is exact integer arithmetic (no rounding to
+// drift between the live run and its replay).
+constexpr int64_t units_per_admission = 60'000;
+
+uint64_t splitmix64(uint64_t& state) {
+  uint64_t z = (state += 0x9e3779b97f4a7c15ull);
+  z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+  z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+  return z ^ (z >> 31);
+}
+
+// Uniform in [0, bound): Lemire's multiply-shift, rejecting the low products
+// that would make some results one draw more likely than others.
+uint64_t bounded(uint64_t& state, uint64_t bound) {
+  HF_ASSERT(bound > 0);
+  unsigned __int128 m = static_cast<unsigned __int128>(splitmix64(state)) * bound;
+  auto low = static_cast<uint64_t>(m);
+  if (low < bound) {
+    const uint64_t threshold = (0 - bound) % bound;
+    while (low < threshold) {
+      m = static_cast<unsigned __int128>(splitmix64(state)) * bound;
+      low = static_cast<uint64_t>(m);
+    }
+  }
+  return static_cast<uint64_t>(m >> 64);
+}
+
+uint32_t lowbit(uint32_t i) { return i & (~i + 1); }
+
+int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+
+} // namespace
+
+void seeded_shuffle(std::span<user_id> users, uint64_t seed) {
+  uint64_t state = seed;
+  for (size_t i = users.size(); i > 1; --i)
+    std::swap(users[i - 1], users[bounded(state, i)]);
+}
+
+// Appending seq i must store the sum over (i - lowbit(i), i]: the new value
+// plus the nodes that range covers, found by walking down from i - 1.
+void admission_queue::fenwick::push_back(uint32_t value) {
+  const auto i = static_cast<uint32_t>(tree_.size()) + 1;
+  uint32_t sum = value;
+  for (uint32_t j = i - 1; j > i - lowbit(i); j -= lowbit(j))
+    sum += tree_[j - 1];
+  tree_.push_back(sum);
+}
+
+void admission_queue::fenwick::add(uint32_t seq, uint32_t value) {
+  HF_ASSERT(seq >= 1 && seq <= tree_.size());
+  for (uint32_t i = seq; i <= tree_.size(); i += lowbit(i))
+    tree_[i - 1] += value;
+}
+
+uint32_t admission_queue::fenwick::prefix(uint32_t seq) const {
+  HF_ASSERT(seq <= tree_.size());
+  uint32_t sum = 0;
+  for (uint32_t i = seq; i > 0; i -= lowbit(i))
+    sum += tree_[i - 1];
+  return sum;
+}
+
+admission_queue::admission_queue(admission_config config) : config_(config) {
+  HF_ASSERT(config_.admit_per_min >= 1);
+  HF_ASSERT(config_.active_max >= 1);
+  HF_ASSERT(config_.access_ttl_ms >= 1);
+  HF_ASSERT(config_.queue_users_max >= 1 && config_.queue_users_max < UINT32_MAX);
+  if (config_.admit_burst_max == 0) {
+    const uint64_t burst = uint64_t{config_.admit_per_min} *
+                           admission_limits::burst_window_ms_default / units_per_admission;
+    config_.admit_burst_max = static_cast<uint32_t>(std::max<uint64_t>(1, burst));
+  }
+}
+
+// Clamps time to never run backwards (the sink then only ever sees
+// nondecreasing times, which replay checks) and lapses expired access.
+int64_t admission_queue::advance(int64_t now_ms) {
+  HF_ASSERT(now_ms >= 0);
+  clock_ms_ = std::max(clock_ms_, now_ms);
+  if (opened_) sweep_expired(clock_ms_);
+  return clock_ms_;
+}
+
+// Admission is in seq order and time never runs backwards, so access expiry
+// is nondecreasing in seq: the oldest live access is at cursor_, and the
+// cursor only moves forward. Also steps over users who finished.
+void admission_queue::sweep_expired(int64_t now_ms) {
+  while (cursor_ < head_) {
+    auto& e = entry(cursor_);
+    if (e.state == queue_state::admitted) {
+      if (e.admitted_at_ms + config_.access_ttl_ms > now_ms) return;
+      e.state = queue_state::expired;
+      HF_ASSERT(active_ > 0);
+      --active_;
+    }
+    ++cursor_;
+  }
+}
+
+int64_t admission_queue::credit_cap_units() const {
+  return int64_t{config_.admit_burst_max} * units_per_admission;
+}
+
+// Capped linear accrual: refilling to t1 then t2 gives the same credit as
+// refilling straight to t2, so ticks that admit nobody need no journal record.
+void admission_queue::refill(int64_t now_ms) {
+  if (now_ms <= refill_at_ms_) return;
+  const int64_t cap = credit_cap_units();
+  const int64_t rate = config_.admit_per_min;
+  const int64_t elapsed = now_ms - refill_at_ms_;
+  const int64_t gain = elapsed > cap / rate ? cap : elapsed * rate; // no overflow
+  credit_units_ = std::min(cap, credit_units_ + gain);
+  refill_at_ms_ = now_ms;
+}
+
+void admission_queue::apply_join(user_id user, bool pre_queue) {
+  HF_ASSERT(user != 0 && index_.size() < config_.queue_users_max);
+  HF_ASSERT(pre_queue != opened_);
+  if (pre_queue) {
+    const auto at = static_cast<uint32_t>(pre_queue_.size());
+    HF_ASSERT(index_.emplace(user, user_slot{0, at, queue_state::pre_queue}).second);
+    pre_queue_.push_back(user);
+    return;
+  }
+  const uint32_t seq = next_seq();
+  HF_ASSERT(index_.emplace(user, user_slot{seq, 0, queue_state::queued}).second);
+  entries_.push_back(queue_entry{user, 0, queue_state::queued});
+  left_.push_back(0);
+  ++waiting_;
+  // head_ == seq when nobody else waited: it now points at a queued seq.
+}
+
+// Everyone in the pre-queue joined before the open, so all of them go ahead
+// of any later joiner; among themselves the order is the seeded shuffle.
+void admission_queue::apply_open(uint64_t seed, int64_t now_ms) {
+  HF_ASSERT(!opened_ && entries_.empty() && head_ == 1 && cursor_ == 1);
+  seeded_shuffle(pre_queue_, seed);
+  entries_.reserve(pre_queue_.size());
+  for (user_id user : pre_queue_) {
+    auto& slot = index_.at(user);
+    HF_ASSERT(slot.seq == 0 && slot.early_state == queue_state::pre_queue);
+    slot.seq = next_seq();
+    entries_.push_back(queue_entry{user, 0, queue_state::queued});
+    left_.push_back(0);
+    ++waiting_;
+  }
+  pre_queue_.clear();
+  pre_queue_.shrink_to_fit();
+  opened_ = true;
+  opened_at_ms_ = now_ms;
+  seed_ = seed;
+  // One admission's worth at the open: the head is let in at once.
+  credit_units_ = units_per_admission;
+  refill_at_ms_ = now_ms;
+}
+
+admission admission_queue::apply_admit(int64_t now_ms) {
+  HF_ASSERT(waiting_ > 0 && active_ < config_.active_max && head_ < next_seq());
+  auto& e = entry(head_);
+  HF_ASSERT(e.state == queue_state::queued);
+  e.state = queue_state::admitted;
+  e.admitted_at_ms = now_ms;
+  --waiting_;
+  ++active_;
+  // Floored at zero: replay under a changed admit_per_min must not go negative.
+  credit_units_ = std::max<int64_t>(0, credit_units_ - units_per_admission);
+  count_admission(now_ms);
+  const admission out{e.user, head_, now_ms, now_ms + config_.access_ttl_ms};
+  ++head_;
+  skip_gone_head();
+  HF_ASSERT(cursor_ < head_ && entry(cursor_).state == queue_state::admitted);
+  return out;
+}
+
+void admission_queue::skip_gone_head() {
+  while (head_ < next_seq() && entry(head_).state != queue_state::queued)
+    ++head_;
+}
+
+void admission_queue::count_admission(int64_t now_ms) {
+  const int64_t second = now_ms / admission_limits::rate_bucket_ms;
+  auto& b = rate_[static_cast<size_t>(second % admission_limits::rate_buckets)];
+  if (b.second != second) b = rate_bucket{second, 0, false};
+  ++b.admitted;
+  if (waiting_ == 0) b.drained = true;
+}
+
+// Moves a user out of the pre-queue, the queue or an active slot into `to`
+// (finished or removed). False when there was nothing to leave.
+bool admission_queue::leave(user_slot& slot, queue_state to) {
+  if (slot.seq == 0) {
+    if (slot.early_state != queue_state::pre_queue) return false;
+    const uint32_t at = slot.pre_index;
+    HF_ASSERT(at < pre_queue_.size());
+    const user_id last = pre_queue_.back();
+    pre_queue_[at] = last;
+    index_.at(last).pre_index = at; // may be slot itself: harmless
+    pre_queue_.pop_back();
+    slot.early_state = to;
+    return true;
+  }
+  auto& e = entry(slot.seq);
+  if (e.state == queue_state::queued) {
+    e.state = to;
+    --waiting_;
+    left_.add(slot.seq, 1);
+    skip_gone_head();
+    return true;
+  }
+  if (e.state == queue_state::admitted) {
+    e.state = to;
+    HF_ASSERT(active_ > 0);
+    --active_;
+    sweep_expired(clock_ms_); // keeps cursor_ on a live access
+    return true;
+  }
+  return false;
+}
+
+join_result admission_queue::join(user_id user, int64_t now_ms) {
+  if (user == 0) return {result_code::invalid_request, {}};
+  now_ms = advance(now_ms);
+  if (!opened_ && now_ms >= config_.opens_at_ms) open(now_ms);
+  if (auto it = index_.find(user); it != index_.end())
+    return {result_code::ok, status_of(it->second, now_ms)};
+  if (index_.size() >= config_.queue_users_max) return {result_code::overloaded, {}};
+  const bool pre_queue = !opened_;
+  apply_join(user, pre_queue);
+  const user_slot& slot = index_.at(user);
+  if (sink_) sink_->joined(user, slot.seq, pre_queue, now_ms);
+  return {result_code::ok, status_of(slot, now_ms)};
+}
+
+void admission_queue::open(int64_t now_ms) {
+  now_ms = advance(now_ms);
+  if (opened_) return;
+  apply_open(config_.shuffle_seed, now_ms);
+  if (sink_) sink_->opened(seed_, now_ms);
+}
+
+std::vector<admission> admission_queue::tick(int64_t now_ms) {
+  now_ms = advance(now_ms);
+  if (!opened_ && now_ms >= config_.opens_at_ms) open(now_ms);
+  std::vector<admission> out;
+  if (!opened_) return out;
+  refill(now_ms);
+  // Bounded: each admission spends one unit of credit, and credit <= burst.
+  while (waiting_ > 0 && active_ < config_.active_max && credit_units_ >= units_per_admission) {
+    out.push_back(apply_admit(now_ms));
+    const admission& a = out.back();
+    if (sink_) sink_->admitted(a.user, a.seq, now_ms, a.access_expires_at_ms);
+  }
+  HF_ASSERT(active_ <= config_.active_max);
+  return out;
+}
+
+result_code admission_queue::finish(user_id user, int64_t now_ms) {
+  now_ms = advance(now_ms);
+  auto it = index_.find(user);
+  if (it == index_.end()) return result_code::invalid_request;
+  if (leave(it->second, queue_state::finished) && sink_) sink_->finished(user, now_ms);
+  return result_code::ok;
+}
+
+result_code admission_queue::remove(user_id user, int64_t now_ms) {
+  now_ms = advance(now_ms);
+  auto it = index_.find(user);
+  if (it == index_.end()) return result_code::invalid_request;
+  if (leave(it->second, queue_state::removed) && sink_) sink_->removed(user, now_ms);
+  return result_code::ok;
+}
+
+} // namespace holdfast
