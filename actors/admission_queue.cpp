@@ -36,9 +36,13 @@ uint64_t bounded(uint64_t& state, uint64_t bound) {
   return static_cast<uint64_t>(m >> 64);
 }
 
-uint32_t lowbit(uint32_t i) { return i & (~i + 1); }
+uint32_t lowbit(uint32_t i) {
+  return i & (~i + 1);
+}
 
-int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
+int64_t ceil_div(int64_t a, int64_t b) {
+  return (a + b - 1) / b;
+}
 
 } // namespace
 
@@ -115,13 +119,18 @@ int64_t admission_queue::credit_cap_units() const {
 
 // Capped linear accrual: refilling to t1 then t2 gives the same credit as
 // refilling straight to t2, so ticks that admit nobody need no journal record.
-void admission_queue::refill(int64_t now_ms) {
-  if (now_ms <= refill_at_ms_) return;
+int64_t admission_queue::credit_units_at(int64_t now_ms) const {
+  if (now_ms <= refill_at_ms_) return credit_units_;
   const int64_t cap = credit_cap_units();
   const int64_t rate = config_.admit_per_min;
   const int64_t elapsed = now_ms - refill_at_ms_;
   const int64_t gain = elapsed > cap / rate ? cap : elapsed * rate; // no overflow
-  credit_units_ = std::min(cap, credit_units_ + gain);
+  return std::min(cap, credit_units_ + gain);
+}
+
+void admission_queue::refill(int64_t now_ms) {
+  if (now_ms <= refill_at_ms_) return;
+  credit_units_ = credit_units_at(now_ms);
   refill_at_ms_ = now_ms;
 }
 
@@ -204,6 +213,7 @@ bool admission_queue::leave(user_slot& slot, queue_state to) {
     if (slot.early_state != queue_state::pre_queue) return false;
     const uint32_t at = slot.pre_index;
     HF_ASSERT(at < pre_queue_.size());
+    left_pre_queue_.emplace_back(pre_queue_[at], to);
     const user_id last = pre_queue_.back();
     pre_queue_[at] = last;
     index_.at(last).pre_index = at; // may be slot itself: harmless
@@ -280,6 +290,282 @@ result_code admission_queue::remove(user_id user, int64_t now_ms) {
   if (it == index_.end()) return result_code::invalid_request;
   if (leave(it->second, queue_state::removed) && sink_) sink_->removed(user, now_ms);
   return result_code::ok;
+}
+
+} // namespace holdfast
+
+namespace holdfast {
+
+// With strict seq-order admission, everyone queued between head_ and seq is
+// ahead of seq, except those who left (marked in left_).
+uint32_t admission_queue::position_of(uint32_t seq) const {
+  HF_ASSERT(seq >= head_ && seq < next_seq());
+  const uint32_t gone = left_.prefix(seq - 1) - left_.prefix(head_ - 1);
+  HF_ASSERT(seq - head_ >= gone);
+  return seq - head_ + 1 - gone;
+}
+
+// Admissions per second over the last minute of one-second buckets. Trusted
+// once the open is rate_measure_ms_min old and the window holds an admission.
+// If an admission in the window left nobody waiting, admissions were limited
+// by demand rather than capacity, so the configured rate is a floor.
+std::optional<double> admission_queue::measured_rate_per_s(int64_t now_ms) const {
+  using namespace admission_limits;
+  now_ms = std::max(now_ms, clock_ms_);
+  if (!opened_ || now_ms - opened_at_ms_ < rate_measure_ms_min) return std::nullopt;
+  const int64_t second = now_ms / rate_bucket_ms;
+  const int64_t first = second - (rate_buckets - 1);
+  uint64_t admitted = 0;
+  bool drained = false;
+  for (const auto& b : rate_) {
+    if (b.second < first || b.second > second) continue;
+    admitted += b.admitted;
+    drained = drained || b.drained;
+  }
+  if (admitted == 0) return std::nullopt;
+  const int64_t span_ms = now_ms - std::max(opened_at_ms_, first * rate_bucket_ms);
+  const double measured = static_cast<double>(admitted) * 1000.0 / static_cast<double>(span_ms);
+  const double configured = config_.admit_per_min / 60.0;
+  return drained ? std::max(measured, configured) : measured;
+}
+
+// ETA = position / rate, after the few that saved-up credit and free slots
+// let in at the next tick. The measured rate is preferred: it already reflects
+// the active cap as it really binds (how fast buyers finish). Without one, the
+// configured rate is used, and for positions beyond the free active slots the
+// cap's worst-case turnover, active_max per access_ttl (as if every admitted
+// user kept the full ttl): an ETA that errs late rather than early.
+int64_t admission_queue::eta_ms(uint32_t position, int64_t now_ms) const {
+  uint32_t free = config_.active_max - std::min(active_, config_.active_max);
+  if (opened_) {
+    const int64_t credit = credit_units_at(now_ms) / units_per_admission;
+    const auto ready = static_cast<uint32_t>(std::min<int64_t>(credit, free));
+    if (position <= ready) return 0;
+    position -= ready;
+    free -= ready;
+  }
+  if (auto rate = measured_rate_per_s(now_ms))
+    return static_cast<int64_t>(position * 1000.0 / *rate + 0.5);
+  double ms = position * 60'000.0 / config_.admit_per_min;
+  if (position > free) {
+    const double turnover_ms = static_cast<double>(config_.access_ttl_ms) / config_.active_max;
+    ms = std::max(ms, (position - free) * turnover_ms);
+  }
+  return static_cast<int64_t>(ms + 0.5);
+}
+
+queue_status admission_queue::status(user_id user, int64_t now_ms) const {
+  auto it = index_.find(user);
+  if (it == index_.end()) return {};
+  return status_of(it->second, std::max(now_ms, clock_ms_));
+}
+
+// Const: access that lapsed since the last call is reported as expired here
+// and swept by the next mutating call.
+queue_status admission_queue::status_of(const user_slot& slot, int64_t now_ms) const {
+  queue_status s;
+  if (slot.seq == 0) {
+    s.state = slot.early_state;
+    if (s.state != queue_state::pre_queue) return s;
+    // Nobody has a place before the shuffle: wait for the open, then the
+    // wait of the average pre-queue place.
+    s.queue_length = static_cast<uint32_t>(pre_queue_.size());
+    const int64_t until_open_ms = std::max<int64_t>(0, config_.opens_at_ms - now_ms);
+    s.eta_s = ceil_div(until_open_ms + eta_ms((s.queue_length + 1) / 2, now_ms), 1000);
+    return s;
+  }
+  const auto& e = entry(slot.seq);
+  s.seq = slot.seq;
+  s.state = e.state;
+  if (e.state == queue_state::queued) {
+    s.position = position_of(slot.seq);
+    s.queue_length = waiting_;
+    s.eta_s = ceil_div(eta_ms(s.position, now_ms), 1000);
+  } else if (e.state == queue_state::admitted || e.state == queue_state::expired) {
+    s.access_expires_at_ms = e.admitted_at_ms + config_.access_ttl_ms;
+    if (s.access_expires_at_ms <= now_ms) s.state = queue_state::expired;
+  }
+  return s;
+}
+
+std::optional<int64_t> admission_queue::next_tick_ms() const {
+  if (!opened_) return config_.opens_at_ms;
+  if (waiting_ == 0) return std::nullopt;
+  int64_t at_ms = clock_ms_;
+  if (credit_units_ < units_per_admission) {
+    const int64_t short_units = units_per_admission - credit_units_;
+    at_ms = std::max(at_ms, refill_at_ms_ + ceil_div(short_units, config_.admit_per_min));
+  }
+  if (active_ >= config_.active_max) {
+    HF_ASSERT(cursor_ < head_ && entry(cursor_).state == queue_state::admitted);
+    at_ms = std::max(at_ms, entry(cursor_).admitted_at_ms + config_.access_ttl_ms);
+  }
+  return at_ms;
+}
+
+admission_snapshot admission_queue::export_snapshot() const {
+  admission_snapshot snap;
+  snap.clock_ms = clock_ms_;
+  snap.opened = opened_;
+  snap.opened_at_ms = opened_at_ms_;
+  snap.seed = seed_;
+  snap.pre_queue = pre_queue_;
+  snap.left_pre_queue = left_pre_queue_;
+  snap.entries = entries_;
+  snap.credit_units = credit_units_;
+  snap.refill_at_ms = refill_at_ms_;
+  snap.rate = rate_;
+  return snap;
+}
+
+std::unique_ptr<admission_queue> admission_queue::restore(const admission_config& config,
+                                                          const admission_snapshot& snap) {
+  auto q = std::make_unique<admission_queue>(config);
+  q->clock_ms_ = snap.clock_ms;
+  q->opened_ = snap.opened;
+  q->opened_at_ms_ = snap.opened_at_ms;
+  q->seed_ = snap.seed;
+  q->pre_queue_ = snap.pre_queue;
+  q->left_pre_queue_ = snap.left_pre_queue;
+  q->entries_ = snap.entries;
+  q->credit_units_ = snap.credit_units;
+  q->refill_at_ms_ = snap.refill_at_ms;
+  q->rate_ = snap.rate;
+  auto& index = q->index_;
+  index.reserve(snap.pre_queue.size() + snap.left_pre_queue.size() + snap.entries.size());
+  for (size_t i = 0; i < snap.pre_queue.size(); ++i)
+    HF_ASSERT(index
+                  .emplace(snap.pre_queue[i],
+                           user_slot{0, static_cast<uint32_t>(i), queue_state::pre_queue})
+                  .second);
+  for (const auto& [user, state] : snap.left_pre_queue)
+    HF_ASSERT(index.emplace(user, user_slot{0, 0, state}).second);
+  for (uint32_t seq = 1; seq < q->next_seq(); ++seq) {
+    const queue_state state = q->entry(seq).state;
+    HF_ASSERT(index.emplace(q->entry(seq).user, user_slot{seq, 0, queue_state::queued}).second);
+    q->left_.push_back(state == queue_state::queued ? 0 : 1);
+    q->waiting_ += state == queue_state::queued;
+    q->active_ += state == queue_state::admitted;
+  }
+  q->head_ = 1;
+  q->skip_gone_head();
+  q->cursor_ = 1;
+  while (q->cursor_ < q->head_ && q->entry(q->cursor_).state != queue_state::admitted)
+    ++q->cursor_;
+  // A corrupt snapshot must stop here, not sell access twice later.
+  HF_ASSERT(q->invariants_hold());
+  return q;
+}
+
+bool admission_queue::replay_joined(user_id user, uint32_t seq, bool pre_queue, int64_t now_ms) {
+  if (user == 0 || !replay_time_ok(now_ms) || index_.contains(user)) return false;
+  advance(now_ms);
+  // The live join opens the room first once opens_at is reached.
+  if (pre_queue != !opened_ || (pre_queue && now_ms >= config_.opens_at_ms)) return false;
+  if (seq != (pre_queue ? 0 : next_seq())) return false;
+  if (index_.size() >= config_.queue_users_max) return false;
+  apply_join(user, pre_queue);
+  return true;
+}
+
+bool admission_queue::replay_opened(uint64_t seed, int64_t now_ms) {
+  if (opened_ || !replay_time_ok(now_ms)) return false;
+  advance(now_ms);
+  apply_open(seed, now_ms);
+  return true;
+}
+
+bool admission_queue::replay_admitted(user_id user, uint32_t seq, int64_t now_ms,
+                                      int64_t expires_ms) {
+  if (!opened_ || !replay_time_ok(now_ms)) return false;
+  advance(now_ms);
+  refill(now_ms);
+  if (waiting_ == 0 || seq != head_ || entry(seq).user != user) return false;
+  if (active_ >= config_.active_max || expires_ms != now_ms + config_.access_ttl_ms) return false;
+  apply_admit(now_ms);
+  return true;
+}
+
+// The live path journals only changes, so a record that changes nothing
+// contradicts the state.
+bool admission_queue::replay_leave(user_id user, queue_state to, int64_t now_ms) {
+  if (!replay_time_ok(now_ms)) return false;
+  advance(now_ms);
+  auto it = index_.find(user);
+  return it != index_.end() && leave(it->second, to);
+}
+
+bool admission_queue::replay_finished(user_id user, int64_t now_ms) {
+  return replay_leave(user, queue_state::finished, now_ms);
+}
+
+bool admission_queue::replay_removed(user_id user, int64_t now_ms) {
+  return replay_leave(user, queue_state::removed, now_ms);
+}
+
+} // namespace holdfast
+
+namespace holdfast {
+
+// Every user is in exactly one place, and the index points at it.
+bool admission_queue::deep_index_holds() const {
+  if (index_.size() > config_.queue_users_max) return false;
+  if (opened_ ? !pre_queue_.empty() : !entries_.empty()) return false;
+  for (size_t i = 0; i < pre_queue_.size(); ++i) {
+    auto it = index_.find(pre_queue_[i]);
+    if (it == index_.end() || it->second.seq != 0 || it->second.pre_index != i ||
+        it->second.early_state != queue_state::pre_queue)
+      return false;
+  }
+  for (const auto& [user, state] : left_pre_queue_) {
+    auto it = index_.find(user);
+    if (it == index_.end() || it->second.seq != 0 || it->second.early_state != state) return false;
+    if (state != queue_state::finished && state != queue_state::removed) return false;
+  }
+  size_t unsequenced = 0;
+  for (const auto& [user, slot] : index_) {
+    if (user == 0) return false;
+    if (slot.seq == 0) {
+      ++unsequenced;
+    } else if (slot.seq >= next_seq() || entry(slot.seq).user != user) {
+      return false;
+    }
+  }
+  return unsequenced == pre_queue_.size() + left_pre_queue_.size() &&
+         index_.size() == unsequenced + entries_.size();
+}
+
+// Counters, cursors, the Fenwick tree and the credit agree with the entries.
+bool admission_queue::deep_counts_hold() const {
+  uint32_t waiting = 0;
+  uint32_t active = 0;
+  int64_t last_admitted_ms = INT64_MIN;
+  for (uint32_t seq = 1; seq < next_seq(); ++seq) {
+    const auto& e = entry(seq);
+    const bool queued = e.state == queue_state::queued;
+    const bool admitted = e.state == queue_state::admitted;
+    waiting += queued;
+    active += admitted;
+    if (seq < head_ && queued) return false;     // nobody is skipped
+    if (seq < cursor_ && admitted) return false; // the cursor is the oldest access
+    if (seq >= head_ && left_.prefix(seq) - left_.prefix(seq - 1) != (queued ? 0u : 1u))
+      return false;
+    if (admitted && e.admitted_at_ms + config_.access_ttl_ms <= clock_ms_) return false;
+    if (admitted || e.state == queue_state::expired) {
+      if (e.admitted_at_ms < last_admitted_ms) return false; // admission in seq order
+      last_admitted_ms = e.admitted_at_ms;
+    }
+  }
+  if (waiting != waiting_ || active != active_ || active_ > config_.active_max) return false;
+  if (head_ > next_seq() || (head_ < next_seq() && entry(head_).state != queue_state::queued))
+    return false;
+  if (cursor_ > head_ || (cursor_ < head_ && entry(cursor_).state != queue_state::admitted))
+    return false;
+  return credit_units_ >= 0 && credit_units_ <= credit_cap_units();
+}
+
+bool admission_queue::invariants_hold() const {
+  return deep_index_holds() && deep_counts_hold();
 }
 
 } // namespace holdfast

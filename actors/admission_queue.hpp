@@ -22,6 +22,7 @@
 #include <optional>
 #include <span>
 #include <unordered_map>
+#include <utility>
 #include <vector>
 
 #include "core/ids.hpp"
@@ -35,8 +36,9 @@ namespace admission_limits {
 inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
 inline constexpr int64_t access_ttl_ms_default = 30 * 60 * 1000;
 // The rate limiter may save up this much time's worth of admissions while the
-// queue is empty or the active cap binds, so a slow tick never loses credit.
-inline constexpr int64_t burst_window_ms_default = 10'000;
+// queue is empty or the active cap binds, so a late tick loses no credit; kept
+// short so a quiet spell does not release a flood onto the sale at once.
+inline constexpr int64_t burst_window_ms_default = 2'000;
 // ETA: admissions are counted in one-second buckets over the last minute.
 inline constexpr uint32_t rate_buckets = 60;
 inline constexpr int64_t rate_bucket_ms = 1'000;
@@ -49,7 +51,7 @@ struct admission_config {
   uint32_t admit_per_min = 0; // >= 1
   uint32_t active_max = 0;    // >= 1: admitted users whose access is still live
   int64_t access_ttl_ms = admission_limits::access_ttl_ms_default;
-  uint64_t shuffle_seed = 0; // drawn once per event; the opened record keeps it
+  uint64_t shuffle_seed = 0;    // drawn once per event; the opened record keeps it
   uint32_t admit_burst_max = 0; // 0: burst_window_ms_default worth, at least 1
   uint32_t queue_users_max = admission_limits::queue_users_max_default;
 };
@@ -107,20 +109,21 @@ struct queue_entry {
 };
 
 struct rate_bucket {
-  int64_t second = -1;    // now_ms / rate_bucket_ms; -1: never used
-  uint32_t admitted = 0;  // admissions in that second
-  bool drained = false;   // an admission left nobody waiting (demand-limited)
+  int64_t second = -1;   // now_ms / rate_bucket_ms; -1: never used
+  uint32_t admitted = 0; // admissions in that second
+  bool drained = false;  // an admission left nobody waiting (demand-limited)
 };
 
-// Everything needed to rebuild a waiting room; the user index, Fenwick tree,
-// counters and cursors are derived from it on restore.
+// Everything needed to rebuild a waiting room (with its config, which restore
+// takes separately); the user index, Fenwick tree, counters and cursors are
+// derived from it on restore.
 struct admission_snapshot {
   int64_t clock_ms = 0;
   bool opened = false;
   int64_t opened_at_ms = 0;
   uint64_t seed = 0; // the seed the shuffle used
   std::vector<user_id> pre_queue;
-  // Users who left the pre-queue (removed or finished), sorted by user id.
+  // Users who left the pre-queue (removed or finished), in the order they left.
   std::vector<std::pair<user_id, queue_state>> left_pre_queue;
   std::vector<queue_entry> entries;
   int64_t credit_units = 0;
@@ -178,10 +181,12 @@ public:
   uint32_t active() const { return active_; }
   size_t pre_queue_size() const { return pre_queue_.size(); }
   size_t users() const { return index_.size(); }
-  // Admissions per second the ETA uses at now_ms (see eta_rate_per_s in the .cpp).
-  double eta_rate_per_s(int64_t now_ms) const;
+  // Admissions per second over the last minute, when there is a usable
+  // measurement (see eta_ms in the .cpp for when there is not).
+  std::optional<double> measured_rate_per_s(int64_t now_ms) const;
 
-  // Deep O(n) check of every derived structure. For tests.
+  // Deep O(n log n) check of every derived structure. For tests, and once per
+  // restore(); the hot path relies on HF_ASSERTs instead.
   bool invariants_hold() const;
 
 private:
@@ -198,7 +203,6 @@ private:
     void push_back(uint32_t value);
     void add(uint32_t seq, uint32_t value);
     uint32_t prefix(uint32_t seq) const; // sum over seqs 1..seq
-    void clear() { tree_.clear(); }
 
   private:
     std::vector<uint32_t> tree_;
@@ -210,16 +214,15 @@ private:
   void apply_join(user_id user, bool pre_queue);
   void apply_open(uint64_t seed, int64_t now_ms);
   admission apply_admit(int64_t now_ms);
-  queue_state apply_finish(user_id user);
-  queue_state apply_remove(user_id user);
-  void leave(user_slot& slot, queue_state to);
+  bool leave(user_slot& slot, queue_state to);
+  bool replay_leave(user_id user, queue_state to, int64_t now_ms);
   void skip_gone_head();
-  void skip_inactive_cursor();
   void count_admission(int64_t now_ms);
   queue_status status_of(const user_slot& slot, int64_t now_ms) const;
   uint32_t position_of(uint32_t seq) const;
-  int64_t eta_s(uint32_t position, int64_t now_ms) const;
+  int64_t eta_ms(uint32_t position, int64_t now_ms) const;
   int64_t credit_cap_units() const;
+  int64_t credit_units_at(int64_t now_ms) const;
   bool replay_time_ok(int64_t now_ms) const { return now_ms >= clock_ms_; }
   queue_entry& entry(uint32_t seq) { return entries_[seq - 1]; }
   const queue_entry& entry(uint32_t seq) const { return entries_[seq - 1]; }
@@ -230,17 +233,18 @@ private:
   admission_config config_;
   std::unordered_map<user_id, user_slot> index_;
   std::vector<user_id> pre_queue_; // join order, with swap-removals applied
+  std::vector<std::pair<user_id, queue_state>> left_pre_queue_; // in the order they left
   std::vector<queue_entry> entries_;
-  fenwick left_;                   // seqs that left the queue unadmitted
-  uint32_t head_ = 1;              // first queued seq, or next_seq()
-  uint32_t cursor_ = 1;            // first admitted seq (oldest live access), or head_
-  uint32_t waiting_ = 0;           // queued seqs
-  uint32_t active_ = 0;            // admitted seqs
+  fenwick left_;         // seqs that left the queue unadmitted
+  uint32_t head_ = 1;    // first queued seq, or next_seq()
+  uint32_t cursor_ = 1;  // first admitted seq (oldest live access), or head_
+  uint32_t waiting_ = 0; // queued seqs
+  uint32_t active_ = 0;  // admitted seqs
   bool opened_ = false;
   int64_t opened_at_ms_ = 0;
   uint64_t seed_ = 0;
-  int64_t clock_ms_ = INT64_MIN;   // latest now_ms seen: time never runs backwards here
-  int64_t credit_units_ = 0;       // 1 admission = 60,000 units; admit_per_min units per ms
+  int64_t clock_ms_ = INT64_MIN; // latest now_ms seen: time never runs backwards here
+  int64_t credit_units_ = 0;     // 1 admission = 60,000 units; admit_per_min units per ms
   int64_t refill_at_ms_ = 0;
   std::array<rate_bucket, admission_limits::rate_buckets> rate_ = {};
   admission_sink* sink_ = nullptr;

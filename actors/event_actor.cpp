@@ -25,6 +25,7 @@ struct event_actor_state {
   int64_t wall_origin_ms = 0;
   std::optional<int64_t> wake_at_ms; // the earliest expiry wake-up already scheduled
   bool flush_pending = false;
+  bool prices_changed = false; // unpublished price changes: subscribers get a delta
   uint64_t published_version = 0;
   std::vector<caf::actor> subscribers;
 
@@ -77,7 +78,8 @@ void schedule_expiry(self_ptr self, int64_t now) {
 
 void schedule_flush(self_ptr self) {
   auto& st = self->state;
-  if (st.flush_pending || st.subscribers.empty() || !st.core->inventory().has_changes()) return;
+  if (st.flush_pending || st.subscribers.empty()) return;
+  if (!st.core->inventory().has_changes() && !st.prices_changed) return;
   st.flush_pending = true;
   self->delayed_send(self, std::chrono::milliseconds(limits::delta_window_ms), flush_atom::value);
 }
@@ -85,6 +87,7 @@ void schedule_flush(self_ptr self) {
 void publish_delta(self_ptr self) {
   auto& st = self->state;
   st.flush_pending = false;
+  st.prices_changed = false;
   if (st.subscribers.empty()) return;
   seat_delta delta;
   delta.event = st.core->id();
@@ -180,6 +183,19 @@ event_status apply_sale_action(self_ptr self, sale_action action) {
   return core.status();
 }
 
+void apply_prices(self_ptr self, const std::vector<int64_t>& prices) {
+  auto& st = self->state;
+  const auto& sections = st.core->venue_ref().sections();
+  if (prices.size() != sections.size()) return;
+  const int64_t now = now_ms(self);
+  for (uint16_t s = 0; s < prices.size(); ++s) {
+    if (prices[s] < 0 || prices[s] == st.core->section_price(s)) continue;
+    st.core->set_section_price(s, prices[s], now);
+    st.prices_changed = true;
+  }
+  after_change(self, now);
+}
+
 void on_expiry_wakeup(self_ptr self) {
   auto& st = self->state;
   const int64_t now = now_ms(self);
@@ -227,6 +243,11 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
         self->demonitor(sub);
         unsubscribe(self, sub.address());
       },
+      [self](demand_atom) {
+        auto& core = *self->state.core;
+        return demand_sample{core.take_demand(), core.section_views()};
+      },
+      [self](prices_atom, const std::vector<int64_t>& prices) { apply_prices(self, prices); },
       [self](snapshot_atom) {
         // Periodic: only when something changed since the last snapshot.
         if (!self->state.journal) return;

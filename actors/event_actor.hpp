@@ -11,6 +11,8 @@
 //   (sale_atom, sale_action)           -> event_status      (open / close / cancel)
 //   (subscribe_atom, actor)            -> seat_delta pushes every ~50 ms while seats change
 //   (unsubscribe_atom, actor)
+//   (demand_atom)                      -> demand_sample  (the pricing actor, once per interval)
+//   (prices_atom, std::vector<int64_t>) new section prices (journaled; holds keep theirs)
 //   (snapshot_atom)                    writes a snapshot now (operators; also periodic)
 //   (committed_atom, ticket)           from the journal: records up to ticket are durable
 //   (expire_atom), (flush_atom)        internal timers
@@ -39,7 +41,9 @@ using event_actor =
                      caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
                      caf::replies_to<sale_atom, sale_action>::with<event_status>,
                      caf::reacts_to<subscribe_atom, caf::actor>,
-                     caf::reacts_to<unsubscribe_atom, caf::actor>, caf::reacts_to<snapshot_atom>,
+                     caf::reacts_to<unsubscribe_atom, caf::actor>,
+                     caf::replies_to<demand_atom>::with<demand_sample>,
+                     caf::reacts_to<prices_atom, std::vector<int64_t>>, caf::reacts_to<snapshot_atom>,
                      caf::reacts_to<committed_atom, uint64_t>, caf::reacts_to<expire_atom>,
                      caf::reacts_to<flush_atom>>;
 

@@ -120,6 +120,13 @@ struct user_holdings {
   std::vector<order_view> orders;
 };
 
+// What the pricing actor samples once per interval: places newly held per
+// section since the previous sample, and the sections as they are now.
+struct demand_sample {
+  std::vector<uint32_t> taken;
+  std::vector<section_view> sections;
+};
+
 // Counters of a shard's journal writer.
 struct journal_stats {
   uint64_t last_seq = 0;
@@ -162,6 +169,11 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, user_holdings& x) {
   return f(x.event, x.user, x.holds, x.orders);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, demand_sample& x) {
+  return f(x.taken, x.sections);
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {

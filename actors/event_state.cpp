@@ -126,6 +126,7 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   }
   place_hold(seq, rec);
   if (sink_) sink_->hold_placed(seq, rec, now_ms);
+  count_demand(rec);
 
   outcome out = granted(cmd, make_event_scoped_id(config_.id, seq), rec);
   out.expires_at_ms = rec.expires_at_ms;
@@ -307,6 +308,22 @@ const order_record* event_state::find_order(order_id id) const {
   const uint32_t seq = seq_of(id);
   if (event_of(id) != config_.id || seq == 0 || seq > orders_.size()) return nullptr;
   return &orders_[seq - 1];
+}
+
+void event_state::count_demand(const hold_record& rec) {
+  if (demand_.size() != prices_.size()) demand_.assign(prices_.size(), 0);
+  if (rec.ga_area != no_area) {
+    demand_[rec.ga_area] += rec.quantity;
+    return;
+  }
+  for (seat_index s : rec.seat_span())
+    demand_[venue_->seats()[s].section] += 1;
+}
+
+std::vector<uint32_t> event_state::take_demand() {
+  std::vector<uint32_t> out(prices_.size(), 0);
+  if (demand_.size() == out.size()) out.swap(demand_);
+  return out;
 }
 
 std::vector<section_view> event_state::section_views() const {

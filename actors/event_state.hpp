@@ -151,6 +151,10 @@ public:
   size_t order_count() const { return orders_.size(); }
   uint64_t holds_made() const { return hold_seq_; }
 
+  // Places newly held per section since the last call: the demand the pricing
+  // actor samples once per interval. Not journaled (a restart starts a new window).
+  std::vector<uint32_t> take_demand();
+
   seat_map_view seat_map() const;
   std::vector<section_view> section_views() const;
   user_holdings holdings(user_id user) const;
@@ -173,6 +177,7 @@ private:
   outcome order_outcome(const command& cmd, uint32_t order_seq, const order_record& order) const;
   result_code validate_hold(const command& cmd) const;
   void place_hold(uint32_t seq, const hold_record& rec);
+  void count_demand(const hold_record& rec);
   void record_order(uint32_t order_seq, const order_record& order);
   void end_hold(uint32_t seq, release_reason reason, int64_t now_ms);
   void mark_expired(uint32_t seq);
@@ -183,6 +188,7 @@ private:
   event_status status_ = event_status::scheduled;
   seat_inventory inventory_;
   std::vector<int64_t> prices_; // current price per section
+  std::vector<uint32_t> demand_; // places held per section since take_demand()
   std::unordered_map<uint32_t, hold_record> holds_;
   std::vector<order_record> orders_; // order seq n at index n - 1
   std::unordered_map<uint32_t, uint32_t> order_of_hold_;

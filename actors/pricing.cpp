@@ -49,7 +49,9 @@ public:
     const int64_t hi = at_or_above(x);
     return x - lo <= hi - x ? lo : hi;
   }
-  bool contains(int64_t x) const { return x == base_ || (x > base_ && x <= top_ && x % unit_ == 0); }
+  bool contains(int64_t x) const {
+    return x == base_ || (x > base_ && x <= top_ && x % unit_ == 0);
+  }
 
 private:
   int64_t base_;
@@ -69,7 +71,8 @@ bool pricing_config_valid(const pricing_config& c) {
 
 double target_price(const section_demand& d, const pricing_config& c) {
   HF_ASSERT(pricing_config_valid(c));
-  HF_ASSERT(d.base_cents > 0 && d.base_cents <= base_cents_max);
+  // A free section (base 0) stays free: the ceiling is a multiple of base.
+  HF_ASSERT(d.base_cents >= 0 && d.base_cents <= base_cents_max);
   HF_ASSERT(d.available <= d.capacity);
   HF_ASSERT(d.interval_ms > 0);
   const auto base = static_cast<double>(d.base_cents);
@@ -95,17 +98,17 @@ int64_t next_price(const section_demand& d, const pricing_config& c) {
   // new bounds; it re-enters at the nearest bound and moves on from there.
   const int64_t current = std::clamp(d.current_cents, base, ceiling);
   const int64_t goal = grid.nearest(std::llround(target));
+  // The step in whole cents, rounded: 12100 * 1.15 is 13914.999... in a double.
+  const int64_t step = std::llround(static_cast<double>(current) * c.max_step);
   int64_t next = current;
   if (goal > current) {
-    const auto limit = static_cast<int64_t>(std::floor(current * (1.0 + c.max_step)));
-    next = std::min(goal, grid.at_or_below(limit));
+    next = std::min(goal, grid.at_or_below(current + step));
     // A step smaller than one unit rounds back to where we are; take one unit so
     // cheap sections still move. goal is a grid price above current, so this
     // cannot pass it.
     if (next <= current) next = grid.at_or_above(current + 1);
   } else if (goal < current) {
-    const auto limit = static_cast<int64_t>(std::ceil(current * (1.0 - c.max_step)));
-    next = std::max(goal, grid.at_or_above(limit));
+    next = std::max(goal, grid.at_or_above(current - step));
     if (next >= current) next = grid.at_or_below(current - 1);
   }
   HF_ASSERT(next >= base && next <= ceiling);

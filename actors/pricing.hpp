@@ -18,11 +18,11 @@
 namespace holdfast {
 
 struct pricing_config {
-  int64_t interval_ms = 30'000;  // one next_price() call per section per interval
-  double ceiling_multiple = 3.0; // ceiling = base * this, rounded down to whole cents
-  double k_velocity = 1.0;       // weight of the velocity term
-  double k_scarcity = 1.0;       // weight of the scarcity term
-  double v_ref = 0.02;           // share of capacity taken per interval that counts as "hot"
+  int64_t interval_ms = 30'000;    // one next_price() call per section per interval
+  double ceiling_multiple = 3.0;   // ceiling = base * this, rounded down to whole cents
+  double k_velocity = 1.0;         // weight of the velocity term
+  double k_scarcity = 1.0;         // weight of the scarcity term
+  double v_ref = 0.02;             // share of capacity taken per interval that counts as "hot"
   double velocity_ratio_max = 2.0; // v / v_ref is capped here, so a spike cannot run away
   double max_step = 0.15;          // largest relative move per interval (beyond one unit)
   int64_t rounding_cents = 50;     // prices above base are whole multiples of this
@@ -54,7 +54,6 @@ double target_price(const section_demand& d, const pricing_config& c);
 int64_t next_price(const section_demand& d, const pricing_config& c);
 
 // next_price() for every section, in order.
-std::vector<int64_t> next_prices(std::span<const section_demand> sections,
-                                 const pricing_config& c);
+std::vector<int64_t> next_prices(std::span<const section_demand> sections, const pricing_config& c);
 
 } // namespace holdfast

@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/pricing_actor.hpp"
 #include "persistence/shard_store.hpp"
 
 namespace holdfast {
@@ -33,9 +34,16 @@ event_actor add_event(self_ptr self, event_setup setup) {
   setup.wall_origin_ms = now_ms(self);
   setup.journal = self->state.journal;
   setup.snapshot_records = self->state.snapshot_records;
+  const auto onsale = setup.config.onsale;
+  auto hall = setup.venue;
   auto ev = spawn_event_actor(self->system(), std::move(setup));
   self->link_to(ev); // event actors die with their shard, and a dead event takes its shard down
   self->state.events.emplace(id, ev);
+  if (onsale.pricing_interval_s > 0) {
+    auto pricing = spawn_pricing_actor(self->system(),
+                                       pricing_setup{ev, std::move(hall), pricing_config_of(onsale)});
+    self->link_to(pricing);
+  }
   return ev;
 }
 

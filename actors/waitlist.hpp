@@ -47,7 +47,8 @@ namespace holdfast::limits {
 // Live (waiting or offered) entries in one event's waitlist.
 inline constexpr uint32_t waitlist_live_entries_max_default = 1u << 20;
 // Entries ever recorded, finished ones included (find() answers for them):
-// bounds the waitlist's memory at about 50 bytes an entry.
+// bounds the waitlist's memory (about 50 bytes an entry, plus about 100 for
+// each user with a live entry).
 inline constexpr uint32_t waitlist_entries_max_default = 1u << 21;
 // Live entries one user may have in one event (one per section preference).
 inline constexpr uint32_t waitlist_user_live_entries_max_default = 4;
@@ -217,12 +218,12 @@ private:
   bool users_consistent() const;
 
   waitlist_config config_;
-  std::vector<waitlist_entry> entries_;         // seq n at index n - 1
-  std::vector<uint32_t> waiting_tree_;          // Fenwick nodes; index 0 unused
-  std::vector<offer_queue> queues_;             // never removed: at most queues_max
+  std::vector<waitlist_entry> entries_;                 // seq n at index n - 1
+  std::vector<uint32_t> waiting_tree_;                  // Fenwick nodes; index 0 unused
+  std::vector<offer_queue> queues_;                     // never removed: at most queues_max
   std::unordered_map<uint32_t, uint32_t> queue_of_key_; // (section << 16 | quantity) -> queues_
   std::map<uint32_t, uint32_t> fronts_; // front seq -> queue, for non-empty queues: scan order
-  std::unordered_map<user_id, user_live> users_;           // users with live entries only
+  std::unordered_map<user_id, user_live> users_;         // users with live entries only
   std::unordered_map<hold_id, uint32_t> entry_of_offer_; // live offers only
   uint32_t waiting_count_ = 0;
   uint32_t live_count_ = 0;

@@ -65,13 +65,18 @@ token_authority::token_authority(std::string secret) : secret_(std::move(secret)
   HF_ASSERT(secret_.size() >= 16);
 }
 
-std::string token_authority::mac(std::string_view data) const {
+std::string hmac_sha256(std::string_view key, std::string_view data) {
   unsigned char out[32];
   unsigned int len = 0;
-  HF_ASSERT(HMAC(EVP_sha256(), secret_.data(), static_cast<int>(secret_.size()),
+  HF_ASSERT(HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
                  reinterpret_cast<const unsigned char*>(data.data()), data.size(), out,
                  &len) != nullptr);
+  HF_ASSERT(len == sizeof out);
   return std::string(reinterpret_cast<char*>(out), len);
+}
+
+std::string token_authority::mac(std::string_view data) const {
+  return hmac_sha256(secret_, data);
 }
 
 // Payload: "v1|<user>|<expires_at_ms>|<name>"; the name goes last so it may

@@ -39,6 +39,9 @@ std::string load_or_create_secret(const std::string& data_dir, std::string& erro
 // 64 random bits from the OS CSPRNG, never 0.
 uint64_t random_u64();
 
+// HMAC-SHA256 of data under key: 32 raw bytes.
+std::string hmac_sha256(std::string_view key, std::string_view data);
+
 std::string base64url_encode(std::string_view bytes);
 std::optional<std::string> base64url_decode(std::string_view text);
 

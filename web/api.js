@@ -1,8 +1,14 @@
 // The HTTP client for net/API.md: JSON in and out, bearer auth from a user kept in
-// localStorage, one automatic sign-up retry on 401, and errors as ApiError carrying
-// the server's stable code.
+// localStorage, one automatic sign-up retry on 401, errors as ApiError carrying the
+// server's stable code, a per-browser Device-Id on every request, and 429 handling:
+// after a rate_limited answer the same method and path are refused locally until its
+// Retry-After has passed, so neither a user nor a poller can hammer the server.
 
 const userKey = 'holdfast.user';
+const deviceKey = 'holdfast.device';
+const retryAfterSDefault = 5;  // when a 429 carries no usable Retry-After
+const retryAfterSMax = 600;
+const blockedPathsMax = 64;
 const listeners = new Set();
 let user = loadUser();
 let signUpInFlight = null;
@@ -12,13 +18,49 @@ let signUpInFlight = null;
 let clockSkewMs = 0;
 const skewIgnoredMs = 1500;
 
+const blockedUntilMs = new Map(); // "METHOD /path" -> Date.now() before which we do not ask again
+let device = null;
+
 export class ApiError extends Error {
   constructor(status, code, message, details = {}) {
     super(message || code);
     this.status = status;
     this.code = code;
     this.details = details; // the whole "error" object, e.g. {seats: [...]} on seat_unavailable
+    this.retryAfterS = 0;   // on rate_limited: seconds until the server takes the request again
   }
+}
+
+// A stable random id for this browser, sent as Device-Id so the server can rate-limit
+// and queue per device. Kept in localStorage; a fresh one if storage is unavailable.
+export function deviceId() {
+  if (device) return device;
+  try { device = localStorage.getItem(deviceKey); } catch { device = null; }
+  if (!device || !/^[\w-]{8,64}$/.test(device)) {
+    device = randomId();
+    try { localStorage.setItem(deviceKey, device); } catch { /* private mode: per-page id */ }
+  }
+  return device;
+}
+
+// 128 random bits as hex. crypto.randomUUID exists only in secure contexts (https,
+// localhost); getRandomValues works on a plain-http LAN address too.
+export function randomId() {
+  return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, '0')).join('');
+}
+
+function rateLimited(retryAfterS, message) {
+  const s = Math.max(1, Math.ceil(retryAfterS));
+  const err = new ApiError(429, 'rate_limited', `Slow down: too many requests. Retry in ${s} s.`, { message });
+  err.retryAfterS = s;
+  return err;
+}
+
+// Seconds from a Retry-After header (delta-seconds or an HTTP date), bounded.
+function parseRetryAfter(header) {
+  if (!header) return retryAfterSDefault;
+  const seconds = /^\s*\d+\s*$/.test(header) ? Number(header) : (Date.parse(header) - Date.now()) / 1000;
+  return Number.isFinite(seconds) ? Math.min(Math.max(seconds, 1), retryAfterSMax) : retryAfterSDefault;
 }
 
 function loadUser() {
@@ -86,7 +128,11 @@ export async function api(method, path, { body, auth = false, headers = {} } = {
 }
 
 async function request(method, path, { body, headers = {}, token } = {}) {
-  const init = { method, headers: { Accept: 'application/json', ...headers } };
+  const blockKey = `${method} ${path.split('?')[0]}`;
+  const blockedMs = (blockedUntilMs.get(blockKey) || 0) - Date.now();
+  if (blockedMs > 0) throw rateLimited(blockedMs / 1000);
+  blockedUntilMs.delete(blockKey);
+  const init = { method, headers: { Accept: 'application/json', 'Device-Id': deviceId(), ...headers } };
   if (body !== undefined) {
     init.headers['Content-Type'] = 'application/json';
     init.body = JSON.stringify(body);
@@ -109,6 +155,13 @@ async function request(method, path, { body, headers = {}, token } = {}) {
   }
   if (response.ok) return data;
   const error = (data && data.error) || {};
+  if (response.status === 429) {
+    const retryAfterS = parseRetryAfter(response.headers.get('Retry-After'));
+    if (blockedUntilMs.size >= blockedPathsMax) // forget lapsed blocks before adding one
+      for (const [key, until] of blockedUntilMs) if (until <= Date.now()) blockedUntilMs.delete(key);
+    blockedUntilMs.set(blockKey, Date.now() + retryAfterS * 1000);
+    throw rateLimited(retryAfterS, error.message);
+  }
   throw new ApiError(response.status, error.code || `http_${response.status}`,
     error.message || `${response.status} ${response.statusText}`.trim(), error);
 }

@@ -1,10 +1,12 @@
-// holdfast web UI entry: hash router (#/, #/events/<id>, #/orders), header, and
-// window.holdfast, the hook the browser tests drive the seat map through.
+// holdfast web UI entry: hash router (#/, #/events/<id>, #/orders), header, the
+// waitlist offer banner, and window.holdfast, the hook the browser tests drive the UI
+// through.
 
 import { currentUser, onUserChange } from './api.js';
-import { EventPage } from './event_view.js';
+import { EventPage, saveHold } from './event_view.js';
 import { mountEvents } from './events_view.js';
 import { mountOrders } from './orders_view.js';
+import { holdFromOffer, mountOfferBanner, startWaitlist, waitlistEntries } from './waitlist.js';
 
 const view = document.getElementById('view');
 let current = null; // {unmount()} of the page on screen; an EventPage on event pages
@@ -17,7 +19,7 @@ function route() {
   document.title = 'holdfast · tickets';
   setActiveNav(path);
   if (eventMatch) current = new EventPage(view, decodeURIComponent(eventMatch[1]));
-  else if (path === '/orders') current = mountOrders(view);
+  else if (path === '/orders') current = mountOrders(view, { onPay: payOffer });
   else current = mountEvents(view);
   window.scrollTo({ top: 0 });
   view.focus({ preventScroll: true });
@@ -40,6 +42,16 @@ function showUser(user) {
   chip.hidden = !user;
 }
 
+// Pays a waitlist offer in the event page's checkout, going there first if need be.
+function payOffer(entry) {
+  if (current instanceof EventPage && String(current.eventId) === String(entry.eventId) && current.event) {
+    current.openOffer(entry);
+    return;
+  }
+  saveHold(entry.eventId, holdFromOffer(entry)); // the event page resumes it on arrival
+  location.hash = `#/events/${encodeURIComponent(entry.eventId)}`;
+}
+
 function eventPage() {
   if (!(current instanceof EventPage)) throw new Error('holdfast: not on an event page');
   return current;
@@ -56,10 +68,17 @@ window.holdfast = {
   selectedSeats: () => eventPage().selectedSeats(),
   version: () => (eventPage().model ? eventPage().model.version : null),
   drawMs: () => eventPage().map.lastDrawMs,
+  drawCount: () => eventPage().map.drawCount,
   user: () => currentUser(),
+  queueState: () => eventPage().queueState(),
+  accessToken: () => eventPage().accessHeaders()['Access-Token'] || null,
+  prices: () => eventPage().prices(),
+  waitlist: () => waitlistEntries().map((e) => ({ ...e })),
 };
 
 onUserChange(showUser);
 showUser(currentUser());
+startWaitlist();
+mountOfferBanner(document.getElementById('offers'), { onPay: payOffer });
 window.addEventListener('hashchange', route);
 route();

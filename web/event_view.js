@@ -1,18 +1,36 @@
-// The event page: seat map, selection, GA quantities, live updates and holds.
-// It owns the SeatModel; the canvas only draws it and reports clicks.
+// The event page: waiting room, seat map, selection, GA quantities, live updates,
+// prices, the waitlist and holds. It owns the SeatModel; the canvas only draws it and
+// reports clicks. Which pane shows:
+//
+//   loading ──► waiting (room enabled, no valid access) ──admitted──► map ◄──► checkout
+//                  ▲                                                   │
+//                  └──── 403 not_admitted, or the access time runs out ┘
+//
+// Checkout can open from any of them (a reload mid-checkout, a waitlist offer); closing
+// it returns to the waiting room or the map, whichever the user is entitled to.
 
-import { api, currentUser, serverNowMs } from './api.js';
-import { Checkout } from './checkout.js';
+import { api, currentUser, onUserChange, serverNowMs } from './api.js';
+import { Checkout, pendingPayment } from './checkout.js';
 import { capitalize } from './events_view.js';
 import { connectLive } from './live.js';
+import { PriceTrends, arrow, showPrice } from './prices.js';
+import { WaitingRoom, accessGrant, clearAccess, roomEnabled, savedQueue } from './queue.js';
 import { SeatCanvas, seatColors } from './seat_canvas.js';
 import { AVAILABLE, HELD, SOLD, SeatModel, statusCode, statusNames } from './seat_model.js';
-import { formatDate, h, money, notify, plural, setChildren, showError, statusLabel } from './ui.js';
+import { formatDate, h, mmss, money, notify, plural, setChildren, showError, statusLabel } from './ui.js';
+import { WaitlistCard, applyWaitlistPush, holdFromOffer, markWaitlist, setOpenCheckoutHold } from './waitlist.js';
 
 const refetchMsMin = 2000;     // seat-map refetches are at least this far apart
 const bufferedDeltasMax = 500; // deltas kept while a seat map loads; a refetch covers the rest
 const conflictShowMs = 10000;
+const accessTickMs = 1000;
 const holdStorage = (eventId) => `holdfast.hold.${eventId}`;
+
+// Puts a hold where the event page looks for one to resume (a reload, a waitlist offer).
+export function saveHold(eventId, hold) {
+  const user = currentUser();
+  sessionStorage.setItem(holdStorage(eventId), JSON.stringify({ hold, userId: user && user.userId }));
+}
 
 export class EventPage {
   constructor(root, eventId) {
@@ -26,26 +44,45 @@ export class EventPage {
     this.buffer = [];
     this.pendingHold = new Set(); // seat ids in a hold request in flight
     this.checkout = null;
+    this.room = null;          // the WaitingRoom while it shows
+    this.queue = null;         // the last queue state, for the queueState() hook
+    this.base = 'loading';     // 'waiting' or 'map': where closing a checkout returns to
+    this.trends = new PriceTrends();
     this.gone = false;
     this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
     this.render();
-    this.live = connectLive(eventId, { onMessage: (m) => this.onLive(m), onState: (s) => this.setLiveState(s) });
+    this.live = connectLive(eventId, { onMessage: (m) => this.onLive(m), onState: (s) => this.setLiveState(s),
+      query: () => this.liveQuery() });
+    this.stopUserWatch = onUserChange(() => this.live.refresh());
     this.start();
   }
 
   unmount() {
     this.gone = true;
     this.live.close();
+    this.stopUserWatch();
     this.map.destroy();
     if (this.checkout) this.checkout.destroy();
+    if (this.room) this.room.destroy();
+    if (this.waitlist) this.waitlist.destroy();
+    setOpenCheckoutHold(null);
     clearTimeout(this.refetchTimer);
     clearTimeout(this.conflictTimer);
+    clearInterval(this.accessTimer);
+  }
+
+  liveQuery() {
+    const user = currentUser();
+    const queue = savedQueue(this.eventId);
+    return { token: user && user.token, queueToken: queue && queue.queueToken };
   }
 
   // --- layout -----------------------------------------------------------------
   render() {
     this.head = h('header', { class: 'event-head' }, h('div', { class: 'skeleton-line' }));
     this.liveBadge = h('span', { class: 'live-status', dataset: { testid: 'live-status', state: 'connecting' } }, 'Connecting…');
+    this.accessBadge = h('span', { class: 'access-badge', dataset: { testid: 'access-countdown' }, hidden: true,
+      title: 'Time left to pick and hold seats before the next people in the line get their turn' });
     const canvas = h('canvas', { tabindex: '0', role: 'img', 'aria-label': 'Seat map. Use + and - to zoom, arrow keys to pan.',
       dataset: { testid: 'seat-canvas', state: 'loading' } });
     const tooltip = h('div', { class: 'seat-tooltip', dataset: { testid: 'seat-tooltip' }, hidden: true });
@@ -70,12 +107,29 @@ export class EventPage {
       this.selectionBody, this.seatIdForm());
     this.gaCard = h('section', { class: 'card ga-card', dataset: { testid: 'ga-sections' }, hidden: true });
     this.sectionList = h('ul', { class: 'section-list', dataset: { testid: 'section-list' } });
-    this.side = h('aside', { class: 'side' }, this.selectionCard, this.gaCard,
-      h('section', { class: 'card sections-card' }, h('h2', { class: 'card-title' }, 'Sections'), this.sectionList));
+    this.waitlistSlot = h('div', { class: 'waitlist-slot' });
+    this.side = h('aside', { class: 'side' }, this.selectionCard, this.waitlistSlot, this.gaCard,
+      h('section', { class: 'card sections-card', dataset: { testid: 'section-prices' } },
+        h('div', { class: 'card-head' }, h('h2', { class: 'card-title' }, 'Sections & prices'),
+          h('span', { class: 'muted small' }, 'per seat, live')),
+        h('p', { class: 'note' }, 'Prices follow demand and can change at any moment. A hold locks the price you see for as long as it lasts.'),
+        this.sectionList));
     this.checkoutPane = h('div', { class: 'checkout-pane', hidden: true });
+    this.waitPane = h('div', { class: 'wait-pane' }, h('div', { class: 'card page-loading' }, 'Loading the event…'));
+    this.mapPane.hidden = true;
+    this.side.hidden = true;
     this.root.replaceChildren(h('div', { class: 'event-page' },
       h('a', { class: 'back-link', href: '#/' }, '← All events'), this.head,
-      h('div', { class: 'event-body' }, this.mapPane, this.side, this.checkoutPane)));
+      h('div', { class: 'event-body' }, this.waitPane, this.mapPane, this.side, this.checkoutPane)));
+  }
+
+  // Shows one of 'waiting', 'map', 'checkout'.
+  setMode(mode) {
+    this.mode = mode;
+    this.waitPane.hidden = mode !== 'waiting';
+    this.mapPane.hidden = mode !== 'map';
+    this.side.hidden = mode !== 'map';
+    this.checkoutPane.hidden = mode !== 'checkout';
   }
 
   renderHead() {
@@ -88,7 +142,7 @@ export class EventPage {
         h('p', { class: 'muted' }, [ev.artist, ev.venue && `${ev.venue.name}, ${ev.venue.city}`].filter(Boolean).join(' · '))),
       h('div', { class: 'event-head-side' },
         h('span', { class: `badge badge-${status}`, dataset: { testid: 'event-status' } }, statusLabel(status)),
-        this.liveBadge));
+        this.liveBadge, this.accessBadge));
   }
 
   setLiveState(state) {
@@ -105,24 +159,94 @@ export class EventPage {
     } catch (err) {
       if (this.gone) return;
       this.head.replaceChildren(h('h1', {}, 'Event not available'));
-      this.mapStatus.textContent = 'This event could not be loaded.';
+      this.waitPane.replaceChildren(h('div', { class: 'card page-loading' }, 'This event could not be loaded.'));
       showError(err);
       return;
     }
     if (this.gone) return;
     document.title = `${this.event.name} · holdfast`;
     this.renderHead();
-    await this.loadSeatmap();
     this.restoreHold();
+    if (roomEnabled(this.event) && !accessGrant(this.eventId)) this.enterWaitingRoom();
+    else this.enterMap();
+  }
+
+  // --- waiting room ---------------------------------------------------------------
+  enterWaitingRoom() {
+    this.base = 'waiting';
+    clearInterval(this.accessTimer);
+    this.accessBadge.hidden = true;
+    if (!this.room)
+      this.room = new WaitingRoom(this.waitPane, {
+        event: this.event,
+        onAdmitted: (grant) => this.onAdmitted(grant),
+        onToken: () => this.live.refresh(),
+        onChange: (state) => { this.queue = state; },
+      });
+    if (!this.checkout) this.setMode('waiting');
+  }
+
+  onAdmitted(grant) {
+    if (this.room) this.room.destroy();
+    this.room = null;
+    this.queue = { ...(this.queue || {}), status: 'admitted', position: 0, etaSeconds: 0 };
+    const left = grant.accessExpiresAtMs ? grant.accessExpiresAtMs - serverNowMs() : 0;
+    notify(left > 0 ? `It’s your turn! You have ${mmss(left)} to pick and hold seats.` : 'It’s your turn! Pick your seats.', 'success', 'admitted');
+    this.enterMap();
+  }
+
+  enterMap() {
+    this.base = 'map';
+    if (!this.checkout) this.setMode('map');
+    if (roomEnabled(this.event)) this.watchAccess();
+    if (!this.model && !this.loading) this.loadSeatmap();
+  }
+
+  // The admission lasts until accessExpiresAtMs; then the map gives way to the line.
+  watchAccess() {
+    clearInterval(this.accessTimer);
+    const tick = () => {
+      const grant = accessGrant(this.eventId);
+      if (grant && grant.accessExpiresAtMs) {
+        this.accessBadge.hidden = false;
+        this.accessBadge.textContent = `Your turn: ${mmss(grant.accessExpiresAtMs - serverNowMs())} left`;
+      } else this.accessBadge.hidden = true;
+      if (!grant && this.base === 'map' && !this.checkout) this.backToLine('Your time to pick seats is up. You are back in the waiting room.');
+    };
+    this.accessTimer = setInterval(tick, accessTickMs);
+    tick();
+  }
+
+  backToLine(text) {
+    clearAccess(this.eventId);
+    notify(text, 'info', 'not_admitted');
+    this.enterWaitingRoom();
+  }
+
+  accessHeaders() {
+    const grant = roomEnabled(this.event) ? accessGrant(this.eventId) : null;
+    return grant ? { 'Access-Token': grant.accessToken } : {};
+  }
+
+  queueState() {
+    if (!roomEnabled(this.event)) return null;
+    if (this.room) return this.room.snapshot();
+    return this.queue || (accessGrant(this.eventId) ? { status: 'admitted', position: 0, etaSeconds: 0 } : null);
+  }
+
+  prices() {
+    return this.model ? Object.fromEntries(this.model.sections.map((s) => [s.section, s.price])) : null;
   }
 
   async loadSeatmap() {
     this.loading = true;
     let next = null;
+    let retryMs = 0;
     try {
       const data = await api('GET', `/v1/events/${encodeURIComponent(this.eventId)}/seatmap`);
       next = new SeatModel(data);
     } catch (err) {
+      if (err.code === 'rate_limited') retryMs = err.retryAfterS * 1000;
       if (!this.gone) {
         showError(err, 'Seat map');
         if (!this.model) this.mapStatus.textContent = 'The seat map could not be loaded. Retrying…';
@@ -131,7 +255,7 @@ export class EventPage {
     this.loading = false;
     this.lastLoadMs = performance.now();
     if (this.gone) return;
-    if (!next) { this.refetch(); return; }
+    if (!next) { this.refetch(retryMs); return; }
     this.adopt(next);
     const buffered = this.buffer;
     this.buffer = [];
@@ -145,6 +269,10 @@ export class EventPage {
   adopt(next) {
     const old = this.model;
     if (old) {
+      this.trends.note(next.sections.map((s) => {
+        const k = old.sectionByName.get(s.section);
+        return { section: s.section, before: k === undefined ? s.price : old.sections[k].price, after: s.price };
+      }));
       const lost = [];
       for (const i of old.selectedOrder) {
         const j = next.indexOf(old.ids[i]);
@@ -167,6 +295,8 @@ export class EventPage {
 
   onLive(msg) {
     if (msg.eventId !== undefined && String(msg.eventId) !== String(this.eventId)) return;
+    if (msg.type === 'queue') { if (this.room) this.room.onPush(msg); return; }
+    if (msg.type === 'waitlist') { applyWaitlistPush(msg, this.event); return; }
     if (!this.model || this.loading || this.refetchTimer) {
       this.buffer.push(msg);
       if (this.buffer.length > bufferedDeltasMax) this.buffer.shift();
@@ -200,17 +330,22 @@ export class EventPage {
         lost.push(seatId);
       }
     }
-    m.applySections(msg.sections);
+    const moved = m.applySections(msg.sections);
     m.version = msg.version;
     this.canvas.dataset.version = String(m.version);
     this.noticeLost(lost);
-    this.map.redraw();
+    if (msg.seats && msg.seats.length) this.map.redraw(); // prices and counts are not drawn
+    if (moved.length) {
+      this.trends.note(moved);
+      this.map.refreshTooltip();
+    }
     this.scheduleSide();
   }
 
-  refetch() {
+  // minWaitMs: a Retry-After the server asked for.
+  refetch(minWaitMs = 0) {
     if (this.loading || this.refetchTimer || this.gone) return;
-    const waitMs = Math.max(0, this.lastLoadMs + refetchMsMin - performance.now());
+    const waitMs = Math.max(minWaitMs, this.lastLoadMs + refetchMsMin - performance.now());
     this.refetchTimer = setTimeout(() => {
       this.refetchTimer = 0;
       this.loadSeatmap();
@@ -237,8 +372,10 @@ export class EventPage {
     const m = this.model;
     const section = m.sectionOf(i);
     const status = m.shownStatus(i);
-    const detail = status === 'available' ? '' : status === 'selected' ? 'Selected · click to remove' : capitalize(status);
-    return { title: `${m.ids[i]} · ${money(section.price, this.currency())}`, detail };
+    const parts = [status === 'available' ? '' : status === 'selected' ? 'Selected · click to remove' : capitalize(status)];
+    const move = this.trends.trend(section.section);
+    if (move) parts.push(`Price ${arrow(move.dir)} from ${money(move.before, this.currency())}`);
+    return { title: `${m.ids[i]} · ${money(section.price, this.currency())}`, detail: parts.filter(Boolean).join(' · ') };
   }
 
   currency() {
@@ -308,15 +445,28 @@ export class EventPage {
     if (this.sideFrame) return;
     this.sideFrame = requestAnimationFrame(() => {
       this.sideFrame = 0;
-      this.renderSide();
+      if (!this.gone) this.renderSide();
     });
   }
 
   renderSide() {
     if (!this.model) return;
     this.renderSelection();
+    this.renderWaitlist();
     this.renderGa();
     this.renderSections();
+  }
+
+  renderWaitlist() {
+    if (!this.waitlist) {
+      this.waitlist = new WaitlistCard({
+        event: this.event, maxSeats: this.maxSeats(),
+        onSeatsAvailable: (section) => { if (section) this.map.focusSection(section); },
+        onPay: (entry) => this.openOffer(entry),
+      });
+      this.waitlistSlot.replaceChildren(this.waitlist.el);
+    }
+    this.waitlist.update(this.model);
   }
 
   renderSelection() {
@@ -338,6 +488,7 @@ export class EventPage {
         : h('p', { class: 'muted small' }, 'Click available seats on the map to pick them.'),
       h('div', { class: 'total-row' }, h('span', {}, 'Total'),
         h('strong', { dataset: { testid: 'selection-total' } }, money(total, cur))),
+      picks.length ? h('p', { class: 'note', dataset: { testid: 'price-note' } }, 'Prices can change until you hold; holding locks them.') : null,
       button,
       picks.length ? h('button', { class: 'btn link', type: 'button', dataset: { testid: 'clear-selection' },
         onclick: () => this.clearSelection() }, 'Clear selection') : null);
@@ -400,7 +551,8 @@ export class EventPage {
     hold.addEventListener('click', () => this.holdGa(name, clamp()));
     const update = () => {
       const s = section(), cur = this.currency();
-      info.textContent = `${money(s.price, cur)} each · ${s.available.toLocaleString('en-US')} of ${s.capacity.toLocaleString('en-US')} left`;
+      const move = this.trends.trend(name);
+      info.textContent = `${money(s.price, cur)}${move ? ` ${arrow(move.dir)}` : ''} each · ${s.available.toLocaleString('en-US')} of ${s.capacity.toLocaleString('en-US')} left`;
       clamp(false);
     };
     const el = h('div', { class: 'ga-row', dataset: { testid: 'ga-section', section: name } },
@@ -422,7 +574,7 @@ export class EventPage {
     const tier = h('span', { class: 'sec-tier muted small' });
     const bar = h('i');
     const avail = h('span', { class: 'sec-avail small' });
-    const price = h('span', { class: 'sec-price' });
+    const price = h('span', { class: 'sec-price', dataset: { testid: 'section-price', section: name } });
     const go = () => (kind === 'ga' ? this.gaCard.querySelector('input')?.focus() : this.map.focusSection(name));
     const button = h('button', { type: 'button', class: 'section-row', onclick: go,
       dataset: { testid: 'section-row', section: name },
@@ -432,7 +584,7 @@ export class EventPage {
       tier.textContent = s.kind === 'ga' ? 'GA' : capitalize(s.tier || '');
       bar.style.width = `${s.capacity ? Math.round((s.available / s.capacity) * 100) : 0}%`;
       avail.textContent = s.available ? `${s.available.toLocaleString('en-US')} left` : 'Sold out';
-      price.textContent = money(s.price, this.currency());
+      showPrice(price, s.price, this.trends.trend(name), (c) => money(c, this.currency()));
       button.dataset.available = String(s.available);
     };
     return { el: h('li', {}, button), update };
@@ -449,12 +601,13 @@ export class EventPage {
     button.disabled = true;
     button.textContent = 'Holding…';
     try {
-      const hold = await api('POST', `/v1/events/${encodeURIComponent(this.eventId)}/holds`, { body: { seats: ids }, auth: true });
+      const hold = await api('POST', `/v1/events/${encodeURIComponent(this.eventId)}/holds`,
+        { body: { seats: ids }, auth: true, headers: this.accessHeaders() });
       this.markSeats(hold.seats && hold.seats.length ? hold.seats : ids, HELD);
       this.openCheckout(hold);
     } catch (err) {
       if (err.code === 'seat_unavailable') this.onSeatsUnavailable(err);
-      else showError(err);
+      else this.onHoldError(err);
     } finally {
       this.pendingHold = new Set();
       if (!this.gone) this.dropUnavailable();
@@ -496,14 +649,21 @@ export class EventPage {
     if (this.checkout) return;
     try {
       const hold = await api('POST', `/v1/events/${encodeURIComponent(this.eventId)}/holds`,
-        { body: { section, quantity }, auth: true });
+        { body: { section, quantity }, auth: true, headers: this.accessHeaders() });
       this.openCheckout(hold);
     } catch (err) {
-      showError(err);
+      this.onHoldError(err);
     }
   }
 
+  onHoldError(err) {
+    if (err.code === 'not_admitted' && roomEnabled(this.event))
+      this.backToLine('Your turn in the waiting room is over or not valid on this device. You are back in the line.');
+    else showError(err);
+  }
+
   markSeats(ids, state) {
+    if (!this.model) return;
     for (const id of ids) {
       const i = this.model.indexOf(id);
       if (i < 0) continue;
@@ -515,40 +675,56 @@ export class EventPage {
 
   // --- checkout -----------------------------------------------------------------------
   openCheckout(hold) {
-    const user = currentUser();
-    sessionStorage.setItem(holdStorage(this.eventId), JSON.stringify({ hold, userId: user && user.userId }));
-    this.mapPane.hidden = true;
-    this.side.hidden = true;
-    this.checkoutPane.hidden = false;
+    saveHold(this.eventId, hold);
+    this.setMode('checkout');
+    setOpenCheckoutHold(hold.holdId);
     this.checkout = new Checkout(this.checkoutPane, {
       hold, event: this.event, onClose: (reason) => this.onCheckoutClose(hold, reason),
+      priceNow: () => (this.model ? this.model.priceOf(hold) : null),
     });
     window.scrollTo({ top: 0 });
   }
 
+  // A waitlist offer is a hold made for the user: pay it in the usual checkout.
+  openOffer(entry) {
+    if (this.checkout) {
+      notify('Finish or cancel the checkout that is open first.', 'info');
+      return;
+    }
+    this.openCheckout(holdFromOffer(entry));
+  }
+
   onCheckoutClose(hold, reason) {
     sessionStorage.removeItem(holdStorage(this.eventId));
+    setOpenCheckoutHold(null);
+    if (hold.waitlistId && reason === 'paid') markWaitlist(hold.waitlistId, { status: 'fulfilled' });
+    if (hold.waitlistId && reason === 'cancelled') markWaitlist(hold.waitlistId, { status: 'expired' });
     if (reason === 'paid') { this.markSeats(hold.seats || [], SOLD); return; } // confirmation stays up
+    if (reason === 'refunded') return; // the explanation stays up
     if (reason === 'cancelled') this.markSeats(hold.seats || [], AVAILABLE);
     this.checkout.destroy();
     this.checkout = null;
-    this.checkoutPane.hidden = true;
     this.checkoutPane.replaceChildren();
-    this.mapPane.hidden = false;
-    this.side.hidden = false;
+    if (this.base === 'map' && roomEnabled(this.event) && !accessGrant(this.eventId)) this.enterWaitingRoom();
+    else if (this.base === 'map') this.enterMap();
+    else this.setMode(this.base === 'waiting' ? 'waiting' : 'map');
     this.renderSide();
   }
 
-  // A reload during checkout comes back to the same hold while it lasts.
+  // A reload during checkout comes back to the same hold while it lasts (or while a
+  // payment of it is pending); a waitlist offer paid from elsewhere arrives the same way.
   restoreHold() {
     let saved = null;
     try { saved = JSON.parse(sessionStorage.getItem(holdStorage(this.eventId)) || 'null'); } catch { saved = null; }
     const user = currentUser();
-    if (!saved || !saved.hold || !user || saved.userId !== user.userId || saved.hold.expiresAtMs <= serverNowMs()) {
+    const live = saved && saved.hold && (saved.hold.expiresAtMs > serverNowMs() || pendingPayment(saved.hold.holdId));
+    if (!live || !user || saved.userId !== user.userId) {
       sessionStorage.removeItem(holdStorage(this.eventId));
-      return;
+      return false;
     }
-    if (!this.gone && !this.checkout) this.openCheckout(saved.hold);
+    if (this.gone || this.checkout) return false;
+    this.openCheckout(saved.hold);
+    return true;
   }
 }
 

@@ -1,6 +1,6 @@
 // The events page: a sign-up card on first visit, search and filters, event cards.
 
-import { api, currentUser, signUp } from './api.js';
+import { api, currentUser, serverNowMs, signUp } from './api.js';
 import { formatDate, h, money, setChildren, showError, statusLabel } from './ui.js';
 
 const searchDebounceMs = 250;
@@ -82,7 +82,18 @@ function eventCard(ev) {
     h('p', { class: 'muted small' }, formatDate(ev.startsAt))),
   h('div', { class: 'event-card-side' },
     h('span', { class: `badge badge-${ev.status}` }, statusLabel(ev.status)),
+    roomBadge(ev.waitingRoom),
     typeof ev.minPrice === 'number' ? h('span', { class: 'from-price' }, 'from ', h('strong', {}, money(ev.minPrice, ev.currency))) : null));
+}
+
+// Events with a waiting room say so, and when it opens if that is still ahead.
+function roomBadge(room) {
+  if (!room || !room.enabled) return null;
+  const opensAtMs = room.opensAtMs || Date.parse(room.opensAt || '');
+  const later = opensAtMs > serverNowMs();
+  return h('span', { class: 'badge badge-room', dataset: { testid: 'waiting-room-badge' },
+    title: 'High demand: buyers are let in from a waiting room in random order at the open, then first come first served' },
+  later ? `Waiting room · opens ${formatDate(new Date(opensAtMs).toISOString())}` : 'Waiting room');
 }
 
 // First visit: ask for a name. Skipping is fine; a guest is created on first use.

@@ -1,20 +1,29 @@
-// "My orders": the signed-in user's orders with their event names (orders carry
-// only an eventId, so names come from the event list, or per event when missing).
+// "My orders": the signed-in user's waitlist places (with any offer to pay) and orders
+// with their event names (orders carry only an eventId, so names come from the event
+// list, or per event when missing).
 
 import { api, currentUser } from './api.js';
 import { lineItems } from './checkout.js';
 import { formatDate, h, money, showError } from './ui.js';
+import { onWaitlistChange, waitlistEntries, waitlistList } from './waitlist.js';
 
-export function mountOrders(root) {
+// options: {onPay(entry)} pays a waitlist offer.
+export function mountOrders(root, { onPay }) {
   const body = h('div', { class: 'orders', dataset: { testid: 'orders' } }, h('p', { class: 'muted' }, 'Loading your orders…'));
   const user = currentUser();
+  const waitlist = waitlistList(() => waitlistEntries(), { onPay, showEvent: true });
+  const waitlistCard = h('section', { class: 'card waitlist-orders', dataset: { testid: 'my-waitlist' } },
+    h('h2', { class: 'card-title' }, 'Waitlist'), waitlist.el);
+  const showWaitlist = () => { waitlistCard.hidden = !waitlistEntries().length; };
+  const stopWatch = onWaitlistChange(showWaitlist);
+  showWaitlist();
   root.replaceChildren(
     h('section', { class: 'page-head' }, h('div', {}, h('h1', {}, 'My orders'),
       h('p', { class: 'muted' }, user ? `Signed in as ${user.name}` : 'Orders you place on this device appear here.'))),
-    body);
+    waitlistCard, body);
   let gone = false;
   load().then((content) => { if (!gone) body.replaceChildren(...content); });
-  return { unmount() { gone = true; } };
+  return { unmount() { gone = true; waitlist.destroy(); stopWatch(); } };
 }
 
 async function load() {

@@ -35,6 +35,7 @@ export class SeatCanvas {
     this.press = null;
     this.frame = 0;
     this.lastDrawMs = 0;
+    this.drawCount = 0;
     this.bind();
     this.resizer = new ResizeObserver(() => this.resize());
     this.resizer.observe(canvas.parentElement);
@@ -250,6 +251,11 @@ export class SeatCanvas {
     this.tooltip.style.transform = `translate(${left}px, ${above < 4 ? sy + 14 : above}px)`;
   }
 
+  // Rewrites the tooltip (a price changed) without redrawing any seat.
+  refreshTooltip() {
+    if (this.model && this.hover >= 0 && !this.tooltip.hidden) this.placeTooltip(this.hover);
+  }
+
   hideTooltip() {
     this.tooltip.hidden = true;
   }
@@ -272,6 +278,7 @@ export class SeatCanvas {
     this.drawLabels();
     if (this.hover >= 0 && !this.tooltip.hidden) this.placeTooltip(this.hover);
     this.lastDrawMs = performance.now() - started;
+    this.drawCount += 1;
   }
 
   drawSeats(state) {

@@ -99,18 +99,42 @@ export class SeatModel {
     this.selectedOrder = [];
   }
 
-  // Applies section counts/prices from a delta; returns the names that changed.
+  // Applies section counts/prices from a delta; returns the price changes as
+  // [{section, before, after}] (prices move with demand; counts move with every sale).
   applySections(list) {
-    const changed = [];
+    const moved = [];
     for (const update of list || []) {
       const i = this.sectionByName.get(update.section);
       if (i === undefined) continue;
       const s = this.sections[i];
       if (typeof update.available === 'number') s.available = update.available;
-      if (typeof update.price === 'number') s.price = update.price;
-      changed.push(s.section);
+      if (typeof update.price === 'number' && update.price !== s.price) {
+        moved.push({ section: s.section, before: s.price, after: update.price });
+        s.price = update.price;
+      }
     }
-    return changed;
+    return moved;
+  }
+
+  // Current price of a hold's contents: its seats, or quantity × the GA section's price.
+  // null when something in it is unknown to this map.
+  priceOf({ seats = [], section, quantity }) {
+    if (seats.length) {
+      let total = 0;
+      for (const id of seats) {
+        const i = this.indexOf(id);
+        if (i < 0) return null;
+        total += this.sectionOf(i).price;
+      }
+      return total;
+    }
+    const k = this.sectionByName.get(section);
+    return k === undefined ? null : this.sections[k].price * (quantity || 1);
+  }
+
+  // Sections with nothing left to sell.
+  soldOutSections() {
+    return this.sections.filter((s) => s.available <= 0).map((s) => s.section);
   }
 
   // Nearest seat to world point (wx, wy) within maxDist world units, or -1.

@@ -22,9 +22,11 @@ export async function launch({ width = 1400, height = 900, port = 9333 } = {}) {
   let id = 0;
   const waiting = new Map();
   const logs = [];
+  const handlers = new Map(); // CDP event name -> fn(params), see page.on
   ws.addEventListener('message', (e) => {
     const msg = JSON.parse(e.data);
     if (msg.id && waiting.has(msg.id)) { waiting.get(msg.id)(msg); waiting.delete(msg.id); }
+    if (msg.method && handlers.has(msg.method)) handlers.get(msg.method)(msg.params);
     if (msg.method === 'Runtime.consoleAPICalled') logs.push(msg.params.args.map((a) => a.value ?? a.description).join(' '));
     if (msg.method === 'Runtime.exceptionThrown') logs.push(`EXCEPTION ${JSON.stringify(msg.params.exceptionDetails).slice(0, 600)}`);
   });
@@ -39,6 +41,7 @@ export async function launch({ width = 1400, height = 900, port = 9333 } = {}) {
   const page = {
     logs,
     send,
+    on(method, fn) { handlers.set(method, fn); },
     async goto(url) { await send('Page.navigate', { url }); await sleep(400); },
     async eval(expression) {
       const r = await send('Runtime.evaluate', { expression, awaitPromise: true, returnByValue: true });
