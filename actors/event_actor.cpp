@@ -4,6 +4,7 @@
 #include <deque>
 #include <functional>
 #include <optional>
+#include <unordered_map>
 
 #include <caf/all.hpp>
 
@@ -28,6 +29,8 @@ struct event_actor_state {
   bool prices_changed = false; // unpublished price changes: subscribers get a delta
   uint64_t published_version = 0;
   std::vector<caf::actor> subscribers;
+  std::unordered_multimap<user_id, caf::actor> watchers; // users waiting for waitlist offers
+  caf::actor queue;
 
   journal_actor journal;
   std::unique_ptr<journal_sink> sink;
@@ -106,7 +109,31 @@ void publish_delta(self_ptr self) {
     caf::anon_send(sub, delta);
 }
 
+// Tells the users who were just offered waitlist seats, once the offers are durable.
+void notify_offers(self_ptr self) {
+  auto& st = self->state;
+  auto offers = st.core->take_new_offers();
+  if (offers.empty() || st.watchers.empty()) return;
+  std::vector<waitlist_notice> notices;
+  for (uint32_t seq : offers) {
+    auto entry = st.core->waitlist_ref().find(seq);
+    if (!entry || st.watchers.count(entry->user) == 0) continue;
+    waitlist_notice n{st.core->id(), entry->user, *entry, {}};
+    for (auto& h : st.core->holdings(entry->user).holds)
+      if (h.id == entry->hold) n.hold = h;
+    notices.push_back(std::move(n));
+  }
+  st.replies.when_durable([self, notices = std::move(notices)] {
+    for (const auto& n : notices) {
+      auto [first, last] = self->state.watchers.equal_range(n.user);
+      for (auto it = first; it != last; ++it)
+        caf::anon_send(it->second, n);
+    }
+  });
+}
+
 void after_change(self_ptr self, int64_t now) {
+  notify_offers(self);
   flush_journal(self);
   schedule_expiry(self, now);
   schedule_flush(self);
@@ -125,8 +152,13 @@ outcome_batch decide(self_ptr self, const command_batch& batch) {
     return out;
   }
   core.expire_due(now);
-  for (const auto& cmd : batch.commands)
+  for (const auto& cmd : batch.commands) {
     out.outcomes.push_back(core.apply(cmd, now));
+    // A purchase frees the buyer's place among the waiting room's active users.
+    if (cmd.kind == command_kind::confirm && out.outcomes.back().code == result_code::ok &&
+        self->state.queue)
+      caf::anon_send(self->state.queue, finish_atom::value, cmd.user);
+  }
   after_change(self, now);
   return out;
 }
@@ -211,6 +243,7 @@ void start(self_ptr self, event_setup& setup) {
   st.venue_id = setup.venue->id();
   st.journal = std::move(setup.journal);
   st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);
+  st.queue = std::move(setup.queue);
   const bool fresh = setup.recovered == nullptr;
   st.core =
       fresh ? std::make_shared<event_state>(setup.venue, setup.config) : std::move(setup.recovered);
@@ -226,7 +259,12 @@ void start(self_ptr self, event_setup& setup) {
 
 event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
   start(self, setup);
-  self->set_down_handler([self](const caf::down_msg& dm) { unsubscribe(self, dm.source); });
+  self->set_down_handler([self](const caf::down_msg& dm) {
+    unsubscribe(self, dm.source);
+    auto& w = self->state.watchers;
+    for (auto it = w.begin(); it != w.end();)
+      it = it->second.address() == dm.source ? w.erase(it) : std::next(it);
+  });
   return {
       [self](const command_batch& batch) { return reply_durable(self, decide(self, batch)); },
       [self](seatmap_atom) { return self->state.core->seat_map(); },
@@ -242,6 +280,32 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
       [self](unsubscribe_atom, caf::actor sub) {
         self->demonitor(sub);
         unsubscribe(self, sub.address());
+      },
+      [self](waitlist_atom, user_id user, uint16_t section, uint16_t quantity) {
+        const int64_t now = now_ms(self);
+        auto answer = self->state.core->join_waitlist(user, section, quantity, now);
+        after_change(self, now);
+        return reply_durable(self, std::move(answer));
+      },
+      [self](waitlist_atom, user_id user, uint32_t seq) {
+        const int64_t now = now_ms(self);
+        self->state.core->expire_due(now); // a lapsed offer reads as expired, not offered
+        after_change(self, now);
+        return reply_durable(self, self->state.core->waitlist_entry_of(user, seq));
+      },
+      [self](watch_atom, user_id user, caf::actor who) {
+        if (!who || self->state.watchers.size() >= limits::subscribers_max) return;
+        self->monitor(who);
+        self->state.watchers.emplace(user, std::move(who));
+      },
+      [self](unwatch_atom, user_id user, caf::actor who) {
+        auto& w = self->state.watchers;
+        auto [first, last] = w.equal_range(user);
+        for (auto it = first; it != last; ++it)
+          if (it->second == who) {
+            w.erase(it);
+            break;
+          }
       },
       [self](demand_atom) {
         auto& core = *self->state.core;

@@ -11,6 +11,10 @@
 //   (sale_atom, sale_action)           -> event_status      (open / close / cancel)
 //   (subscribe_atom, actor)            -> seat_delta pushes every ~50 ms while seats change
 //   (unsubscribe_atom, actor)
+//   (waitlist_atom, user_id, uint16_t section, uint16_t quantity) -> waitlist_answer  (join)
+//   (waitlist_atom, user_id, uint32_t seq)                         -> waitlist_answer  (look up)
+//   (watch_atom, user_id, actor)       pushes waitlist_notice when this user is offered seats
+//   (unwatch_atom, user_id, actor)
 //   (demand_atom)                      -> demand_sample  (the pricing actor, once per interval)
 //   (prices_atom, std::vector<int64_t>) new section prices (journaled; holds keep theirs)
 //   (snapshot_atom)                    writes a snapshot now (operators; also periodic)
@@ -25,6 +29,8 @@
 #pragma once
 
 #include <cstdint>
+
+#include <caf/actor.hpp>
 
 #include <caf/fwd.hpp>
 #include <caf/replies_to.hpp>
@@ -42,10 +48,29 @@ using event_actor =
                      caf::replies_to<sale_atom, sale_action>::with<event_status>,
                      caf::reacts_to<subscribe_atom, caf::actor>,
                      caf::reacts_to<unsubscribe_atom, caf::actor>,
+                     caf::replies_to<waitlist_atom, user_id, uint16_t, uint16_t>::with<
+                         waitlist_answer>,
+                     caf::replies_to<waitlist_atom, user_id, uint32_t>::with<waitlist_answer>,
+                     caf::reacts_to<watch_atom, user_id, caf::actor>,
+                     caf::reacts_to<unwatch_atom, user_id, caf::actor>,
                      caf::replies_to<demand_atom>::with<demand_sample>,
                      caf::reacts_to<prices_atom, std::vector<int64_t>>, caf::reacts_to<snapshot_atom>,
                      caf::reacts_to<committed_atom, uint64_t>, caf::reacts_to<expire_atom>,
                      caf::reacts_to<flush_atom>>;
+
+// An event's actors: invalid handles for what the event does not have (and an
+// invalid event for an unknown id).
+struct event_actors {
+  event_actor event;
+  caf::actor queue;    // the waiting room, when it is on
+  caf::actor checkout; // the payment saga
+};
+
+} // namespace holdfast
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::event_actors)
+
+namespace holdfast {
 
 struct event_setup {
   venue_ptr venue;
@@ -56,6 +81,7 @@ struct event_setup {
   int64_t wall_origin_ms = 0;
   journal_actor journal;                  // none: in memory only (tests, bench/engine)
   std::shared_ptr<event_state> recovered; // state rebuilt from the shard's files, if any
+  caf::actor queue;                       // the waiting room, told when a user bought
   uint64_t snapshot_records = limits::snapshot_records_interval;
 };
 

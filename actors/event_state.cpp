@@ -179,6 +179,8 @@ outcome event_state::release(const command& cmd, int64_t now_ms) {
                                                      : result_code::unknown_hold);
   if (it->second.user != cmd.user) return refuse(cmd, result_code::not_holder);
   end_hold(seq, release_reason::cancelled, now_ms);
+  hold_ended(seq, release_reason::cancelled, now_ms);
+  offer_released(now_ms);
   outcome out;
   out.tag = cmd.tag;
   out.id = cmd.target;
@@ -213,6 +215,7 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
   order.created_at_ms = now_ms;
   record_order(order_seq, order);
   if (sink_) sink_->order_confirmed(order_seq, order);
+  hold_ended(seq, release_reason::confirmed, now_ms);
 
   return order_outcome(cmd, order_seq, order);
 }
@@ -248,8 +251,10 @@ size_t event_state::expire_due(int64_t now_ms) {
     // Lazy deletion: the hold may have ended already, or this entry is stale.
     if (it == holds_.end() || it->second.expires_at_ms != due->deadline_ms) continue;
     end_hold(due->key, release_reason::expired, due->deadline_ms);
+    hold_ended(due->key, release_reason::expired, due->deadline_ms);
     ++expired;
   }
+  offer_released(now_ms);
   return expired;
 }
 
@@ -286,8 +291,10 @@ result_code event_state::cancel(int64_t now_ms) {
   for (const auto& [seq, _] : holds_)
     live.push_back(seq);
   std::sort(live.begin(), live.end()); // journal order must not depend on hashing
-  for (uint32_t seq : live)
+  for (uint32_t seq : live) {
     end_hold(seq, release_reason::event_cancelled, now_ms);
+    hold_ended(seq, release_reason::event_cancelled, now_ms);
+  }
   return result_code::ok;
 }
 
@@ -308,6 +315,144 @@ const order_record* event_state::find_order(order_id id) const {
   const uint32_t seq = seq_of(id);
   if (event_of(id) != config_.id || seq == 0 || seq > orders_.size()) return nullptr;
   return &orders_[seq - 1];
+}
+
+// -- waitlist -------------------------------------------------------------------
+
+// A live decision ended a hold (replay never comes here: the journal carries
+// the waitlist's own records). An offered hold's end settles its entry; seats
+// going back on sale are offered on by offer_released().
+void event_state::hold_ended(uint32_t seq, release_reason reason, int64_t now_ms) {
+  if (auto entry = waitlist_.entry_of_hold(make_event_scoped_id(config_.id, seq))) {
+    switch (reason) {
+    case release_reason::expired:
+      waitlist_.lapsed(*entry, now_ms);
+      break;
+    case release_reason::confirmed:
+      waitlist_.fulfilled(*entry, now_ms);
+      break;
+    case release_reason::cancelled:
+    case release_reason::event_cancelled:
+      waitlist_.cancelled(*entry);
+      break;
+    }
+  }
+  if (reason == release_reason::expired || reason == release_reason::cancelled)
+    seats_released_ = true;
+}
+
+bool event_state::can_fill(uint16_t section, uint16_t quantity) const {
+  const auto& sections = venue_->sections();
+  auto fits = [&](uint16_t s) {
+    return sections[s].kind == section_kind::general_admission
+               ? inventory_.ga(s).available() >= quantity
+               : inventory_.section_available(s) >= quantity;
+  };
+  if (section != no_area) return section < sections.size() && fits(section);
+  for (uint16_t s = 0; s < sections.size(); ++s)
+    if (fits(s)) return true;
+  return false;
+}
+
+// Offers released places to waiting entries, strictly in join order among the
+// entries that can be filled now, until none fits.
+void event_state::offer_released(int64_t now_ms) {
+  if (!seats_released_) return;
+  seats_released_ = false;
+  if (status_ != event_status::on_sale && status_ != event_status::sold_out) return;
+  for (uint32_t made = 0; made < limits::waitlist_offers_per_release_max; ++made) {
+    auto next = waitlist_.next_offer(
+        [this](uint16_t section, uint16_t quantity) { return can_fill(section, quantity); });
+    if (!next) return;
+    make_offer(*next, now_ms);
+  }
+}
+
+// Holds `entry`'s places for its user at today's price; the hold is a normal
+// hold (nobody else can take its seats) that only the entry's user can pay.
+void event_state::make_offer(const waitlist_view& entry, int64_t now_ms) {
+  auto user = users_.find(entry.user);
+  const uint32_t used = user == users_.end() ? 0 : user->second.held + user->second.bought;
+  if (used + entry.quantity > config_.user_seats_max || hold_seq_ == limits::event_seq_max) {
+    waitlist_.cancelled(entry.seq); // the user bought elsewhere meanwhile
+    return;
+  }
+  const auto& sections = venue_->sections();
+  uint16_t section = entry.section;
+  if (section == no_area)
+    for (section = 0; section < sections.size() && !can_fill(section, entry.quantity); ++section) {
+    }
+  HF_ASSERT(section < sections.size() && can_fill(section, entry.quantity));
+  hold_record rec;
+  rec.user = entry.user;
+  rec.duration_ms = config_.onsale.waitlist_offer_s * 1000;
+  rec.expires_at_ms = now_ms + rec.duration_ms;
+  if (sections[section].kind == section_kind::general_admission) {
+    rec.ga_area = section;
+    rec.quantity = entry.quantity;
+  } else {
+    const auto& bits = inventory_.available_bits();
+    const seat_index end = sections[section].first_seat + sections[section].seat_count;
+    for (seat_index i = sections[section].first_seat;
+         i < end && rec.seat_count < entry.quantity; ++i)
+      if ((bits[i / 64] >> (i % 64)) & 1u) rec.seats[rec.seat_count++] = i;
+  }
+  rec.total_cents = prices_[section] * entry.quantity;
+  const uint32_t seq = ++hold_seq_;
+  place_hold(seq, rec);
+  if (sink_) sink_->hold_placed(seq, rec, now_ms);
+  count_demand(rec);
+  waitlist_.offered(entry.seq, make_event_scoped_id(config_.id, seq), rec.expires_at_ms);
+  new_offers_.push_back(entry.seq);
+}
+
+waitlist_answer event_state::join_waitlist(user_id user, uint16_t section, uint16_t quantity,
+                                           int64_t now_ms) {
+  waitlist_answer out;
+  expire_due(now_ms);
+  if (status_ != event_status::on_sale && status_ != event_status::sold_out)
+    out.code = result_code::event_not_on_sale;
+  else if (section != no_area && section >= venue_->sections().size())
+    out.code = result_code::unknown_section;
+  else if (quantity == 0 || quantity > config_.user_seats_max)
+    out.code = result_code::invalid_request;
+  else if (can_fill(section, quantity))
+    out.code = result_code::seats_available;
+  if (out.code != result_code::ok) return out;
+  auto joined = waitlist_.join(user, section, quantity, now_ms);
+  switch (joined.code) {
+  case waitlist_code::ok:
+    break;
+  case waitlist_code::invalid_request:
+    out.code = result_code::invalid_request;
+    return out;
+  case waitlist_code::user_limit:
+    out.code = result_code::limit_exceeded;
+    return out;
+  case waitlist_code::waitlist_full:
+  case waitlist_code::waitlist_exhausted:
+    out.code = result_code::overloaded;
+    return out;
+  }
+  out.entry = *waitlist_.find(joined.seq);
+  return out;
+}
+
+waitlist_answer event_state::waitlist_entry_of(user_id user, uint32_t seq) const {
+  waitlist_answer out;
+  auto entry = waitlist_.find(seq);
+  if (!entry || entry->user != user) {
+    out.code = result_code::unknown_waitlist;
+    return out;
+  }
+  out.entry = *entry;
+  return out;
+}
+
+std::vector<uint32_t> event_state::take_new_offers() {
+  std::vector<uint32_t> out;
+  out.swap(new_offers_);
+  return out;
 }
 
 void event_state::count_demand(const hold_record& rec) {

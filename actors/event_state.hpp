@@ -14,6 +14,7 @@
 #include "actors/deadline_queue.hpp"
 #include "actors/event_messages.hpp"
 #include "actors/seat_inventory.hpp"
+#include "actors/waitlist.hpp"
 #include "core/venue.hpp"
 
 namespace holdfast {
@@ -89,6 +90,8 @@ public:
   virtual void order_confirmed(uint32_t order_seq, const order_record& o) = 0;
   virtual void status_changed(event_status s, int64_t now_ms) = 0;
   virtual void price_changed(uint16_t section, int64_t price_cents, int64_t now_ms) = 0;
+  // Where the waitlist's changes go (nullptr: not journaled).
+  virtual waitlist_sink* waitlist_events() { return nullptr; }
 };
 
 // Everything needed to rebuild an event; seat slots, counters and per-user
@@ -101,6 +104,13 @@ struct event_snapshot {
   std::vector<std::pair<uint32_t, hold_record>> holds; // sorted by deadline
   std::vector<order_record> orders;                    // order seq n at index n - 1
   std::vector<uint64_t> expired_holds;
+  waitlist_snapshot waitlist;
+};
+
+// The answer to a waitlist join or lookup.
+struct waitlist_answer {
+  result_code code = result_code::ok;
+  waitlist_view entry;
 };
 
 class event_state {
@@ -121,7 +131,20 @@ public:
   void set_section_price(uint16_t section, int64_t price_cents, int64_t now_ms = 0);
 
   // Journaling: the sink hears every change from now on (nullptr: nobody).
-  void set_sink(change_sink* sink) { sink_ = sink; }
+  void set_sink(change_sink* sink) {
+    sink_ = sink;
+    waitlist_.set_sink(sink ? sink->waitlist_events() : nullptr);
+  }
+
+  // Waitlist (waitlist.hpp). A user joins for a section (no_area: any) when it
+  // cannot be filled now; seats released later (expiry, cancel) are offered in
+  // join order as a hold for the entry's user lasting config.onsale.waitlist_offer_s.
+  waitlist_answer join_waitlist(user_id user, uint16_t section, uint16_t quantity, int64_t now_ms);
+  // Another user's entry reads as unknown.
+  waitlist_answer waitlist_entry_of(user_id user, uint32_t seq) const;
+  // Waitlist seqs offered since the last call (the actor notifies their users).
+  std::vector<uint32_t> take_new_offers();
+  const waitlist& waitlist_ref() const { return waitlist_; }
 
   // Snapshots: export copies only what restore() needs (a few MB at most for a
   // 50,000-seat event); restore() rebuilds every derived structure from it.
@@ -135,6 +158,9 @@ public:
   bool replay_hold_released(uint32_t seq, release_reason why);
   bool replay_order_confirmed(uint32_t order_seq, const order_record& o);
   void replay_status(event_status s);
+  bool replay_waitlist_joined(uint32_t seq, const waitlist_entry& e);
+  bool replay_waitlist_offered(uint32_t seq, hold_id hold, int64_t expires_at_ms);
+  bool replay_waitlist_ended(uint32_t seq, waitlist_status how);
   bool replay_price(uint16_t section, int64_t price_cents);
 
   event_id id() const { return config_.id; }
@@ -178,6 +204,10 @@ private:
   result_code validate_hold(const command& cmd) const;
   void place_hold(uint32_t seq, const hold_record& rec);
   void count_demand(const hold_record& rec);
+  void hold_ended(uint32_t seq, release_reason reason, int64_t now_ms);
+  bool can_fill(uint16_t section, uint16_t quantity) const;
+  void offer_released(int64_t now_ms);
+  void make_offer(const waitlist_view& entry, int64_t now_ms);
   void record_order(uint32_t order_seq, const order_record& order);
   void end_hold(uint32_t seq, release_reason reason, int64_t now_ms);
   void mark_expired(uint32_t seq);
@@ -196,6 +226,9 @@ private:
   std::unordered_map<user_id, user_tally> users_;
   deadline_queue deadlines_;
   uint32_t hold_seq_ = 0;
+  waitlist waitlist_;
+  bool seats_released_ = false;     // since the waitlist last had a look
+  std::vector<uint32_t> new_offers_; // waitlist seqs, for take_new_offers()
   change_sink* sink_ = nullptr;
 };
 

@@ -38,6 +38,7 @@ event_snapshot event_state::export_snapshot() const {
     snap.holds.emplace_back(seq, holds_.find(seq)->second);
   snap.orders = orders_;
   snap.expired_holds = expired_holds_;
+  snap.waitlist = waitlist_.export_snapshot();
   return snap;
 }
 
@@ -61,6 +62,12 @@ std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v
   for (const auto& [seq, h] : snap.holds)
     if (!st->replay_hold_placed(seq, h)) return nullptr;
   st->hold_seq_ = std::max(st->hold_seq_, snap.hold_seq);
+  auto list = waitlist::restore(snap.waitlist);
+  if (!list) return nullptr;
+  st->waitlist_ = std::move(*list);
+  for (const auto& e : snap.waitlist.entries)
+    if (e.status == waitlist_status::offered && st->holds_.count(seq_of(e.hold)) == 0)
+      return nullptr; // an open offer always has its live hold
   st->refresh_sold_out();
   return st;
 }
@@ -111,6 +118,32 @@ bool event_state::replay_price(uint16_t section, int64_t price_cents) {
   if (section >= prices_.size() || price_cents < 0) return false;
   prices_[section] = price_cents;
   return true;
+}
+
+bool event_state::replay_waitlist_joined(uint32_t seq, const waitlist_entry& e) {
+  if (e.section != no_area && e.section >= venue_->sections().size()) return false;
+  return waitlist_.replay_joined(seq, e);
+}
+
+bool event_state::replay_waitlist_offered(uint32_t seq, hold_id hold, int64_t expires_at_ms) {
+  auto h = holds_.find(seq_of(hold));
+  if (event_of(hold) != config_.id || h == holds_.end()) return false;
+  auto entry = waitlist_.find(seq);
+  if (!entry || entry->user != h->second.user) return false;
+  return waitlist_.replay_offered(seq, hold, expires_at_ms);
+}
+
+bool event_state::replay_waitlist_ended(uint32_t seq, waitlist_status how) {
+  switch (how) {
+  case waitlist_status::expired:
+    return waitlist_.replay_lapsed(seq);
+  case waitlist_status::fulfilled:
+    return waitlist_.replay_fulfilled(seq);
+  case waitlist_status::cancelled:
+    return waitlist_.replay_cancelled(seq);
+  default:
+    return false;
+  }
 }
 
 } // namespace holdfast

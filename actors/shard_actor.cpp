@@ -5,6 +5,9 @@
 #include <caf/all.hpp>
 
 #include "actors/pricing_actor.hpp"
+#include "actors/queue_actor.hpp"
+#include "core/assert.hpp"
+#include "persistence/queue_format.hpp"
 #include "persistence/shard_store.hpp"
 
 namespace holdfast {
@@ -18,7 +21,8 @@ struct shard_state {
   int64_t wall_origin_ms = 0;
   journal_actor journal; // none: in memory only
   uint64_t snapshot_records = 0;
-  std::map<event_id, event_actor> events;
+  std::map<event_id, event_actors> events;
+  std::shared_ptr<recovery_result> recovered; // until every recovered event is spawned
 };
 
 using self_ptr = shard_actor::stateful_pointer<shard_state>;
@@ -29,22 +33,45 @@ int64_t now_ms(self_ptr self) {
          std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
 }
 
+// The waiting room of an event that has one, with its recovered state if any.
+caf::actor add_queue(self_ptr self, const event_config& config) {
+  auto& st = self->state;
+  queue_setup qs;
+  qs.event = config.id;
+  qs.config = admission_config_of(config);
+  qs.wall_origin_ms = now_ms(self);
+  qs.journal = st.journal;
+  qs.snapshot_records = st.snapshot_records;
+  if (st.recovered)
+    if (auto it = st.recovered->queues.find(config.id); it != st.recovered->queues.end())
+      qs.recovered = it->second.queue;
+  auto queue = spawn_queue_actor(self->system(), std::move(qs));
+  self->link_to(queue);
+  return queue;
+}
+
+// Spawns an event's actors; they die with their shard, and a dead one takes
+// its shard down (linked both ways).
 event_actor add_event(self_ptr self, event_setup setup) {
   const event_id id = setup.config.id;
+  HF_ASSERT(id <= event_id_max);
   setup.wall_origin_ms = now_ms(self);
   setup.journal = self->state.journal;
   setup.snapshot_records = self->state.snapshot_records;
   const auto onsale = setup.config.onsale;
   auto hall = setup.venue;
-  auto ev = spawn_event_actor(self->system(), std::move(setup));
-  self->link_to(ev); // event actors die with their shard, and a dead event takes its shard down
-  self->state.events.emplace(id, ev);
+  event_actors actors;
+  if (onsale.waiting_room) actors.queue = add_queue(self, setup.config);
+  setup.queue = actors.queue;
+  actors.event = spawn_event_actor(self->system(), std::move(setup));
+  self->link_to(actors.event);
   if (onsale.pricing_interval_s > 0) {
-    auto pricing = spawn_pricing_actor(self->system(),
-                                       pricing_setup{ev, std::move(hall), pricing_config_of(onsale)});
+    auto pricing = spawn_pricing_actor(
+        self->system(), pricing_setup{actors.event, std::move(hall), pricing_config_of(onsale)});
     self->link_to(pricing);
   }
-  return ev;
+  self->state.events.emplace(id, actors);
+  return actors.event;
 }
 
 shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
@@ -58,6 +85,7 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
     self->link_to(st.journal);
   }
   if (setup.recovered) {
+    st.recovered = setup.recovered;
     for (auto& [id, rec] : setup.recovered->events) {
       event_setup es;
       es.venue = rec.hall;
@@ -66,11 +94,12 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
       add_event(self, std::move(es));
     }
     setup.recovered.reset(); // the event actors own their states now
+    st.recovered.reset();
   }
   return {
       [self](create_atom, event_config config, venue_ptr v) -> event_actor {
         auto& st = self->state;
-        if (auto it = st.events.find(config.id); it != st.events.end()) return it->second;
+        if (auto it = st.events.find(config.id); it != st.events.end()) return it->second.event;
         // The venue reaches the journal before the event's first record refers to it.
         if (st.journal) self->send(st.journal, journal_venue{v->id(), v});
         event_setup es;
@@ -80,7 +109,11 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
       },
       [self](lookup_atom, event_id id) -> event_actor {
         auto it = self->state.events.find(id);
-        return it == self->state.events.end() ? event_actor{} : it->second;
+        return it == self->state.events.end() ? event_actor{} : it->second.event;
+      },
+      [self](actors_atom, event_id id) {
+        auto it = self->state.events.find(id);
+        return it == self->state.events.end() ? event_actors{} : it->second;
       },
       [self](list_atom) {
         std::vector<event_id> ids;

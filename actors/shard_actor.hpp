@@ -5,6 +5,7 @@
 //   (create_atom, event_config, venue_ptr) -> event_actor  (the existing one if the id exists)
 //   (lookup_atom, event_id)                -> event_actor  (invalid handle if unknown)
 //   (list_atom)                            -> std::vector<event_id>
+//   (actors_atom, event_id)                -> event_actors (the event and its on-sale actors)
 //   (stats_atom)                           -> journal_stats  (its journal's counters; zeros
 //                                                              when in memory only)
 #pragma once
@@ -23,6 +24,7 @@ namespace holdfast {
 using shard_actor =
     caf::typed_actor<caf::replies_to<create_atom, event_config, venue_ptr>::with<event_actor>,
                      caf::replies_to<lookup_atom, event_id>::with<event_actor>,
+                     caf::replies_to<actors_atom, event_id>::with<event_actors>,
                      caf::replies_to<list_atom>::with<std::vector<event_id>>,
                      caf::replies_to<stats_atom>::with<journal_stats>>;
 

@@ -7,6 +7,7 @@
 
 #include <caf/type_id.hpp>
 
+#include "actors/admission_queue.hpp"
 #include "actors/event_messages.hpp"
 #include "actors/event_state.hpp"
 
@@ -20,6 +21,44 @@ typename Inspector::result_type inspect(Inspector& f, onsale_config& x) {
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, event_config& x) {
   return f(x.id, x.name, x.artist, x.category, x.starts_at_ms, x.hold_ttl_s, x.user_seats_max,
            x.onsale);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_status& x) {
+  return f(x.state, x.seq, x.position, x.queue_length, x.eta_s, x.access_expires_at_ms);
+}
+
+// A waiting-room update for one user, pushed to whoever watches that user.
+struct queue_notice {
+  event_id event = 0;
+  user_id user = 0;
+  queue_status status;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, queue_notice& x) {
+  return f(x.event, x.user, x.status);
+}
+
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, waitlist_view& x) {
+  return f(x.seq, x.position, x.user, x.hold, x.joined_at_ms, x.offer_expires_at_ms, x.section,
+           x.quantity, x.status);
+}
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, waitlist_answer& x) {
+  return f(x.code, x.entry);
+}
+
+// A waitlist offer made to one user, pushed to whoever watches that user.
+struct waitlist_notice {
+  event_id event = 0;
+  user_id user = 0;
+  waitlist_view entry;
+  hold_view hold;
+};
+template <class Inspector>
+typename Inspector::result_type inspect(Inspector& f, waitlist_notice& x) {
+  return f(x.event, x.user, x.entry, x.hold);
 }
 
 // Venues are immutable and shared between the events that use them; locally
@@ -51,6 +90,13 @@ CAF_ADD_TYPE_ID(holdfast, (std::vector<holdfast::event_id>))
 CAF_ADD_TYPE_ID(holdfast, (holdfast::journal_stats))
 CAF_ADD_TYPE_ID(holdfast, (holdfast::demand_sample))
 CAF_ADD_TYPE_ID(holdfast, (std::vector<int64_t>))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::queue_state))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::queue_status))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::queue_notice))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::waitlist_status))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::waitlist_view))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::waitlist_answer))
+CAF_ADD_TYPE_ID(holdfast, (holdfast::waitlist_notice))
 
 CAF_ADD_ATOM(holdfast, holdfast, seatmap_atom, "seatmap")
 CAF_ADD_ATOM(holdfast, holdfast, holdings_atom, "holdings")
@@ -69,4 +115,11 @@ CAF_ADD_ATOM(holdfast, holdfast, snapshot_atom, "snapshot")
 CAF_ADD_ATOM(holdfast, holdfast, demand_atom, "demand")
 CAF_ADD_ATOM(holdfast, holdfast, prices_atom, "prices")
 CAF_ADD_ATOM(holdfast, holdfast, tick_atom, "tick")
+CAF_ADD_ATOM(holdfast, holdfast, join_atom, "join")
+CAF_ADD_ATOM(holdfast, holdfast, status_atom, "status")
+CAF_ADD_ATOM(holdfast, holdfast, finish_atom, "finish")
+CAF_ADD_ATOM(holdfast, holdfast, watch_atom, "watch")
+CAF_ADD_ATOM(holdfast, holdfast, unwatch_atom, "unwatch")
+CAF_ADD_ATOM(holdfast, holdfast, waitlist_atom, "waitlist")
+CAF_ADD_ATOM(holdfast, holdfast, actors_atom, "actors")
 CAF_END_TYPE_ID_BLOCK(holdfast)

@@ -38,6 +38,10 @@ inline constexpr uint32_t subscribers_max = 1u << 16;
 inline constexpr uint64_t snapshot_records_interval = 200'000;
 inline constexpr int64_t snapshot_interval_ms = 60'000;
 
+// Waitlist offers one release may trigger at once (a cancelled event's worth
+// of seats still settles over several decisions, never in one long stall).
+inline constexpr uint32_t waitlist_offers_per_release_max = 1024;
+
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
 

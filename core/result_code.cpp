@@ -28,6 +28,10 @@ std::string_view code_name(result_code code) {
     return "invalid_request";
   case result_code::overloaded:
     return "overloaded";
+  case result_code::seats_available:
+    return "seats_available";
+  case result_code::unknown_waitlist:
+    return "unknown_waitlist";
   }
   return "internal";
 }
@@ -58,6 +62,10 @@ std::string_view code_message(result_code code) {
     return "the request is malformed";
   case result_code::overloaded:
     return "the event is overloaded; retry shortly";
+  case result_code::seats_available:
+    return "these places are on sale right now: hold them instead of waiting";
+  case result_code::unknown_waitlist:
+    return "no such waitlist entry";
   }
   return "internal error";
 }

@@ -20,6 +20,8 @@ enum class result_code : uint8_t {
   event_not_on_sale, // the event is scheduled, closed or cancelled
   invalid_request,   // malformed command: empty, too many seats, duplicates, bad ttl
   overloaded,        // the actor refused work to protect its latency bound
+  seats_available,   // a waitlist join for places that can be bought right now
+  unknown_waitlist,  // no waitlist entry with this id (or another user's)
 };
 
 std::string_view code_name(result_code code);

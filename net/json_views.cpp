@@ -53,6 +53,7 @@ http::status http_status_of(result_code code) {
   case result_code::hold_expired:
   case result_code::limit_exceeded:
   case result_code::event_not_on_sale:
+  case result_code::seats_available:
     return http::status::conflict;
   case result_code::not_holder:
     return http::status::forbidden;
@@ -61,6 +62,7 @@ http::status http_status_of(result_code code) {
     return http::status::unprocessable_entity;
   case result_code::unknown_hold:
   case result_code::unknown_event:
+  case result_code::unknown_waitlist:
     return http::status::not_found;
   case result_code::invalid_request:
     return http::status::bad_request;

@@ -257,6 +257,52 @@ store_status decode_venue(std::string_view blob, std::shared_ptr<const venue>& o
   return store_status::success();
 }
 
+namespace {
+
+void waitlist_to_proto(journal::EventSnapshot& p, const waitlist_snapshot& w) {
+  p.set_waitlist_live_max(w.config.live_entries_max);
+  p.set_waitlist_entries_max(w.config.entries_max);
+  p.set_waitlist_user_live_max(w.config.user_live_entries_max);
+  for (size_t k = 0; k < w.entries.size(); ++k) {
+    const auto& e = w.entries[k];
+    auto& pe = *p.add_waitlist();
+    pe.set_seq(static_cast<uint32_t>(k + 1));
+    pe.set_user(e.user);
+    pe.set_hold(e.hold);
+    pe.set_joined_at_ms(e.joined_at_ms);
+    pe.set_offer_expires_at_ms(e.offer_expires_at_ms);
+    pe.set_section(e.section);
+    pe.set_quantity(e.quantity);
+    pe.set_status(static_cast<uint32_t>(e.status));
+  }
+}
+
+waitlist_snapshot waitlist_from_proto(const journal::EventSnapshot& p) {
+  waitlist_snapshot w;
+  if (p.waitlist_live_max() != 0) {
+    w.config.live_entries_max = p.waitlist_live_max();
+    w.config.entries_max = p.waitlist_entries_max();
+    w.config.user_live_entries_max = p.waitlist_user_live_max();
+  }
+  for (const auto& pe : p.waitlist()) {
+    waitlist_entry e;
+    e.user = pe.user();
+    e.hold = pe.hold();
+    e.joined_at_ms = pe.joined_at_ms();
+    e.offer_expires_at_ms = pe.offer_expires_at_ms();
+    e.section = static_cast<uint16_t>(pe.section());
+    e.quantity = static_cast<uint16_t>(pe.quantity());
+    // Out-of-range statuses read as cancelled; restore() then checks consistency.
+    e.status = pe.status() <= static_cast<uint32_t>(waitlist_status::cancelled)
+                   ? static_cast<waitlist_status>(pe.status())
+                   : waitlist_status::cancelled;
+    w.entries.push_back(e);
+  }
+  return w;
+}
+
+} // namespace
+
 std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, uint64_t seq) {
   journal::EventSnapshot p;
   p.set_schema_version(journal_schema_version);
@@ -273,7 +319,69 @@ std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, 
     order_to_proto(*p.add_orders(), static_cast<uint32_t>(k + 1), s.orders[k]);
   p.set_expired_holds(std::string(reinterpret_cast<const char*>(s.expired_holds.data()),
                                   s.expired_holds.size() * sizeof(uint64_t)));
+  waitlist_to_proto(p, s.waitlist);
   return p.SerializeAsString();
+}
+
+
+void encode_waitlist_joined(std::string& out, event_id e, uint32_t seq, const waitlist_entry& w) {
+  auto& r = scratch(e, w.joined_at_ms);
+  auto& p = *r.mutable_waitlist_joined();
+  p.set_seq(seq);
+  p.set_user(w.user);
+  p.set_section(w.section);
+  p.set_quantity(w.quantity);
+  finish(out, r);
+}
+
+void encode_waitlist_offered(std::string& out, event_id e, uint32_t seq, hold_id hold,
+                             int64_t expires_at_ms, int64_t at_ms) {
+  auto& r = scratch(e, at_ms);
+  auto& p = *r.mutable_waitlist_offered();
+  p.set_seq(seq);
+  p.set_hold(hold);
+  p.set_expires_at_ms(expires_at_ms);
+  finish(out, r);
+}
+
+void encode_waitlist_ended(std::string& out, event_id e, uint32_t seq, waitlist_status how,
+                           int64_t at_ms) {
+  auto& r = scratch(e, at_ms);
+  auto& p = *r.mutable_waitlist_ended();
+  p.set_seq(seq);
+  switch (how) {
+  case waitlist_status::expired:
+    p.set_how(journal::WaitlistEnded::LAPSED);
+    break;
+  case waitlist_status::fulfilled:
+    p.set_how(journal::WaitlistEnded::FULFILLED);
+    break;
+  default:
+    HF_ASSERT(how == waitlist_status::cancelled);
+    p.set_how(journal::WaitlistEnded::CANCELLED);
+    break;
+  }
+  finish(out, r);
+}
+
+waitlist_entry waitlist_entry_from_proto(const journal::WaitlistJoined& p, int64_t at_ms) {
+  waitlist_entry e;
+  e.user = p.user();
+  e.joined_at_ms = at_ms;
+  e.section = static_cast<uint16_t>(p.section());
+  e.quantity = static_cast<uint16_t>(p.quantity());
+  return e;
+}
+
+waitlist_status waitlist_end_from_proto(journal::WaitlistEnded::How how) {
+  switch (how) {
+  case journal::WaitlistEnded::LAPSED:
+    return waitlist_status::expired;
+  case journal::WaitlistEnded::FULFILLED:
+    return waitlist_status::fulfilled;
+  default:
+    return waitlist_status::cancelled;
+  }
 }
 
 store_status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out) {
@@ -299,6 +407,7 @@ event_snapshot snapshot_from_proto(const journal::EventSnapshot& p) {
   const auto& bits = p.expired_holds();
   s.expired_holds.resize(bits.size() / sizeof(uint64_t));
   std::memcpy(s.expired_holds.data(), bits.data(), s.expired_holds.size() * sizeof(uint64_t));
+  s.waitlist = waitlist_from_proto(p);
   return s;
 }
 

@@ -30,6 +30,31 @@ void encode_order_confirmed(std::string& out, event_id e, uint32_t order_seq,
 void encode_price_changed(std::string& out, event_id e, uint16_t section, int64_t cents,
                           int64_t at_ms);
 
+// Journal streams. Each row of the journal belongs to one stream: an event's
+// own decisions (stream id = event id), or the waiting room of an event, which
+// its queue actor journals separately so a spike of joins never waits behind
+// seat decisions. Streams are snapshotted and compacted independently.
+enum class stream_kind : uint32_t { event = 0, queue = 1, checkout = 2 };
+inline constexpr uint32_t stream_kind_shift = 28;
+inline constexpr event_id event_id_max = (1u << stream_kind_shift) - 1;
+constexpr uint32_t stream_of(event_id e, stream_kind k) {
+  return (static_cast<uint32_t>(k) << stream_kind_shift) | e;
+}
+constexpr stream_kind kind_of_stream(uint32_t stream) {
+  return static_cast<stream_kind>(stream >> stream_kind_shift);
+}
+constexpr event_id event_of_stream(uint32_t stream) {
+  return stream & event_id_max;
+}
+
+void encode_waitlist_joined(std::string& out, event_id e, uint32_t seq, const waitlist_entry& w);
+void encode_waitlist_offered(std::string& out, event_id e, uint32_t seq, hold_id hold,
+                             int64_t expires_at_ms, int64_t at_ms);
+void encode_waitlist_ended(std::string& out, event_id e, uint32_t seq, waitlist_status how,
+                           int64_t at_ms);
+waitlist_entry waitlist_entry_from_proto(const journal::WaitlistJoined& p, int64_t at_ms);
+waitlist_status waitlist_end_from_proto(journal::WaitlistEnded::How how);
+
 // Parses a record; fails (naming shard and seq) on garbage, on a schema version
 // newer than this build, and on a record type this build does not know.
 store_status decode_record(std::string_view blob, uint32_t shard, uint64_t seq,

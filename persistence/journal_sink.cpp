@@ -30,11 +30,13 @@ void journal_sink::add() {
 }
 
 void journal_sink::hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) {
+  last_at_ms_ = now_ms;
   encode_hold_placed(scratch_, event_, seq, h, now_ms);
   add();
 }
 
 void journal_sink::hold_released(uint32_t seq, release_reason why, int64_t now_ms) {
+  last_at_ms_ = now_ms;
   encode_hold_released(scratch_, event_, seq, why, now_ms);
   add();
 }
@@ -56,6 +58,34 @@ void journal_sink::price_changed(uint16_t section, int64_t cents, int64_t now_ms
 
 void journal_sink::event_created(const event_config& c, std::string_view venue_id, int64_t now_ms) {
   encode_event_created(scratch_, c, venue_id, now_ms);
+  add();
+}
+
+void journal_sink::joined(uint32_t seq, const waitlist_entry& e) {
+  encode_waitlist_joined(scratch_, event_, seq, e);
+  last_at_ms_ = e.joined_at_ms;
+  add();
+}
+
+void journal_sink::offered(uint32_t seq, hold_id hold, int64_t expires_at_ms) {
+  encode_waitlist_offered(scratch_, event_, seq, hold, expires_at_ms, last_at_ms_);
+  add();
+}
+
+void journal_sink::lapsed(uint32_t seq, int64_t now_ms) {
+  last_at_ms_ = now_ms;
+  encode_waitlist_ended(scratch_, event_, seq, waitlist_status::expired, now_ms);
+  add();
+}
+
+void journal_sink::fulfilled(uint32_t seq, int64_t now_ms) {
+  last_at_ms_ = now_ms;
+  encode_waitlist_ended(scratch_, event_, seq, waitlist_status::fulfilled, now_ms);
+  add();
+}
+
+void journal_sink::cancelled(uint32_t seq) {
+  encode_waitlist_ended(scratch_, event_, seq, waitlist_status::cancelled, last_at_ms_);
   add();
 }
 

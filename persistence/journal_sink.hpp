@@ -18,9 +18,16 @@ void append_frame(std::string& frames, std::string_view record);
 // Splits frames back into rows of `event` (views into `frames`).
 void split_frames(std::string_view frames, event_id event, std::vector<journal_row>& rows);
 
-class journal_sink final : public change_sink {
+class journal_sink final : public change_sink, public waitlist_sink {
 public:
   explicit journal_sink(event_id event) : event_(event) {}
+
+  waitlist_sink* waitlist_events() override { return this; }
+  void joined(uint32_t seq, const waitlist_entry& e) override;
+  void offered(uint32_t seq, hold_id hold, int64_t expires_at_ms) override;
+  void lapsed(uint32_t seq, int64_t now_ms) override;
+  void fulfilled(uint32_t seq, int64_t now_ms) override;
+  void cancelled(uint32_t seq) override;
 
   void hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) override;
   void hold_released(uint32_t seq, release_reason why, int64_t now_ms) override;
@@ -42,6 +49,7 @@ private:
   std::string scratch_;
   uint64_t records_pending_ = 0;
   uint64_t records_taken_ = 0;
+  int64_t last_at_ms_ = 0; // for records whose change carries no time of its own
 };
 
 } // namespace holdfast

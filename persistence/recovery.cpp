@@ -3,6 +3,7 @@
 #include <unordered_map>
 
 #include "persistence/journal_format.hpp"
+#include "persistence/queue_format.hpp"
 
 namespace holdfast {
 
@@ -25,7 +26,59 @@ public:
     return store_status::success();
   }
 
-  store_status load_snapshot(event_id event, uint64_t seq, std::string_view blob) {
+  store_status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob) {
+    switch (kind_of_stream(stream)) {
+    case stream_kind::event:
+      return load_event_snapshot(stream, seq, blob);
+    case stream_kind::queue: {
+      std::string error;
+      auto q = decode_queue_snapshot(blob, error);
+      if (!q)
+        return store_status::failure(where() + "snapshot of stream " + std::to_string(stream) +
+                                     " at seq " + std::to_string(seq) + ": " + error);
+      out_.queues[event_of_stream(stream)] = recovered_queue{std::move(q), seq};
+      ++out_.snapshots;
+      return store_status::success();
+    }
+    default:
+      return store_status::failure(where() + "snapshot of unknown stream " +
+                                   std::to_string(stream));
+    }
+  }
+
+  store_status apply(uint64_t seq, uint32_t stream, std::string_view blob) {
+    journal::Record r;
+    if (auto st = decode_record(blob, store_.shard(), seq, r); !st) return st;
+    if (r.event_id() != stream) return contradiction(seq, "stream id differs from its row");
+    switch (kind_of_stream(stream)) {
+    case stream_kind::event:
+      return apply_event(seq, stream, r);
+    case stream_kind::queue:
+      return apply_queue(seq, event_of_stream(stream), r);
+    default:
+      return contradiction(seq, "record of an unknown stream");
+    }
+  }
+
+private:
+  store_status apply_queue(uint64_t seq, event_id event, const journal::Record& r) {
+    auto it = out_.queues.find(event);
+    if (it != out_.queues.end() && seq <= it->second.snapshot_seq) return store_status::success();
+    if (r.body_case() == journal::Record::kQueueCreated) {
+      if (it != out_.queues.end()) return contradiction(seq, "waiting room created twice");
+      out_.queues[event] = recovered_queue{
+          std::make_shared<admission_queue>(admission_config_from_proto(r.queue_created())), 0};
+      ++out_.records;
+      return store_status::success();
+    }
+    if (it == out_.queues.end()) return contradiction(seq, "record for an unknown waiting room");
+    if (!replay_queue_record(*it->second.queue, r))
+      return contradiction(seq, "record contradicts the waiting room");
+    ++out_.records;
+    return store_status::success();
+  }
+
+  store_status load_event_snapshot(event_id event, uint64_t seq, std::string_view blob) {
     journal::EventSnapshot proto;
     if (auto st = decode_snapshot(blob, store_.shard(), proto); !st) return st;
     std::shared_ptr<const venue> v;
@@ -39,10 +92,7 @@ public:
     return store_status::success();
   }
 
-  store_status apply(uint64_t seq, event_id event, std::string_view blob) {
-    journal::Record r;
-    if (auto st = decode_record(blob, store_.shard(), seq, r); !st) return st;
-    if (r.event_id() != event) return contradiction(seq, "event id differs from its row");
+  store_status apply_event(uint64_t seq, event_id event, const journal::Record& r) {
     auto it = out_.events.find(event);
     if (it != out_.events.end() && seq <= it->second.snapshot_seq) return store_status::success();
     if (r.body_case() == journal::Record::kEventCreated) {
@@ -61,7 +111,6 @@ public:
     return store_status::success();
   }
 
-private:
   static bool replay(event_state& state, const journal::Record& r) {
     switch (r.body_case()) {
     case journal::Record::kStatusChanged:
@@ -78,6 +127,15 @@ private:
     case journal::Record::kPriceChanged:
       return state.replay_price(static_cast<uint16_t>(r.price_changed().section()),
                                 r.price_changed().price_cents());
+    case journal::Record::kWaitlistJoined:
+      return state.replay_waitlist_joined(r.waitlist_joined().seq(),
+                                          waitlist_entry_from_proto(r.waitlist_joined(), r.at_ms()));
+    case journal::Record::kWaitlistOffered:
+      return state.replay_waitlist_offered(r.waitlist_offered().seq(), r.waitlist_offered().hold(),
+                                           r.waitlist_offered().expires_at_ms());
+    case journal::Record::kWaitlistEnded:
+      return state.replay_waitlist_ended(r.waitlist_ended().seq(),
+                                         waitlist_end_from_proto(r.waitlist_ended().how()));
     default:
       return false;
     }

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "actors/admission_queue.hpp"
 #include "actors/event_state.hpp"
 #include "persistence/shard_store.hpp"
 
@@ -28,8 +29,15 @@ struct recovery_options {
   bool older_snapshot = false;
 };
 
+// An event's waiting room, rebuilt from its queue stream.
+struct recovered_queue {
+  std::shared_ptr<admission_queue> queue;
+  uint64_t snapshot_seq = 0;
+};
+
 struct recovery_result {
   std::map<event_id, recovered_event> events;
+  std::map<event_id, recovered_queue> queues; // by event id
   uint64_t records = 0;
   uint64_t snapshots = 0;
 };
