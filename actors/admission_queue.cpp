@@ -82,8 +82,8 @@ admission_queue::admission_queue(admission_config config) : config_(config) {
   HF_ASSERT(config_.access_ttl_ms >= 1);
   HF_ASSERT(config_.queue_users_max >= 1 && config_.queue_users_max < UINT32_MAX);
   if (config_.admit_burst_max == 0) {
-    const uint64_t burst = uint64_t{config_.admit_per_min} *
-                           admission_limits::burst_window_ms_default / units_per_admission;
+    const uint64_t burst = uint64_t{config_.admit_per_min} * limits::queue_burst_window_ms_default /
+                           units_per_admission;
     config_.admit_burst_max = static_cast<uint32_t>(std::max<uint64_t>(1, burst));
   }
 }
@@ -199,8 +199,8 @@ void admission_queue::skip_gone_head() {
 }
 
 void admission_queue::count_admission(int64_t now_ms) {
-  const int64_t second = now_ms / admission_limits::rate_bucket_ms;
-  auto& b = rate_[static_cast<size_t>(second % admission_limits::rate_buckets)];
+  const int64_t second = now_ms / limits::queue_rate_bucket_ms;
+  auto& b = rate_[static_cast<size_t>(second % limits::queue_rate_buckets)];
   if (b.second != second) b = rate_bucket{second, 0, false};
   ++b.admitted;
   if (waiting_ == 0) b.drained = true;
@@ -310,11 +310,11 @@ uint32_t admission_queue::position_of(uint32_t seq) const {
 // If an admission in the window left nobody waiting, admissions were limited
 // by demand rather than capacity, so the configured rate is a floor.
 std::optional<double> admission_queue::measured_rate_per_s(int64_t now_ms) const {
-  using namespace admission_limits;
+  using limits::queue_rate_bucket_ms;
   now_ms = std::max(now_ms, clock_ms_);
-  if (!opened_ || now_ms - opened_at_ms_ < rate_measure_ms_min) return std::nullopt;
-  const int64_t second = now_ms / rate_bucket_ms;
-  const int64_t first = second - (rate_buckets - 1);
+  if (!opened_ || now_ms - opened_at_ms_ < limits::queue_rate_measure_ms_min) return std::nullopt;
+  const int64_t second = now_ms / queue_rate_bucket_ms;
+  const int64_t first = second - (limits::queue_rate_buckets - 1);
   uint64_t admitted = 0;
   bool drained = false;
   for (const auto& b : rate_) {
@@ -323,7 +323,7 @@ std::optional<double> admission_queue::measured_rate_per_s(int64_t now_ms) const
     drained = drained || b.drained;
   }
   if (admitted == 0) return std::nullopt;
-  const int64_t span_ms = now_ms - std::max(opened_at_ms_, first * rate_bucket_ms);
+  const int64_t span_ms = now_ms - std::max(opened_at_ms_, first * queue_rate_bucket_ms);
   const double measured = static_cast<double>(admitted) * 1000.0 / static_cast<double>(span_ms);
   const double configured = config_.admit_per_min / 60.0;
   return drained ? std::max(measured, configured) : measured;

@@ -26,34 +26,19 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/limits.hpp"
 #include "core/result_code.hpp"
 
 namespace holdfast {
-
-// Bounds of the waiting room. They belong in core/limits.hpp; they live here
-// until the queue is wired in.
-namespace admission_limits {
-inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
-inline constexpr int64_t access_ttl_ms_default = 30 * 60 * 1000;
-// The rate limiter may save up this much time's worth of admissions while the
-// queue is empty or the active cap binds, so a late tick loses no credit; kept
-// short so a quiet spell does not release a flood onto the sale at once.
-inline constexpr int64_t burst_window_ms_default = 2'000;
-// ETA: admissions are counted in one-second buckets over the last minute.
-inline constexpr uint32_t rate_buckets = 60;
-inline constexpr int64_t rate_bucket_ms = 1'000;
-// A measured rate needs this much history since the open before it is trusted.
-inline constexpr int64_t rate_measure_ms_min = 5'000;
-} // namespace admission_limits
 
 struct admission_config {
   int64_t opens_at_ms = 0;
   uint32_t admit_per_min = 0; // >= 1
   uint32_t active_max = 0;    // >= 1: admitted users whose access is still live
-  int64_t access_ttl_ms = admission_limits::access_ttl_ms_default;
+  int64_t access_ttl_ms = limits::queue_access_ttl_ms_default;
   uint64_t shuffle_seed = 0;    // drawn once per event; the opened record keeps it
   uint32_t admit_burst_max = 0; // 0: burst_window_ms_default worth, at least 1
-  uint32_t queue_users_max = admission_limits::queue_users_max_default;
+  uint32_t queue_users_max = limits::queue_users_max_default;
 };
 
 enum class queue_state : uint8_t {
@@ -128,7 +113,7 @@ struct admission_snapshot {
   std::vector<queue_entry> entries;
   int64_t credit_units = 0;
   int64_t refill_at_ms = 0;
-  std::array<rate_bucket, admission_limits::rate_buckets> rate = {};
+  std::array<rate_bucket, limits::queue_rate_buckets> rate = {};
 };
 
 // Fisher-Yates with splitmix64 and Lemire's unbiased bounded draw: a uniform
@@ -246,7 +231,7 @@ private:
   int64_t clock_ms_ = INT64_MIN; // latest now_ms seen: time never runs backwards here
   int64_t credit_units_ = 0;     // 1 admission = 60,000 units; admit_per_min units per ms
   int64_t refill_at_ms_ = 0;
-  std::array<rate_bucket, admission_limits::rate_buckets> rate_ = {};
+  std::array<rate_bucket, limits::queue_rate_buckets> rate_ = {};
   admission_sink* sink_ = nullptr;
 };
 

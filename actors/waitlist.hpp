@@ -42,19 +42,6 @@
 #include "core/ids.hpp"
 #include "core/limits.hpp"
 
-// These belong in core/limits.hpp; they sit here until the next edit there.
-namespace holdfast::limits {
-// Live (waiting or offered) entries in one event's waitlist.
-inline constexpr uint32_t waitlist_live_entries_max_default = 1u << 20;
-// Entries ever recorded, finished ones included (find() answers for them):
-// bounds the waitlist's memory (about 50 bytes an entry, plus about 100 for
-// each user with a live entry).
-inline constexpr uint32_t waitlist_entries_max_default = 1u << 21;
-// Live entries one user may have in one event (one per section preference).
-inline constexpr uint32_t waitlist_user_live_entries_max_default = 4;
-inline constexpr uint32_t waitlist_user_live_entries_max_max = 16;
-} // namespace holdfast::limits
-
 namespace holdfast {
 
 enum class waitlist_status : uint8_t { waiting = 0, offered, expired, fulfilled, cancelled };

@@ -1,6 +1,7 @@
 // Every bound in holdfast, in one place. Units come last in the names.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
 
 namespace holdfast::limits {
@@ -42,7 +43,55 @@ inline constexpr int64_t snapshot_interval_ms = 60'000;
 // of seats still settles over several decisions, never in one long stall).
 inline constexpr uint32_t waitlist_offers_per_release_max = 1024;
 
+// Anti-bot token buckets at the HTTP edge (net/antibot.hpp), each configurable
+// in cluster.conf's [limits]; a rate of 0 turns that bucket off. Sized for
+// people: a fan's browser polls the queue every 3 s and the waitlist every 5 s,
+// so 10 requests a second with a burst of 100 never touches a person, while a
+// script that hammers gets 429 + Retry-After. One IP may be a household or an
+// office behind NAT, hence its larger bucket.
+inline constexpr uint32_t ip_requests_per_s_default = 100;
+inline constexpr uint32_t ip_requests_burst_default = 400;
+inline constexpr uint32_t user_requests_per_s_default = 10;
+inline constexpr uint32_t user_requests_burst_default = 100;
+inline constexpr uint32_t device_requests_per_s_default = 10;
+inline constexpr uint32_t device_requests_burst_default = 100;
+// Hold attempts per user per event (granted or refused): a person picks seats a
+// few times a minute; a bot sweeping the map for free seats tries hundreds.
+inline constexpr uint32_t hold_attempts_per_min_default = 30;
+inline constexpr uint32_t hold_attempts_burst_default = 20;
+// Device-Id header values longer than this are ignored (not a device we track).
+inline constexpr size_t device_id_bytes_max = 64;
+
+// Proof of work at queue join: leading zero bits, 0 = off. Operators raise it
+// per event at run time (PUT /v1/admin/events/{id}/queue), up to
+// pow_difficulty_bits_max (net/proof_of_work.hpp).
+inline constexpr uint32_t pow_difficulty_default = 0;
+
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
+
+// -- the waiting room (actors/admission_queue.hpp) --
+inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
+inline constexpr int64_t queue_access_ttl_ms_default = 30 * 60 * 1000;
+// The rate limiter may save up this much time's worth of admissions while the
+// queue is empty or the active cap binds, so a late tick loses no credit; kept
+// short so a quiet spell does not release a flood onto the sale at once.
+inline constexpr int64_t queue_burst_window_ms_default = 2'000;
+// ETA: admissions are counted in one-second buckets over the last minute.
+inline constexpr uint32_t queue_rate_buckets = 60;
+inline constexpr int64_t queue_rate_bucket_ms = 1'000;
+// A measured rate needs this much history since the open before it is trusted.
+inline constexpr int64_t queue_rate_measure_ms_min = 5'000;
+
+// -- the waitlist (actors/waitlist.hpp) --
+// Live (waiting or offered) entries in one event's waitlist.
+inline constexpr uint32_t waitlist_live_entries_max_default = 1u << 20;
+// Entries ever recorded, finished ones included (find() answers for them):
+// bounds the waitlist's memory (about 50 bytes an entry, plus about 100 for
+// each user with a live entry).
+inline constexpr uint32_t waitlist_entries_max_default = 1u << 21;
+// Live entries one user may have in one event (one per section preference).
+inline constexpr uint32_t waitlist_user_live_entries_max_default = 4;
+inline constexpr uint32_t waitlist_user_live_entries_max_max = 16;
 
 } // namespace holdfast::limits

@@ -147,7 +147,7 @@ std::unique_ptr<admission_queue> decode_queue_snapshot(std::string_view blob, st
   const auto buckets = static_cast<size_t>(p.rate_seconds_size());
   if (p.entry_admitted_at_ms_size() != static_cast<int>(n) || p.entry_states().size() != n ||
       p.left_pre_queue_states().size() != static_cast<size_t>(p.left_pre_queue_users_size()) ||
-      buckets != admission_limits::rate_buckets || p.rate_admitted_size() != p.rate_seconds_size() ||
+      buckets != limits::queue_rate_buckets || p.rate_admitted_size() != p.rate_seconds_size() ||
       p.rate_drained_size() != p.rate_seconds_size()) {
     error = "queue snapshot columns disagree";
     return nullptr;
@@ -163,15 +163,15 @@ std::unique_ptr<admission_queue> decode_queue_snapshot(std::string_view blob, st
                                   static_cast<queue_state>(p.left_pre_queue_states()[k]));
   s.entries.resize(n);
   for (size_t k = 0; k < n; ++k)
-    s.entries[k] = queue_entry{p.entry_users(static_cast<int>(k)),
-                               p.entry_admitted_at_ms(static_cast<int>(k)),
-                               static_cast<queue_state>(p.entry_states()[k])};
+    s.entries[k] =
+        queue_entry{p.entry_users(static_cast<int>(k)), p.entry_admitted_at_ms(static_cast<int>(k)),
+                    static_cast<queue_state>(p.entry_states()[k])};
   s.credit_units = p.credit_units();
   s.refill_at_ms = p.refill_at_ms();
   for (size_t k = 0; k < buckets; ++k)
-    s.rate[k] = rate_bucket{p.rate_seconds(static_cast<int>(k)),
-                            p.rate_admitted(static_cast<int>(k)),
-                            p.rate_drained(static_cast<int>(k))};
+    s.rate[k] =
+        rate_bucket{p.rate_seconds(static_cast<int>(k)), p.rate_admitted(static_cast<int>(k)),
+                    p.rate_drained(static_cast<int>(k))};
   auto q = admission_queue::restore(admission_config_from_proto(p.config()), s);
   if (!q) error = "queue snapshot is inconsistent";
   return q;
