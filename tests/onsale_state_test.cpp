@@ -6,13 +6,12 @@
 // waitlist place, an open offer, or a waiting-room place.
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include "actors/event_state.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
 #include "persistence/queue_format.hpp"
 #include "persistence/recovery.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace holdfast;
 
@@ -91,8 +90,8 @@ TEST_CASE_FIXTURE(onsale_fixture, "released seats go to waitlisted users in join
   REQUIRE(run(make_release(++tag, 1, holds[0]), t0 + 10).code == result_code::ok);
   auto offers = st.take_new_offers();
   REQUIRE(offers == std::vector<uint32_t>{a.entry.seq, b.entry.seq, c.entry.seq});
-  for (auto [user, seq, quantity] : {std::tuple{10, a.entry.seq, 2}, {11, b.entry.seq, 1},
-                                     {12, c.entry.seq, 3}}) {
+  for (auto [user, seq, quantity] :
+       {std::tuple{10, a.entry.seq, 2}, {11, b.entry.seq, 1}, {12, c.entry.seq, 3}}) {
     auto e = entry(user, seq);
     CHECK(e.status == waitlist_status::offered);
     CHECK(e.offer_expires_at_ms == t0 + 10 + offer_ms);
@@ -177,17 +176,7 @@ TEST_CASE_FIXTURE(onsale_fixture, "an offer to a user at their cap is cancelled,
 
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    static int n = 0;
-    path = std::filesystem::temp_directory_path() /
-           ("holdfast-onsale-" + std::to_string(::getpid()) + "-" + std::to_string(n++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-};
+using testing::temp_dir;
 
 void append(shard_store& store, uint32_t stream, const std::string& frames) {
   std::vector<journal_row> rows;
@@ -209,7 +198,7 @@ std::string waitlist_fingerprint(const event_state& s) {
 TEST_CASE_FIXTURE(onsale_fixture, "waitlist and offers survive recovery from journal or snapshot") {
   temp_dir dir;
   std::unique_ptr<shard_store> store;
-  REQUIRE(shard_store::open(shard_db_path(dir.path.string(), 0), 0, false, store).ok);
+  REQUIRE(shard_store::open(dir.db(), 0, false, store).ok);
   REQUIRE(store->put_venue(hall->id(), encode_venue(*hall)).ok);
   event_state live{hall, config()};
   journal_sink sink{11};
@@ -254,7 +243,7 @@ TEST_CASE_FIXTURE(onsale_fixture, "waitlist and offers survive recovery from jou
 TEST_CASE("waiting-room places survive recovery from journal or snapshot") {
   temp_dir dir;
   std::unique_ptr<shard_store> store;
-  REQUIRE(shard_store::open(shard_db_path(dir.path.string(), 0), 0, false, store).ok);
+  REQUIRE(shard_store::open(dir.db(), 0, false, store).ok);
   admission_config c;
   c.opens_at_ms = t0 + 1'000;
   c.admit_per_min = 600;
@@ -269,10 +258,9 @@ TEST_CASE("waiting-room places survive recovery from journal or snapshot") {
     REQUIRE(q.join(u, t0 + static_cast<int64_t>(u)).code == result_code::ok);
   append(*store, stream, sink.take_frames());
   const uint64_t mid = store->last_seq();
-  REQUIRE(store
-              ->put_snapshot(stream, mid,
-                             encode_queue_snapshot(stream, c, q.export_snapshot(), mid))
-              .ok);
+  REQUIRE(
+      store->put_snapshot(stream, mid, encode_queue_snapshot(stream, c, q.export_snapshot(), mid))
+          .ok);
   for (int64_t t = t0 + 1'000; t <= t0 + 6'000; t += 250)
     q.tick(t);
   for (user_id u = 301; u <= 400; ++u)

@@ -5,8 +5,6 @@
 // answer that leaves before its record is durable, records out of order).
 #include <doctest/doctest.h>
 
-#include <filesystem>
-
 #include <sqlite3.h>
 
 #include "actors/shard_actor.hpp"
@@ -14,27 +12,14 @@
 #include "persistence/journal_sink.hpp"
 #include "persistence/recovery.hpp"
 #include "tests/actor_fixture.hpp"
+#include "tests/temp_dir.hpp"
 
 using namespace holdfast;
 using namespace std::chrono_literals;
 
 namespace {
 
-struct temp_dir {
-  std::filesystem::path path;
-  temp_dir() {
-    path = std::filesystem::temp_directory_path() /
-           ("holdfast-test-" + std::to_string(::getpid()) + "-" + std::to_string(counter()++));
-    std::filesystem::remove_all(path);
-    std::filesystem::create_directories(path);
-  }
-  ~temp_dir() { std::filesystem::remove_all(path); }
-  std::string db(uint32_t shard = 0) const { return shard_db_path(path.string(), shard); }
-  static int& counter() {
-    static int n = 0;
-    return n;
-  }
-};
+using testing::temp_dir;
 
 std::unique_ptr<shard_store> open_store(const std::string& path, uint32_t shard = 0) {
   std::unique_ptr<shard_store> store;
