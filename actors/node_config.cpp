@@ -8,12 +8,47 @@
 
 namespace holdfast {
 
+namespace {
+
+std::string check_onsale(const node_config& c) {
+  if (c.antibot.pow_difficulty > 32) return "queue.pow_difficulty must be 0..32";
+  const auto& room = c.demo_room;
+  if (room.opens_after_s < 0 || room.opens_after_s > 30LL * 24 * 3600)
+    return "demo.room_opens_after_s must be 0..2592000";
+  if (room.admit_per_min == 0 || room.active_max == 0)
+    return "demo.room_admit_per_min and demo.room_active_max must be at least 1";
+  if (room.access_ttl_s < 60 || room.access_ttl_s > 24 * 3600)
+    return "demo.room_access_ttl_s must be 60..86400";
+  if (room.pricing_interval_s < 0) return "demo.pricing_interval_s must be >= 0";
+  return {};
+}
+
+} // namespace
+
 std::string load_node_config(const std::string& path, node_config& out) {
   namespace po = boost::program_options;
   std::ifstream in(path);
   if (!in) return "cannot open " + path;
   po::options_description desc;
+  auto& ab = out.antibot;
+  auto& room = out.demo_room;
   // clang-format off
+  desc.add_options()
+    ("limits.ip_per_s", po::value(&ab.ip_per_s))
+    ("limits.ip_burst", po::value(&ab.ip_burst))
+    ("limits.user_per_s", po::value(&ab.user_per_s))
+    ("limits.user_burst", po::value(&ab.user_burst))
+    ("limits.device_per_s", po::value(&ab.device_per_s))
+    ("limits.device_burst", po::value(&ab.device_burst))
+    ("limits.hold_attempts_per_min", po::value(&ab.hold_attempts_per_min))
+    ("limits.hold_attempts_burst", po::value(&ab.hold_attempts_burst))
+    ("queue.pow_difficulty", po::value(&ab.pow_difficulty))
+    ("demo.room", po::value(&room.enabled))
+    ("demo.room_opens_after_s", po::value(&room.opens_after_s))
+    ("demo.room_admit_per_min", po::value(&room.admit_per_min))
+    ("demo.room_active_max", po::value(&room.active_max))
+    ("demo.room_access_ttl_s", po::value(&room.access_ttl_s))
+    ("demo.pricing_interval_s", po::value(&room.pricing_interval_s));
   desc.add_options()
     ("cluster.shards", po::value(&out.shards))
     ("node.name", po::value(&out.name))
@@ -40,6 +75,7 @@ std::string load_node_config(const std::string& path, node_config& out) {
   } catch (const std::exception& e) {
     return path + ": " + e.what();
   }
+  if (auto err = check_onsale(out); !err.empty()) return path + ": " + err;
   if (out.shards == 0 || out.shards > 1024) return path + ": cluster.shards must be 1..1024";
   if (out.demo_seats == 0 || out.demo_seats > limits::venue_seats_max)
     return path + ": demo.seats out of range";

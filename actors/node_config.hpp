@@ -5,16 +5,32 @@
 #include <cstdint>
 #include <string>
 
+#include "core/antibot_config.hpp"
+
 namespace holdfast {
+
+// [demo] room_* and pricing_interval_s: the second demo event, "Holdfast Live:
+// The Big On-Sale", goes on sale behind a waiting room that opens
+// opens_after_s after the node first creates it; both demo events reprice.
+struct demo_room_config {
+  bool enabled = true;
+  int64_t opens_after_s = 20;
+  uint32_t admit_per_min = 600; // 10 users a second
+  uint32_t active_max = 1000;
+  int64_t access_ttl_s = 1800;
+  int64_t pricing_interval_s = 30; // 0: fixed prices
+};
 
 struct node_config {
   std::string name = "node-1";
+  antibot_config antibot; // [limits] and [queue]
+  demo_room_config demo_room;
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   std::string data_dir = "data";
-  uint16_t caf_port = 4300;     // caf::io remoting (node actor), on http_host
-  unsigned http_threads = 0;    // 0: one per core
-  unsigned actor_threads = 0;   // CAF scheduler workers; 0: one per core
+  uint16_t caf_port = 4300;   // caf::io remoting (node actor), on http_host
+  unsigned http_threads = 0;  // 0: one per core
+  unsigned actor_threads = 0; // CAF scheduler workers; 0: one per core
   // CAF policy. "sharing": idle workers block on a condition variable; measured
   // +18% HTTP holds/s over "stealing", whose idle workers poll-sleep.
   std::string actor_scheduler = "sharing";

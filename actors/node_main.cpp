@@ -63,16 +63,15 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
   return {};
 }
 
-void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf,
-               catalog& events) {
-  auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
-  event_config ev;
-  ev.id = 1;
-  ev.name = "Holdfast Live: Opening Night";
-  ev.artist = "The Anchors";
-  ev.category = "concert";
-  ev.user_seats_max = conf.demo_user_seats_max;
-  ev.starts_at_ms = wall_now_ms(conf) + 30LL * 24 * 3600 * 1000;
+// Creates one demo event (or finds it, recovered) and opens its sale. A
+// recovered event keeps its journaled config, so a restart shows the waiting
+// room's original opening time, not a fresh one.
+void create_demo_event(caf::actor_system& sys, const directory& dir, const node_config& conf,
+                       catalog& events, event_config ev, venue_ptr v) {
+  if (auto recovered = events.find(ev.id)) {
+    ev = recovered->config;
+    v = recovered->hall;
+  }
   caf::scoped_actor self{sys};
   auto on_error = [](caf::error& e) {
     std::fprintf(stderr, "holdfast: demo event: %s\n", caf::to_string(e).c_str());
@@ -86,14 +85,45 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
                       events.put(catalog_entry{ev, v, s});
                       std::printf(
                           "holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, %u GA "
-                          "places, status %s (shard %u)\n",
+                          "places, status %s (shard %u)%s\n",
                           ev.id, ev.name.c_str(), v->name().c_str(), v->seat_count(),
                           v->sections().size(), v->ga_capacity_total(),
-                          std::string(status_name(s)).c_str(), shard_of(ev.id, conf.shards));
+                          std::string(status_name(s)).c_str(), shard_of(ev.id, conf.shards),
+                          ev.onsale.waiting_room ? ", waiting room on" : "");
                     },
                     on_error);
           },
           on_error);
+}
+
+// Event 1 sells straight away; event 2 (when demo.room is on) sells behind a
+// waiting room that opens demo.room_opens_after_s after its creation, so the
+// pre-queue is visible. Both reprice every demo.pricing_interval_s.
+void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf,
+               catalog& events) {
+  auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
+  const auto& room = conf.demo_room;
+  event_config ev;
+  ev.id = 1;
+  ev.name = "Holdfast Live: Opening Night";
+  ev.artist = "The Anchors";
+  ev.category = "concert";
+  ev.user_seats_max = conf.demo_user_seats_max;
+  ev.starts_at_ms = wall_now_ms(conf) + 30LL * 24 * 3600 * 1000;
+  ev.onsale.pricing_interval_s = room.pricing_interval_s;
+  create_demo_event(sys, dir, conf, events, ev, v);
+  if (!room.enabled) return;
+  ev.id = 2;
+  ev.name = "Holdfast Live: The Big On-Sale";
+  ev.artist = "The Anchors";
+  ev.starts_at_ms = wall_now_ms(conf) + 45LL * 24 * 3600 * 1000;
+  ev.onsale.waiting_room = true;
+  ev.onsale.queue_opens_at_ms = wall_now_ms(conf) + room.opens_after_s * 1000;
+  ev.onsale.admit_per_min = room.admit_per_min;
+  ev.onsale.active_max = room.active_max;
+  ev.onsale.access_ttl_s = room.access_ttl_s;
+  ev.onsale.shuffle_seed = random_u64(); // recorded in the journal with the event
+  create_demo_event(sys, dir, conf, events, ev, v);
 }
 
 } // namespace
@@ -161,12 +191,20 @@ int main(int argc, char** argv) {
     return 5;
   }
   token_authority tokens{secret};
+  const std::string admin_token = load_or_create_admin_token(conf.data_dir, error);
+  if (admin_token.empty()) {
+    std::fprintf(stderr, "holdfast: %s\n", error.c_str());
+    return 5;
+  }
+  access_tokens room_tokens{secret};
+  antibot guard{conf.antibot, secret, admin_token};
   http_metrics metrics;
   idempotency_store idempotency;
   live_hubs hubs{sys, dir};
   api_services services{sys,    dir,           events,
                         tokens, metrics,       idempotency,
-                        hubs,   conf.web_root, conf.clock_offset_s * 1000};
+                        hubs,   conf.web_root, conf.clock_offset_s * 1000,
+                        &guard, &room_tokens};
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
   if (auto err = server.start(); !err.empty()) {

@@ -92,6 +92,8 @@ route route_of(const std::vector<std::string_view>& p, http::verb verb) {
   if (p[1] == "openapi.json") return route::openapi;
   if (p[1] == "users") return route::users;
   if (p[1] == "holds") return route::hold_delete;
+  if (p[1] == "waitlist") return route::waitlist;
+  if (p[1] == "admin") return route::admin;
   if (p[1] == "orders") return verb == http::verb::post ? route::orders_post : route::orders_get;
   if (p[1] != "events") return route::other;
   if (p.size() == 2) return route::events;
@@ -99,6 +101,8 @@ route route_of(const std::vector<std::string_view>& p, http::verb verb) {
   if (p[3] == "seatmap") return route::seatmap;
   if (p[3] == "holds") return route::holds;
   if (p[3] == "live") return route::live;
+  if (p[3] == "queue") return route::queue;
+  if (p[3] == "waitlist") return route::waitlist;
   return route::other;
 }
 
@@ -111,9 +115,9 @@ http_response method_not_allowed(const char* allow) {
 
 } // namespace
 
-void api::handle(const http_request& req, const caf::actor& gateway, reply_fn reply,
-                 defer_fn defer) {
-  call c{req, gateway, {}, {}, split_path(req.target())};
+void api::handle(const http_request& req, const caf::actor& gateway, reply_fn reply, defer_fn defer,
+                 std::string_view client_ip) {
+  call c{req, gateway, {}, {}, split_path(req.target()), client_ip, std::nullopt};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
@@ -152,6 +156,7 @@ void api::dispatch(call& c) {
   }
   if (p[0] != "v1" || p.size() < 2)
     return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+  if (!request_allowed(c)) return;
   if (p[1] == "openapi.json" && p.size() == 2)
     return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, openapi_document()))
                                         : void();
@@ -169,7 +174,15 @@ void api::dispatch(call& c) {
     if (!id) return c.reply(make_error(http::status::not_found, "unknown_order", "no such order"));
     return list_orders(c, *id);
   }
-  if (p[1] != "events" || p.size() > 4)
+  if (p[1] == "waitlist" && p.size() == 3)
+    return only(http::verb::get, "GET") ? get_waitlist(c, p[2]) : void();
+  if (p[1] == "admin" && p.size() == 5 && p[2] == "events" && p[4] == "queue") {
+    auto id = parse_id(p[3]);
+    if (!id || *id > UINT32_MAX)
+      return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+    return only(http::verb::put, "PUT") ? admin_queue(c, static_cast<event_id>(*id)) : void();
+  }
+  if (p[1] != "events" || p.size() > 5)
     return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
   if (p.size() == 2) return only(http::verb::get, "GET") ? list_events(c) : void();
   auto id = parse_id(p[2]);
@@ -177,8 +190,18 @@ void api::dispatch(call& c) {
     return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
   const auto event = static_cast<event_id>(*id);
   if (p.size() == 3) return only(http::verb::get, "GET") ? get_event(c, event) : void();
+  if (p.size() == 5 && p[3] == "queue" && p[4] == "challenge")
+    return only(http::verb::get, "GET") ? queue_challenge(c, event) : void();
+  if (p.size() == 5 && p[3] == "queue" && p[4] == "status")
+    return only(http::verb::get, "GET") ? get_queue_status(c, event) : void();
+  if (p.size() == 5)
+    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
   if (p[3] == "seatmap") return only(http::verb::get, "GET") ? get_seatmap(c, event) : void();
-  if (p[3] == "holds") return only(http::verb::post, "POST") ? create_hold(c, event) : void();
+  if (p[3] == "queue") return only(http::verb::post, "POST") ? join_queue(c, event) : void();
+  if (p[3] == "waitlist") return only(http::verb::post, "POST") ? join_waitlist(c, event) : void();
+  if (p[3] == "holds")
+    return only(http::verb::post, "POST") && hold_allowed(c, event) ? create_hold(c, event)
+                                                                    : void();
   if (p[3] == "live")
     return c.reply(make_error(http::status::bad_request, "websocket_required",
                               "this resource speaks WebSocket only"));
@@ -186,6 +209,7 @@ void api::dispatch(call& c) {
 }
 
 std::optional<user_claims> api::authenticate(call& c) {
+  if (c.user) return c.user; // verified once per request
   auto it = c.req.find(http::field::authorization);
   std::string_view header;
   if (it != c.req.end()) header = std::string_view(it->value().data(), it->value().size());
@@ -198,6 +222,7 @@ std::optional<user_claims> api::authenticate(call& c) {
   if (!claims)
     c.reply(
         make_error(http::status::unauthorized, "unauthorized", "the token is invalid or expired"));
+  c.user = claims;
   return claims;
 }
 

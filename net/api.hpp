@@ -20,6 +20,8 @@
 #include <caf/actor.hpp>
 
 #include "actors/directory.hpp"
+#include "net/access_tokens.hpp"
+#include "net/antibot.hpp"
 #include "net/auth.hpp"
 #include "net/catalog.hpp"
 #include "net/idempotency.hpp"
@@ -46,17 +48,26 @@ struct api_services {
   live_hubs& hubs;
   std::string web_root;
   int64_t clock_offset_ms = 0;
+  antibot* guard = nullptr;        // none: no rate limits, no proof of work
+  access_tokens* access = nullptr; // waiting-room tokens; required for rooms
 };
 
 class api {
 public:
   explicit api(api_services& services) : s_(services) {}
 
-  void handle(const http_request& req, const caf::actor& gateway, reply_fn reply, defer_fn defer);
+  // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
+  void handle(const http_request& req, const caf::actor& gateway, reply_fn reply, defer_fn defer,
+              std::string_view client_ip = {});
   // The event a WebSocket upgrade wants to watch, or a ready error response.
   std::shared_ptr<const catalog_entry> live_target(const http_request& req,
                                                    std::optional<http_response>& refusal);
   int64_t now_ms() const;
+  // What to run once a live socket is open: its per-user pushes (waiting
+  // room, waitlist offers) when the URL carries a valid ?token= (and
+  // &queueToken=); empty otherwise (api_onsale.cpp).
+  std::function<void(std::shared_ptr<websocket_session>)>
+  live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event);
 
 private:
   struct call {
@@ -65,6 +76,8 @@ private:
     reply_fn reply;
     defer_fn defer;
     std::vector<std::string_view> path; // segments after the leading '/'
+    std::string_view client_ip;
+    std::optional<user_claims> user; // the verified bearer token, once checked
   };
 
   void dispatch(call& c);
@@ -79,6 +92,20 @@ private:
   void delete_hold(call& c, std::string_view hold);
   void create_order(call& c);
   void list_orders(call& c, std::optional<order_id> only);
+  // waiting room, waitlist, anti-bot, operators (api_onsale.cpp)
+  bool request_allowed(call& c);
+  bool hold_allowed(call& c, event_id id);
+  void refuse_blocked(call& c, const block& b);
+  void queue_challenge(call& c, event_id id);
+  void join_queue(call& c, event_id id);
+  void get_queue_status(call& c, event_id id);
+  void join_waitlist(call& c, event_id id);
+  void get_waitlist(call& c, std::string_view id);
+  void admin_queue(call& c, event_id id);
+  // Runs `then` inside the gateway actor with the event's actors (looked up
+  // once per event, then cached: they live as long as the node).
+  void with_actors(call& c, event_id id,
+                   std::function<void(caf::event_based_actor*, const event_actors&)> then);
 
   std::optional<user_claims> authenticate(call& c);
   std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
@@ -97,6 +124,8 @@ private:
     std::shared_ptr<const std::string> body;
   };
   std::map<event_id, rendered_seatmap> seatmaps_;
+  std::mutex actors_mutex_;
+  std::map<event_id, event_actors> actors_;
 };
 
 // Response helpers shared by the handlers and the sessions.
@@ -104,5 +133,7 @@ http_response make_json(http::status status, std::string body, unsigned version 
 http_response make_error(http::status status, std::string_view code, std::string_view message,
                          unsigned version = 11);
 std::optional<uint64_t> parse_id(std::string_view text);
+// The decoded ?name=value pairs of a request target.
+std::map<std::string, std::string> query_params(std::string_view target);
 
 } // namespace holdfast

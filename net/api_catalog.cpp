@@ -48,23 +48,6 @@ std::string url_decode(std::string_view s) {
   return out;
 }
 
-std::map<std::string, std::string> query_params(std::string_view target) {
-  std::map<std::string, std::string> out;
-  const auto q = target.find('?');
-  if (q == std::string_view::npos) return out;
-  std::string_view rest = target.substr(q + 1);
-  while (!rest.empty()) {
-    const auto amp = rest.find('&');
-    const auto pair = rest.substr(0, amp);
-    const auto eq = pair.find('=');
-    out[url_decode(pair.substr(0, eq))] =
-        eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
-    if (amp == std::string_view::npos) break;
-    rest.remove_prefix(amp + 1);
-  }
-  return out;
-}
-
 bool matches(const catalog_entry& e, const std::map<std::string, std::string>& q,
              std::optional<int64_t> from, std::optional<int64_t> to) {
   auto has = [](const std::string& hay, const std::string& needle) {
@@ -102,6 +85,23 @@ const char* content_type_of(std::string_view file) {
 }
 
 } // namespace
+
+std::map<std::string, std::string> query_params(std::string_view target) {
+  std::map<std::string, std::string> out;
+  const auto q = target.find('?');
+  if (q == std::string_view::npos) return out;
+  std::string_view rest = target.substr(q + 1);
+  while (!rest.empty()) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    const auto eq = pair.find('=');
+    out[url_decode(pair.substr(0, eq))] =
+        eq == std::string_view::npos ? "" : url_decode(pair.substr(eq + 1));
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 void api::create_user(call& c) {
   auto body = parse_body(c, {"name"});

@@ -7,6 +7,7 @@
 
 #include <charconv>
 #include <fstream>
+#include <functional>
 #include <sstream>
 
 #include "core/assert.hpp"
@@ -115,24 +116,27 @@ std::optional<user_claims> token_authority::verify(std::string_view token, int64
   return c;
 }
 
-std::string load_or_create_secret(const std::string& data_dir, std::string& error) {
-  const std::string path = data_dir + "/node.secret";
+namespace {
+
+// Reads `path`, or creates it (mode 0600, written whole then renamed into
+// place) with what `make` returns. Empty string on failure, with `error` set.
+std::string load_or_create(const std::string& path, size_t bytes_min,
+                           const std::function<std::string()>& make, std::string& error) {
   {
     std::ifstream in(path, std::ios::binary);
     if (in) {
       std::stringstream ss;
       ss << in.rdbuf();
-      if (ss.str().size() >= 32) return ss.str();
-      error = path + " is shorter than 32 bytes";
+      if (ss.str().size() >= bytes_min) return ss.str();
+      error = path + " is shorter than " + std::to_string(bytes_min) + " bytes";
       return {};
     }
   }
-  std::string secret(32, '\0');
-  HF_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(secret.data()), 32) == 1);
+  const std::string made = make();
   const std::string tmp = path + ".tmp";
   {
     std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(secret.data(), static_cast<std::streamsize>(secret.size()));
+    out.write(made.data(), static_cast<std::streamsize>(made.size()));
     out.flush();
     if (!out) {
       error = "cannot write " + tmp;
@@ -144,7 +148,38 @@ std::string load_or_create_secret(const std::string& data_dir, std::string& erro
     error = "cannot create " + path;
     return {};
   }
-  return secret;
+  return made;
+}
+
+std::string random_bytes(size_t n) {
+  std::string out(n, '\0');
+  HF_ASSERT(RAND_bytes(reinterpret_cast<unsigned char*>(out.data()), static_cast<int>(n)) == 1);
+  return out;
+}
+
+} // namespace
+
+std::string load_or_create_secret(const std::string& data_dir, std::string& error) {
+  return load_or_create(
+      data_dir + "/node.secret", 32, [] { return random_bytes(32); }, error);
+}
+
+std::string load_or_create_admin_token(const std::string& data_dir, std::string& error) {
+  auto token = load_or_create(
+      data_dir + "/admin.token", 32,
+      [] {
+        static constexpr char hex[] = "0123456789abcdef";
+        std::string out;
+        for (unsigned char b : random_bytes(32)) {
+          out += hex[b >> 4];
+          out += hex[b & 15];
+        }
+        return out;
+      },
+      error);
+  while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
+    token.pop_back(); // an operator may have written it with an editor
+  return token;
 }
 
 } // namespace holdfast

@@ -35,6 +35,9 @@ private:
 // Reads data_dir/node.secret, creating it with 32 random bytes (mode 0600) if
 // it does not exist. Empty string on failure, with `error` set.
 std::string load_or_create_secret(const std::string& data_dir, std::string& error);
+// Reads data_dir/admin.token (the operator's bearer token for /v1/admin/*),
+// creating it with 64 random hex digits (mode 0600) at first start.
+std::string load_or_create_admin_token(const std::string& data_dir, std::string& error);
 
 // 64 random bits from the OS CSPRNG, never 0.
 uint64_t random_u64();

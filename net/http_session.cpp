@@ -23,7 +23,11 @@ constexpr uint32_t http_header_bytes_max = 8 * 1024;
 http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::io_context> io,
                            api& routes, caf::actor gateway, http_metrics& metrics, live_hubs& hubs)
     : io_(std::move(io)), stream_(std::move(socket)), routes_(routes), gateway_(std::move(gateway)),
-      metrics_(metrics), hubs_(hubs) {}
+      metrics_(metrics), hubs_(hubs) {
+  beast::error_code ec;
+  const auto peer = stream_.socket().remote_endpoint(ec);
+  if (!ec) client_ip_ = peer.address().to_string();
+}
 
 void http_session::run() {
   net::dispatch(stream_.get_executor(),
@@ -63,7 +67,8 @@ void http_session::on_read(beast::error_code ec, size_t) {
       },
       [self](std::function<void()> work) {
         net::post(self->stream_.get_executor(), std::move(work));
-      });
+      },
+      client_ip_);
 }
 
 void http_session::refuse_and_close(http_response res) {
@@ -78,9 +83,12 @@ void http_session::upgrade() {
   if (!event) return refuse_and_close(std::move(*refusal));
   stream_.expires_never(); // the WebSocket has its own timeouts
   auto ws = std::make_shared<websocket_session>(std::move(stream_), io_, metrics_);
+  auto watch = routes_.live_watch(parser_->get(), event); // per-user pushes, if signed in
   auto hub = hubs_.hub_for(std::move(event));
-  ws->run(parser_->release(), [hub](std::shared_ptr<websocket_session> open) {
-    caf::anon_send(hub, live_join{std::move(open)});
+  ws->run(parser_->release(), [hub, watch](std::shared_ptr<websocket_session> open) {
+    std::function<void()> after_hello;
+    if (watch) after_hello = [watch, open] { watch(open); };
+    caf::anon_send(hub, live_join{std::move(open), std::move(after_hello)});
   });
 }
 

@@ -39,6 +39,7 @@ private:
   caf::actor gateway_;
   http_metrics& metrics_;
   live_hubs& hubs_;
+  std::string client_ip_; // the peer, for the per-IP rate limit
 };
 
 } // namespace holdfast

@@ -4,6 +4,8 @@
 #include <cstdio>
 #include <ctime>
 
+#include "net/onsale_views.hpp"
+
 namespace holdfast {
 
 namespace http = boost::beast::http;
@@ -106,7 +108,8 @@ json::object event_summary(const catalog_entry& e) {
       {"venue",
        json::object{{"id", e.hall->id()}, {"name", e.hall->name()}, {"city", e.hall->city()}}},
       {"minPrice", e.min_price_cents},
-      {"currency", "USD"}};
+      {"currency", "USD"},
+      {"waitingRoom", waiting_room_json(e)}};
 }
 
 json::object event_detail(const catalog_entry& e) {

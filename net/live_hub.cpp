@@ -16,7 +16,7 @@ struct hub_state {
   bool version_known = false; // hello waits until the hub has the event's version
   uint64_t version = 0;
   std::vector<std::shared_ptr<websocket_session>> sessions;
-  std::vector<std::shared_ptr<websocket_session>> waiting_for_version;
+  std::vector<live_join> waiting_for_version;
 };
 
 using hub_ptr = caf::stateful_actor<hub_state>*;
@@ -25,6 +25,12 @@ std::shared_ptr<const std::string> hello(const hub_state& st) {
   return std::make_shared<const std::string>("{\"type\":\"hello\",\"eventId\":\"" +
                                              std::to_string(st.event->config.id) +
                                              "\",\"version\":" + std::to_string(st.version) + "}");
+}
+
+void greet(hub_state& st, live_join& join) {
+  join.session->send(hello(st));
+  if (join.after_hello) join.after_hello();
+  st.sessions.push_back(std::move(join.session));
 }
 
 caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> event,
@@ -40,10 +46,8 @@ caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> ev
               auto& st = self->state;
               st.version = std::max(st.version, v.version);
               st.version_known = true;
-              for (auto& s : st.waiting_for_version)
-                s->send(hello(st));
-              st.sessions.insert(st.sessions.end(), st.waiting_for_version.begin(),
-                                 st.waiting_for_version.end());
+              for (auto& join : st.waiting_for_version)
+                greet(st, join);
               st.waiting_for_version.clear();
             },
             [](caf::error&) {});
@@ -51,9 +55,8 @@ caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> ev
   return {
       [self](live_join& join) {
         auto& st = self->state;
-        if (!st.version_known) return st.waiting_for_version.push_back(std::move(join.session));
-        join.session->send(hello(st));
-        st.sessions.push_back(std::move(join.session));
+        if (!st.version_known) return st.waiting_for_version.push_back(std::move(join));
+        greet(st, join);
       },
       [self](seat_delta& d) {
         auto& st = self->state;

@@ -3,10 +3,11 @@
 // same bytes to every WebSocket watching that event.
 //
 // Protocol (local only):
-//   live_join{session}   -> the session gets {"type":"hello", version} then deltas
+//   live_join{session, after_hello} -> the session gets {"type":"hello", version} then deltas
 //   seat_delta           from the event actor
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <mutex>
@@ -20,6 +21,9 @@ namespace holdfast {
 
 struct live_join {
   std::shared_ptr<websocket_session> session;
+  // Runs right after the hello is queued (so hello stays the first message):
+  // starts the session's per-user pushes, if any.
+  std::function<void()> after_hello;
 };
 
 } // namespace holdfast

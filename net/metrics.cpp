@@ -24,6 +24,12 @@ const char* route_name(route r) {
     return "orders_get";
   case route::live:
     return "live";
+  case route::queue:
+    return "queue";
+  case route::waitlist:
+    return "waitlist";
+  case route::admin:
+    return "admin";
   case route::health:
     return "health";
   case route::metrics:
@@ -35,6 +41,26 @@ const char* route_name(route r) {
   case route::other:
     return "other";
   case route::count_:
+    break;
+  }
+  return "unknown";
+}
+
+const char* block_reason_name(block_reason r) {
+  switch (r) {
+  case block_reason::ip:
+    return "ip";
+  case block_reason::user:
+    return "user";
+  case block_reason::device:
+    return "device";
+  case block_reason::hold_velocity:
+    return "hold_velocity";
+  case block_reason::pow:
+    return "pow";
+  case block_reason::not_admitted:
+    return "not_admitted";
+  case block_reason::count_:
     break;
   }
   return "unknown";
@@ -105,6 +131,13 @@ std::string http_metrics::render() const {
   line("holdfast_websocket_clients", "gauge", "Open live seat-map WebSockets.", ws_clients_.load());
   line("holdfast_websocket_dropped_slow_total", "counter",
        "WebSocket clients dropped for not keeping up.", ws_dropped_slow_.load());
+  out +=
+      "# HELP holdfast_antibot_blocks_total Requests refused by the anti-bot checks, by reason.\n"
+      "# TYPE holdfast_antibot_blocks_total counter\n";
+  for (size_t r = 0; r < blocks_.size(); ++r)
+    out += std::string("holdfast_antibot_blocks_total{reason=\"") +
+           block_reason_name(static_cast<block_reason>(r)) + "\"} " +
+           std::to_string(blocks_[r].load()) + "\n";
   line("holdfast_journal_commits_total", "counter", "Journal transactions committed.",
        journal_commits_.load());
   line("holdfast_journal_records_total", "counter", "Journal records committed.",

@@ -19,6 +19,9 @@ enum class route : uint8_t {
   orders_post,
   orders_get,
   live,
+  queue,
+  waitlist,
+  admin,
   health,
   metrics,
   openapi,
@@ -28,11 +31,25 @@ enum class route : uint8_t {
 };
 const char* route_name(route r);
 
+// Why the anti-bot checks (net/antibot.hpp) refused a request; names are
+// stable metric labels.
+enum class block_reason : uint8_t {
+  ip = 0,
+  user,
+  device,
+  hold_velocity,
+  pow,
+  not_admitted,
+  count_
+};
+const char* block_reason_name(block_reason r);
+
 class http_metrics {
 public:
   void observe(route r, unsigned status, uint64_t latency_us);
   void count_hold(bool granted) { (granted ? holds_granted_ : holds_refused_)++; }
   void count_sale() { orders_confirmed_++; }
+  void count_block(block_reason r) { blocks_[static_cast<size_t>(r)]++; }
   void ws_opened() { ws_clients_++; }
   void ws_closed() { ws_clients_--; }
   void ws_dropped_slow() { ws_dropped_slow_++; }
@@ -53,6 +70,7 @@ private:
   std::atomic<uint64_t> holds_granted_{0}, holds_refused_{0}, orders_confirmed_{0};
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
+  std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};
   std::atomic<uint64_t> journal_commits_{0}, journal_records_{0}, journal_commit_us_total_{0},
       journal_commit_us_max_{0};
 };

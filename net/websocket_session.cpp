@@ -37,7 +37,7 @@ void websocket_session::run(beast::http::request<beast::http::string_body> req,
 
 void websocket_session::on_accept(beast::error_code ec) {
   if (ec) {
-    closed_ = true;
+    mark_closed();
     return;
   }
   if (on_open_) on_open_(shared_from_this());
@@ -53,11 +53,28 @@ void websocket_session::do_read() {
 
 void websocket_session::on_read(beast::error_code ec, size_t) {
   if (ec) {
-    closed_ = true;
+    mark_closed();
     return;
   }
   buffer_.consume(buffer_.size());
   do_read();
+}
+
+void websocket_session::mark_closed() {
+  closed_ = true;
+  if (auto fn = std::move(on_close_)) {
+    on_close_ = nullptr;
+    fn();
+  }
+}
+
+void websocket_session::on_close(std::function<void()> fn) {
+  boost::asio::post(ws_.get_executor(), [self = shared_from_this(), fn = std::move(fn)]() mutable {
+    if (self->closed_)
+      fn();
+    else
+      self->on_close_ = std::move(fn);
+  });
 }
 
 void websocket_session::send(message msg) {
@@ -69,7 +86,7 @@ void websocket_session::send(message msg) {
 void websocket_session::queue(message msg) {
   if (closed_) return;
   if (outbox_.size() >= outbox_max) {
-    closed_ = true;
+    mark_closed();
     metrics_.ws_dropped_slow();
     beast::get_lowest_layer(ws_).close();
     return;
@@ -86,7 +103,7 @@ void websocket_session::do_write() {
 
 void websocket_session::on_write(beast::error_code ec, size_t) {
   if (ec) {
-    closed_ = true;
+    mark_closed();
     return;
   }
   outbox_.pop_front();

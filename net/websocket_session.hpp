@@ -32,6 +32,9 @@ public:
   // Thread-safe: posts onto the session's own executor.
   void send(message msg);
   bool closed() const { return closed_; }
+  // Thread-safe: `fn` runs once on the session's executor when the socket
+  // closes (at once if it already has). Per-user watchers unwatch from it.
+  void on_close(std::function<void()> fn);
 
 private:
   void on_accept(boost::beast::error_code ec);
@@ -40,12 +43,14 @@ private:
   void queue(message msg);
   void do_write();
   void on_write(boost::beast::error_code ec, size_t);
+  void mark_closed();
 
   std::shared_ptr<boost::asio::io_context> io_; // declared first: destroyed last
   boost::beast::websocket::stream<boost::beast::tcp_stream> ws_;
   boost::beast::flat_buffer buffer_;
   std::deque<message> outbox_;
   std::function<void(std::shared_ptr<websocket_session>)> on_open_;
+  std::function<void()> on_close_;
   http_metrics& metrics_;
   std::atomic<bool> closed_{false};
 };

@@ -5,6 +5,7 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <string>
 
 namespace holdfast::test {
@@ -22,6 +23,29 @@ bool stop_node(int signal);
 // Starts a stopped node again on the same data directory with its wall clock
 // shifted by `clock_offset_s`. Throws when it does not come up.
 void restart_node(int64_t clock_offset_s);
+// Another node for tests that need a configuration of their own (tight rate
+// limits, a small venue, a waiting room with a small active cap): its own
+// data directory and kernel-picked ports; `extra_conf` follows the base
+// [cluster]/[node] sections (so it must not set their keys). Starts in the
+// constructor (throws when it cannot), stops with SIGTERM in the destructor.
+class extra_node {
+public:
+  extra_node(const std::string& name, const std::string& extra_conf);
+  ~extra_node();
+  extra_node(const extra_node&) = delete;
+  extra_node& operator=(const extra_node&) = delete;
+  uint16_t port() const;
+  std::string data_dir() const;
+  std::string log() const;
+  // Stops the node with `signal` (SIGKILL: a crash) and starts it again on the
+  // same data directory and config (new ports).
+  void restart(int signal);
+
+private:
+  struct impl;
+  std::unique_ptr<impl> impl_;
+};
+
 // Runs holdfast-audit on the data directory; returns its exit status.
 int run_audit(std::string& output);
 

@@ -174,7 +174,9 @@ async function main() {
       const confPath = path.join(tmp, `node-${attempt}.conf`);
       writeFileSync(confPath, rewriteConfig(readFileSync(opts.conf, 'utf8'), {
         node: { http_host: '127.0.0.1', http_port: httpPort, caf_port: cafPort, data_dir: dataDir, web_root: webRoot },
-        demo: { load: 'true' }, // the test buys seats of the demo event
+        // The test buys seats of the demo events; a seller takes a whole section for the
+        // waitlist (64 seats a user), and event 2's waiting room lets two shop at once.
+        demo: { load: 'true', user_seats_max: '64', room_opens_after_s: '0', room_active_max: '2' },
       }));
       base = `http://127.0.0.1:${httpPort}`;
       log(`starting ${opts.node} on ${base} (caf ${cafPort}, data in ${dataDir})`);

@@ -2,7 +2,11 @@
 // sign up, open the demo event, pick two seats (hook + real canvas clicks), hold, pay,
 // see the confirmation; then another client buys a third seat over the API and the
 // page must show it sold within liveWaitMs without reloading; "My orders" lists the
-// order. Every wait is bounded (the context's default timeout, or an explicit one).
+// order. Then the on-sale (onSaleTest): current prices, the waitlist of a section sold
+// out under the page's eyes (join, offer pushed, paid), and the waiting room of demo
+// event 2 (run.mjs caps it at two shoppers: the page waits at place 1 with an ETA and
+// moves on to the map when a shopper buys). Every wait is bounded (the context's
+// default timeout, or an explicit one).
 
 import assert from 'node:assert/strict';
 
@@ -179,7 +183,125 @@ export default async function uiTest({ page, base, log, shot }) {
   assert.equal(await row.locator(tid('order-total')).textContent(), total);
   log('my orders lists the order');
 
+  await onSaleTest({ page, base, log, shot, api, hook, user, eventId });
+
   const errorNotices = await texts(tid('notice', '[data-kind="error"]'));
   assert.deepEqual(errorNotices, [], 'no error notices');
   assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+}
+
+// --- on-sale ------------------------------------------------------------------------------
+async function onSaleTest({ page, base, log, shot, api, hook, user, eventId }) {
+  // Prices: what the page shows is what the seat map says now.
+  await page.locator(tid('events-link')).click();
+  await page.locator(tid('event-link', `[data-event-id="${eventId}"]`)).click();
+  await page.locator(tid('seat-canvas', '[data-state="ready"]')).waitFor({ timeout: 30000 });
+  await page.locator(tid('live-status', '[data-state="live"]')).waitFor();
+  const seatmap = await api('GET', `/v1/events/${eventId}/seatmap`);
+  const prices = await hook(() => window.holdfast.prices());
+  for (const s of seatmap.sections) assert.equal(prices[s.section], s.price, `price of ${s.section}`);
+  const cells = await page.locator(tid('section-price')).evaluateAll((els) => els.map((e) => [e.dataset.section, Number(e.dataset.price)]));
+  assert.ok(cells.length >= seatmap.sections.length - 1, `price cells for the sections (${cells.length})`);
+  for (const [section, cents] of cells) assert.equal(cents, prices[section], `shown price of ${section}`);
+  log(`prices shown for ${cells.length} sections`);
+
+  // Waitlist: sellers take a whole section (64 seats each, run.mjs raises the cap) while
+  // the page watches; the page joins the waitlist for it.
+  const assigned = seatmap.sections.filter((s) => s.kind === 'assigned');
+  const target = assigned[assigned.length - 1];
+  assert.equal(target.available, target.capacity, `section ${target.section} untouched so far`);
+  const ids = seatmap.seats.filter((s) => s.section === target.section).map((s) => s.seatId);
+  const sellers = [];
+  for (let k = 0; k < ids.length; k += 64) {
+    const seller = await api('POST', '/v1/users', { body: { name: `Seller ${k / 64}` }, expect: [201] });
+    const holds = [];
+    for (let j = k; j < Math.min(k + 64, ids.length); j += 16)
+      holds.push((await api('POST', `/v1/events/${eventId}/holds`, { token: seller.token, body: { seats: ids.slice(j, Math.min(j + 16, k + 64, ids.length)) }, expect: [201] })).holdId);
+    sellers.push({ seller, holds });
+  }
+  await page.locator(tid('waitlist-section', ` option[value="${target.section}"]`)).waitFor({ state: 'attached', timeout: 10000 });
+  await page.locator(tid('waitlist-section')).selectOption(target.section);
+  await page.locator(tid('waitlist-quantity')).selectOption('2');
+  await page.locator(tid('waitlist-join')).click();
+  await page.locator(tid('notice', '[data-code="waitlist_joined"]')).waitFor();
+  const [entry] = await hook(() => window.holdfast.waitlist());
+  assert.equal(entry.status, 'waiting');
+  assert.equal(entry.position, 1);
+  const server = await api('GET', `/v1/waitlist/${entry.waitlistId}`, { token: user.token });
+  assert.equal(server.status, 'waiting');
+  await page.locator(tid('waitlist-entry', `[data-waitlist-id="${entry.waitlistId}"][data-status="waiting"]`)).waitFor();
+  log(`sold out section ${target.section} (${ids.length} seats); the page joined its waitlist as ${entry.waitlistId}`);
+
+  // A seller lets 16 seats go: two are offered to the page's user, pushed over the socket.
+  const { seller, holds } = sellers[0];
+  await api('DELETE', `/v1/holds/${holds[0]}`, { token: seller.token, expect: [204] });
+  const offer = page.locator(tid('waitlist-offer', `[data-waitlist-id="${entry.waitlistId}"]`));
+  await offer.waitFor({ timeout: 10000 });
+  const offered = (await hook(() => window.holdfast.waitlist())).find((e) => e.waitlistId === entry.waitlistId);
+  assert.equal(offered.status, 'offered');
+  assert.ok(offered.holdId && offered.seats && offered.seats.length === 2, `offer ${JSON.stringify(offered)}`);
+  const thief = await api('POST', '/v1/users', { body: { name: 'Offer Thief' }, expect: [201] });
+  const stolen = await api('POST', `/v1/events/${eventId}/holds`, { token: thief.token, body: { seats: [offered.seats[0]] }, expect: [409] });
+  assert.equal(stolen.error.code, 'seat_unavailable');
+  await page.screenshot({ path: shot('waitlist-offer') });
+  await offer.locator(tid('offer-pay-button')).click();
+  await page.locator(tid('checkout', `[data-hold-id="${offered.holdId}"]`)).waitFor();
+  await page.locator(tid('card-input')).fill(card);
+  await page.locator(tid('pay-button')).click();
+  await page.locator(tid('order-confirmation')).waitFor();
+  assert.deepEqual(await page.locator(`${tid('order-seats')} ${tid('line-seat')}`).evaluateAll((els) => els.map((e) => e.dataset.seatId)), offered.seats);
+  await page.locator(tid('back-to-map')).click();
+  log(`offer ${offered.holdId} (${offered.seats.join(', ')}) pushed, shown, refused to another user, paid`);
+
+  // Waiting room of event 2: two shoppers fill the active cap, so the page's user waits.
+  const room = await api('GET', '/v1/events/2');
+  assert.equal(room.waitingRoom.enabled, true);
+  const shoppers = [];
+  for (const name of ['Shopper A', 'Shopper B']) {
+    const shopper = await api('POST', '/v1/users', { body: { name }, expect: [201] });
+    const joined = await api('POST', '/v1/events/2/queue', { token: shopper.token, body: {}, expect: [201] });
+    let status = joined;
+    const deadline = Date.now() + 15000;
+    while (status.status !== 'admitted' && Date.now() < deadline) {
+      await new Promise((r) => setTimeout(r, 200));
+      status = await api('GET', '/v1/events/2/queue/status', { token: shopper.token, headers: { 'Queue-Token': joined.queueToken } });
+    }
+    assert.equal(status.status, 'admitted', `${name} admitted`);
+    shoppers.push({ shopper, access: status.accessToken });
+  }
+  await page.locator(tid('events-link')).click();
+  await page.locator(tid('waiting-room-badge')).first().waitFor();
+  await page.locator(tid('event-link', '[data-event-id="2"]')).click();
+  const waiting = page.locator(tid('waiting-room'));
+  await page.locator(tid('waiting-room', '[data-status="queued"]')).waitFor({ timeout: 15000 });
+  await page.waitForFunction((sel) => document.querySelector(sel)?.dataset.position === '1', tid('queue-position'));
+  const eta = await page.locator(tid('queue-eta')).getAttribute('data-seconds');
+  assert.match(eta, /^\d+$/, `an ETA in seconds (${eta})`);
+  assert.match(await page.locator(tid('queue-length')).textContent(), /^\d+$/);
+  const state = await hook(() => window.holdfast.queueState());
+  assert.equal(state.status, 'queued');
+  assert.equal(state.position, 1);
+  assert.ok(state.queueToken, 'the page keeps its queue token');
+  assert.equal(await hook(() => window.holdfast.accessToken()), null);
+  await page.screenshot({ path: shot('waiting-room') });
+  log(`event 2: the page waits at place 1, ETA ${eta} s`);
+
+  // Shopper A buys: the slot frees, the page is admitted and moves on to the map.
+  const a = shoppers[0];
+  const map2 = await api('GET', '/v1/events/2/seatmap');
+  const seat = map2.seats.find((s) => s.status === 'available').seatId;
+  const held = await api('POST', '/v1/events/2/holds', { token: a.shopper.token, headers: { 'Access-Token': a.access }, body: { seats: [seat] }, expect: [201] });
+  await api('POST', '/v1/orders', { token: a.shopper.token, headers: { 'Idempotency-Key': `browser-room-${held.holdId}` }, body: { holdId: held.holdId, payment: { card } }, expect: [201] });
+  await page.locator(tid('seat-canvas', '[data-state="ready"]')).waitFor({ timeout: 30000 });
+  assert.equal(await waiting.count() === 0 || !(await waiting.isVisible()), true, 'the waiting room is gone');
+  const access = await hook(() => window.holdfast.accessToken());
+  assert.ok(access, 'admitted: the page holds an access token');
+  const mine = map2.seats.filter((s) => s.status === 'available' && s.seatId !== seat)[0].seatId;
+  assert.deepEqual(await hook((ids) => window.holdfast.selectSeats(ids), [mine]), { selected: [mine], rejected: [] });
+  await page.locator(tid('hold-button')).click();
+  await page.locator(tid('checkout')).waitFor();
+  const holdId = await page.locator(tid('checkout')).getAttribute('data-hold-id');
+  assert.ok(holdId && holdId !== 'undefined', 'the admitted page holds seats on event 2');
+  await page.locator(tid('cancel-hold-button')).click();
+  log(`admitted after a shopper bought; held ${mine} as ${holdId} with the access token`);
 }

@@ -1,0 +1,359 @@
+// The on-sale routes: the waiting room (challenge, join, status), the access
+// check on holds, the waitlist, the anti-bot checks every /v1 request passes,
+// the operators' proof-of-work knob, and the live socket's per-user pushes.
+// Everything that can be decided statelessly (tokens, buckets, proof of work)
+// is decided here on the I/O thread; the rest goes to the event's actors
+// through the gateway, never blocking the thread.
+#include <caf/all.hpp>
+
+#include "core/assert.hpp"
+#include "net/api.hpp"
+#include "net/gateway.hpp"
+#include "net/json_views.hpp"
+#include "net/live_watcher.hpp"
+#include "net/onsale_views.hpp"
+
+namespace holdfast {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr auto actor_timeout = std::chrono::seconds(5);
+
+std::string_view header(const http_request& req, std::string_view name) {
+  auto it = req.find(name);
+  return it == req.end() ? std::string_view{}
+                         : std::string_view(it->value().data(), it->value().size());
+}
+
+http_response unavailable() {
+  return make_error(http::status::service_unavailable, "overloaded",
+                    "the event did not answer in time; retry shortly");
+}
+
+http_response no_waiting_room() {
+  return make_error(http::status::conflict, "no_waiting_room",
+                    "this event has no waiting room: hold seats directly");
+}
+
+http_response challenge_failed(std::string_view why) {
+  return make_error(http::status::forbidden, "challenge_failed",
+                    "proof of work refused (" + std::string(why) +
+                        "): fetch a fresh challenge from GET …/queue/challenge and solve it");
+}
+
+// A user token in the Authorization header, verified without answering: the
+// handler that needs one answers 401 itself.
+std::optional<user_claims> bearer_of(const http_request& req, const token_authority& tokens,
+                                     int64_t now_ms) {
+  const auto value = header(req, "Authorization");
+  if (value.rfind("Bearer ", 0) != 0) return std::nullopt;
+  return tokens.verify(value.substr(7), now_ms);
+}
+
+} // namespace
+
+// --- anti-bot ------------------------------------------------------------------
+
+void api::refuse_blocked(call& c, const block& b) {
+  s_.metrics.count_block(b.reason);
+  json::object error{
+      {"code", "rate_limited"},
+      {"message", "too many requests; retry after " + std::to_string(b.retry_after_s) + " s"},
+      {"retryAfterSeconds", b.retry_after_s},
+      {"limit", block_reason_name(b.reason)}};
+  auto res = make_json(http::status::too_many_requests,
+                       json::serialize(json::object{{"error", std::move(error)}}));
+  res.set(http::field::retry_after, std::to_string(b.retry_after_s));
+  c.reply(std::move(res));
+}
+
+bool api::request_allowed(call& c) {
+  if (s_.guard == nullptr) return true;
+  const int64_t now = now_ms();
+  if (!c.user) c.user = bearer_of(c.req, s_.tokens, now);
+  auto b =
+      s_.guard->take_request(c.client_ip, header(c.req, "Device-Id"),
+                             c.user ? std::optional<user_id>(c.user->user) : std::nullopt, now);
+  if (!b) return true;
+  refuse_blocked(c, *b);
+  return false;
+}
+
+// Before a hold is submitted: the user's attempt velocity on this event, and
+// with the waiting room on, an access token for this user and event that has
+// not expired. Stateless, so a refusal never reaches the event actor.
+bool api::hold_allowed(call& c, event_id id) {
+  auto user = authenticate(c);
+  if (!user) return false;
+  auto e = s_.events.find(id);
+  if (!e) return true; // create_hold answers unknown_event
+  if (s_.guard)
+    if (auto b = s_.guard->take_hold_attempt(user->user, id, now_ms())) {
+      refuse_blocked(c, *b);
+      return false;
+    }
+  if (!e->config.onsale.waiting_room) return true;
+  HF_ASSERT(s_.access != nullptr);
+  if (s_.access->verify_access_token(header(c.req, "Access-Token"), user->user, id, now_ms()))
+    return true;
+  s_.metrics.count_block(block_reason::not_admitted);
+  c.reply(make_error(http::status::forbidden, "not_admitted",
+                     "this event has a waiting room: join it (POST /v1/events/" +
+                         std::to_string(id) +
+                         "/queue) and send the Access-Token it gives you once admitted"));
+  return false;
+}
+
+void api::with_actors(call& c, event_id id,
+                      std::function<void(caf::event_based_actor*, const event_actors&)> then) {
+  {
+    std::lock_guard<std::mutex> guard{actors_mutex_};
+    if (auto it = actors_.find(id); it != actors_.end()) {
+      caf::anon_send(c.gateway, gateway_task{[then = std::move(then), a = it->second](
+                                                 caf::event_based_actor* self) { then(self, a); }});
+      return;
+    }
+  }
+  auto shard = s_.dir.shard_for(id);
+  caf::anon_send(c.gateway, gateway_task{[this, id, shard, then = std::move(then),
+                                          reply = c.reply](caf::event_based_actor* self) {
+                   self->request(shard, actor_timeout, actors_atom::value, id)
+                       .then(
+                           [this, id, self, then](event_actors& a) {
+                             if (a.event) {
+                               std::lock_guard<std::mutex> guard{actors_mutex_};
+                               actors_.emplace(id, a);
+                             }
+                             then(self, a);
+                           },
+                           [reply](caf::error&) { reply(unavailable()); });
+                 }});
+}
+
+// --- waiting room --------------------------------------------------------------
+
+void api::queue_challenge(call& c, event_id id) {
+  auto e = find_event(c, id);
+  if (!e) return;
+  if (!e->config.onsale.waiting_room) return c.reply(no_waiting_room());
+  HF_ASSERT(s_.guard != nullptr);
+  auto& pow = s_.guard->pow_for(id);
+  c.reply(make_json(http::status::ok,
+                    json::serialize(json::object{{"challenge", pow.issue(id, now_ms())},
+                                                 {"difficulty", pow.difficulty()}})));
+}
+
+void api::join_queue(call& c, event_id id) {
+  auto user = authenticate(c);
+  if (!user) return;
+  auto e = find_event(c, id);
+  if (!e) return;
+  json::object body; // an empty body is {}
+  if (!c.req.body().empty()) {
+    auto parsed = parse_body(c, {"challenge", "nonce"});
+    if (!parsed) return;
+    body = std::move(*parsed);
+  }
+  if (!e->config.onsale.waiting_room) return c.reply(no_waiting_room());
+  HF_ASSERT(s_.guard != nullptr && s_.access != nullptr);
+  auto& pow = s_.guard->pow_for(id);
+  if (pow.difficulty() > 0) {
+    const auto* challenge = body.if_contains("challenge");
+    const auto* nonce = body.if_contains("nonce");
+    if (!challenge || !nonce || !challenge->is_string() || !nonce->is_string()) {
+      s_.metrics.count_block(block_reason::pow);
+      return c.reply(challenge_failed("missing"));
+    }
+    const auto verdict = pow.verify(challenge->as_string(), nonce->as_string(), id, now_ms());
+    if (verdict != pow_verdict::ok) {
+      s_.metrics.count_block(block_reason::pow);
+      return c.reply(challenge_failed(verdict_name(verdict)));
+    }
+  }
+  const user_id who = user->user;
+  with_actors(
+      c, id, [this, id, who, reply = c.reply](caf::event_based_actor* self, const event_actors& a) {
+        if (!a.queue) return reply(no_waiting_room());
+        self->request(a.queue, actor_timeout, join_atom::value, who)
+            .then(
+                [this, id, who, reply](queue_status& s) {
+                  if (s.state == queue_state::unknown) return reply(unavailable()); // room full
+                  auto out = queue_json(s, id, who, *s_.access);
+                  out["queueToken"] =
+                      s_.access->issue_queue_token(queue_claims{who, id, s.seq, now_ms()});
+                  reply(make_json(http::status::created, json::serialize(out)));
+                },
+                [reply](caf::error&) { reply(unavailable()); });
+      });
+}
+
+void api::get_queue_status(call& c, event_id id) {
+  auto user = authenticate(c);
+  if (!user) return;
+  auto e = find_event(c, id);
+  if (!e) return;
+  if (!e->config.onsale.waiting_room) return c.reply(no_waiting_room());
+  HF_ASSERT(s_.access != nullptr);
+  const std::string token(header(c.req, "Queue-Token"));
+  auto claims = s_.access->verify_queue_token(token, id);
+  const auto invalid = [&] {
+    c.reply(make_error(http::status::unauthorized, "invalid_queue_token",
+                       "send the Queue-Token that POST /v1/events/" + std::to_string(id) +
+                           "/queue gave this user"));
+  };
+  if (!claims || claims->user != user->user) return invalid();
+  const user_id who = user->user;
+  with_actors(
+      c, id,
+      [this, id, who, token, reply = c.reply](caf::event_based_actor* self, const event_actors& a) {
+        if (!a.queue) return reply(no_waiting_room());
+        self->request(a.queue, actor_timeout, status_atom::value, who)
+            .then(
+                [this, id, who, token, reply](queue_status& s) {
+                  if (s.state == queue_state::unknown) // signed by us, but the room forgot
+                    return reply(make_error(http::status::unauthorized, "invalid_queue_token",
+                                            "this place is unknown here: join again"));
+                  auto out = queue_json(s, id, who, *s_.access);
+                  out["queueToken"] = token;
+                  reply(make_json(http::status::ok, json::serialize(out)));
+                },
+                [reply](caf::error&) { reply(unavailable()); });
+      });
+}
+
+// --- waitlist --------------------------------------------------------------------
+
+void api::join_waitlist(call& c, event_id id) {
+  auto user = authenticate(c);
+  if (!user) return;
+  auto e = find_event(c, id);
+  if (!e) return;
+  auto body = parse_body(c, {"section", "quantity"});
+  if (!body) return;
+  const auto* quantity = body->if_contains("quantity");
+  const auto* section = body->if_contains("section");
+  if (!quantity || !quantity->is_int64() || quantity->as_int64() < 1 ||
+      quantity->as_int64() > limits::hold_seats_max ||
+      (section && !section->is_string() && !section->is_null()))
+    return c.reply(make_error(http::status::bad_request, "invalid_request",
+                              "quantity must be an integer from 1 to 16 and section a string"));
+  uint16_t area = no_area; // any section
+  if (section && section->is_string()) {
+    auto found = e->hall->find_section(section->as_string());
+    if (!found)
+      return c.reply(make_error(http::status::unprocessable_entity, "unknown_section",
+                                "no such section in this venue"));
+    area = *found;
+  }
+  const auto count = static_cast<uint16_t>(quantity->as_int64());
+  const user_id who = user->user;
+  with_actors(
+      c, id,
+      [e, who, area, count, reply = c.reply](caf::event_based_actor* self, const event_actors& a) {
+        self->request(a.event, actor_timeout, waitlist_atom::value, who, area, count)
+            .then(
+                [e, reply](waitlist_answer& w) {
+                  if (w.code != result_code::ok)
+                    return reply(make_error(http_status_of(w.code), code_name(w.code),
+                                            code_message(w.code)));
+                  auto out = waitlist_json(*e, w.entry, nullptr);
+                  json::object created{{"waitlistId", out["waitlistId"]},
+                                       {"position", w.entry.position},
+                                       {"status", out["status"]}};
+                  reply(make_json(http::status::created, json::serialize(created)));
+                },
+                [reply](caf::error&) { reply(unavailable()); });
+      });
+}
+
+void api::get_waitlist(call& c, std::string_view text) {
+  auto user = authenticate(c);
+  if (!user) return;
+  auto id = parse_id(text);
+  auto e = id ? s_.events.find(event_of(*id)) : nullptr;
+  if (!e)
+    return c.reply(
+        make_error(http::status::not_found, "unknown_waitlist", "no such waitlist entry"));
+  const user_id who = user->user;
+  const uint32_t seq = seq_of(*id);
+  with_actors(
+      c, e->config.id,
+      [e, who, seq, reply = c.reply](caf::event_based_actor* self, const event_actors& a) {
+        auto ev = a.event;
+        self->request(ev, actor_timeout, waitlist_atom::value, who, seq)
+            .then(
+                [self, ev, e, who, reply](waitlist_answer& w) {
+                  if (w.code != result_code::ok)
+                    return reply(make_error(http::status::not_found, "unknown_waitlist",
+                                            "no such waitlist entry"));
+                  if (w.entry.status != waitlist_status::offered)
+                    return reply(make_json(http::status::ok,
+                                           json::serialize(waitlist_json(*e, w.entry, nullptr))));
+                  // An offer is a real hold: its seats and total come from the user's holdings.
+                  self->request(ev, actor_timeout, holdings_atom::value, who)
+                      .then(
+                          [e, entry = w.entry, reply](user_holdings& mine) {
+                            const hold_view* offered = nullptr;
+                            for (const auto& h : mine.holds)
+                              if (h.id == entry.hold) offered = &h;
+                            reply(make_json(http::status::ok,
+                                            json::serialize(waitlist_json(*e, entry, offered))));
+                          },
+                          [reply](caf::error&) { reply(unavailable()); });
+                },
+                [reply](caf::error&) { reply(unavailable()); });
+      });
+}
+
+// --- operators -------------------------------------------------------------------
+
+// PUT /v1/admin/events/{id}/queue {"powDifficulty": n}: raises (or lowers) the
+// proof of work at queue join at once, e.g. under a bot wave. Authorized by the
+// admin token in <data_dir>/admin.token; held in memory (cluster.conf's
+// queue.pow_difficulty is the default after a restart).
+void api::admin_queue(call& c, event_id id) {
+  const auto value = header(c.req, "Authorization");
+  if (s_.guard == nullptr || value.rfind("Bearer ", 0) != 0 ||
+      !s_.guard->admin_token_ok(value.substr(7)))
+    return c.reply(make_error(http::status::unauthorized, "unauthorized",
+                              "send Authorization: Bearer <the node's admin.token>"));
+  auto e = find_event(c, id);
+  if (!e) return;
+  auto body = parse_body(c, {"powDifficulty"});
+  if (!body) return;
+  const auto* bits = body->if_contains("powDifficulty");
+  if (!bits || !bits->is_int64() || bits->as_int64() < 0 ||
+      bits->as_int64() > pow_difficulty_bits_max)
+    return c.reply(make_error(http::status::bad_request, "invalid_request",
+                              "powDifficulty must be an integer from 0 to 32"));
+  auto& pow = s_.guard->pow_for(id);
+  pow.set_difficulty(static_cast<uint32_t>(bits->as_int64()));
+  c.reply(make_json(http::status::ok,
+                    json::serialize(json::object{{"eventId", std::to_string(id)},
+                                                 {"powDifficulty", pow.difficulty()}})));
+}
+
+// --- live pushes -----------------------------------------------------------------
+
+std::function<void(std::shared_ptr<websocket_session>)>
+api::live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event) {
+  if (s_.access == nullptr) return {};
+  const auto q = query_params(req.target());
+  auto token = q.find("token");
+  if (token == q.end()) return {};
+  auto claims = s_.tokens.verify(token->second, now_ms());
+  if (!claims) return {};
+  bool queue = false;
+  if (auto qt = q.find("queueToken"); qt != q.end() && event->config.onsale.waiting_room) {
+    auto place = s_.access->verify_queue_token(qt->second, event->config.id);
+    queue = place && place->user == claims->user;
+  }
+  live_watch_target target{std::move(event), claims->user, queue};
+  return [this, target](std::shared_ptr<websocket_session> ws) {
+    start_live_watcher(s_.sys, s_.dir, *s_.access, target, std::move(ws));
+  };
+}
+
+} // namespace holdfast

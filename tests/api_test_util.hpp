@@ -1,0 +1,110 @@
+// Helpers shared by the API test files (api_test.cpp, api_onsale_test.cpp):
+// users and their bearer headers, JSON field access that never throws, and
+// CHECK_ERROR, which checks a reply is the documented JSON error.
+#pragma once
+
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <atomic>
+#include <cstdint>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <boost/json.hpp>
+
+#include "tests/http_client.hpp"
+
+namespace holdfast::test {
+
+namespace json = boost::json;
+
+struct user {
+  std::string id, name, token;
+  headers auth() const { return {{"Authorization", "Bearer " + token}}; }
+};
+
+inline headers with(headers h, const std::string& name, const std::string& value) {
+  h.emplace_back(name, value);
+  return h;
+}
+
+inline const json::value* member(const json::value& v, std::string_view key) {
+  const auto* o = v.if_object();
+  return o ? o->if_contains(key) : nullptr;
+}
+
+inline std::string str(const json::value& v, std::string_view key) {
+  const auto* m = member(v, key);
+  return m && m->is_string() ? std::string(m->as_string()) : std::string("<missing>");
+}
+
+inline int64_t num(const json::value& v, std::string_view key) {
+  const auto* m = member(v, key);
+  if (m && m->is_int64()) return m->as_int64();
+  if (m && m->is_uint64()) return static_cast<int64_t>(m->as_uint64());
+  return INT64_MIN;
+}
+
+inline std::vector<std::string> strings(const json::value& v, std::string_view key) {
+  std::vector<std::string> out;
+  const auto* m = member(v, key);
+  if (m && m->is_array())
+    for (const auto& s : m->as_array())
+      out.push_back(s.is_string() ? std::string(s.as_string()) : "<not a string>");
+  return out;
+}
+
+// "" when `r` is the documented JSON error, else what differs.
+inline std::string error_mismatch(const http_reply& r, int status, const std::string& code) {
+  std::ostringstream why;
+  if (r.status != status) why << "status " << r.status << " != " << status << "; ";
+  if (r.error_code() != code) why << "code \"" << r.error_code() << "\" != \"" << code << "\"; ";
+  if (r.field("content-type") != "application/json") why << "content-type is not JSON; ";
+  const auto doc = r.json();
+  const auto* err = member(doc, "error");
+  const auto* msg = err ? member(*err, "message") : nullptr;
+  if (!msg || !msg->is_string() || msg->as_string().empty()) why << "no error.message; ";
+  if (why.tellp() == 0) return {};
+  why << "transport: \"" << r.error << "\" body: " << r.body.substr(0, 300);
+  return why.str();
+}
+
+#define CHECK_ERROR(reply, status, code)                                                           \
+  do {                                                                                             \
+    const std::string mismatch_ = error_mismatch(reply, status, code);                             \
+    CHECK_MESSAGE(mismatch_.empty(), mismatch_);                                                   \
+  } while (0)
+
+inline std::string quoted_list(const std::vector<std::string>& items) {
+  json::array a;
+  for (const auto& s : items)
+    a.emplace_back(s);
+  return json::serialize(a);
+}
+
+inline std::string hold_body(const std::vector<std::string>& seats) {
+  return "{\"seats\":" + quoted_list(seats) + "}";
+}
+
+inline std::string order_body(const std::string& hold,
+                              const std::string& card = "4242424242424242") {
+  return json::serialize(json::object{{"holdId", hold}, {"payment", json::object{{"card", card}}}});
+}
+
+inline std::string fresh_key() {
+  static std::atomic<uint64_t> n{0};
+  return "key-" + std::to_string(getpid()) + "-" + std::to_string(++n);
+}
+
+inline user make_user(http_client& c, const std::string& name = "Ada") {
+  auto r = c.post("/v1/users", json::serialize(json::object{{"name", name}}));
+  REQUIRE_MESSAGE(r.status == 201, r.status << " " << r.body << " " << r.error);
+  const auto v = r.json();
+  return user{str(v, "userId"), str(v, "name"), str(v, "token")};
+}
+
+} // namespace holdfast::test
