@@ -52,6 +52,18 @@ std::optional<user_claims> bearer_of(const http_request& req, const token_author
   return tokens.verify(value.substr(7), now_ms);
 }
 
+// Joins the user to the event's waiting room (join) or asks for their place;
+// `answer` gets the status. Runs inside the gateway (with_actors).
+void ask_queue(caf::event_based_actor* self, const event_actors& a, bool join, user_id who,
+               const reply_fn& reply, std::function<void(queue_status&)> answer) {
+  if (!a.queue) return reply(no_waiting_room());
+  auto failed = [reply](caf::error&) { reply(unavailable()); };
+  if (join)
+    self->request(a.queue, actor_timeout, join_atom::value, who).then(std::move(answer), failed);
+  else
+    self->request(a.queue, actor_timeout, status_atom::value, who).then(std::move(answer), failed);
+}
+
 } // namespace
 
 // --- anti-bot ------------------------------------------------------------------
@@ -173,20 +185,14 @@ void api::join_queue(call& c, event_id id) {
     }
   }
   const user_id who = user->user;
-  with_actors(
-      c, id, [this, id, who, reply = c.reply](caf::event_based_actor* self, const event_actors& a) {
-        if (!a.queue) return reply(no_waiting_room());
-        self->request(a.queue, actor_timeout, join_atom::value, who)
-            .then(
-                [this, id, who, reply](queue_status& s) {
-                  if (s.state == queue_state::unknown) return reply(unavailable()); // room full
-                  auto out = queue_json(s, id, who, *s_.access);
-                  out["queueToken"] =
-                      s_.access->issue_queue_token(queue_claims{who, id, s.seq, now_ms()});
-                  reply(make_json(http::status::created, json::serialize(out)));
-                },
-                [reply](caf::error&) { reply(unavailable()); });
-      });
+  with_actors(c, id, [this, id, who, reply = c.reply](auto* self, const event_actors& a) {
+    ask_queue(self, a, true, who, reply, [this, id, who, reply](queue_status& s) {
+      if (s.state == queue_state::unknown) return reply(unavailable()); // room full
+      auto out = queue_json(s, id, who, *s_.access);
+      out["queueToken"] = s_.access->issue_queue_token(queue_claims{who, id, s.seq, now_ms()});
+      reply(make_json(http::status::created, json::serialize(out)));
+    });
+  });
 }
 
 void api::get_queue_status(call& c, event_id id) {
@@ -205,22 +211,16 @@ void api::get_queue_status(call& c, event_id id) {
   };
   if (!claims || claims->user != user->user) return invalid();
   const user_id who = user->user;
-  with_actors(
-      c, id,
-      [this, id, who, token, reply = c.reply](caf::event_based_actor* self, const event_actors& a) {
-        if (!a.queue) return reply(no_waiting_room());
-        self->request(a.queue, actor_timeout, status_atom::value, who)
-            .then(
-                [this, id, who, token, reply](queue_status& s) {
-                  if (s.state == queue_state::unknown) // signed by us, but the room forgot
-                    return reply(make_error(http::status::unauthorized, "invalid_queue_token",
-                                            "this place is unknown here: join again"));
-                  auto out = queue_json(s, id, who, *s_.access);
-                  out["queueToken"] = token;
-                  reply(make_json(http::status::ok, json::serialize(out)));
-                },
-                [reply](caf::error&) { reply(unavailable()); });
-      });
+  with_actors(c, id, [this, id, who, token, reply = c.reply](auto* self, const event_actors& a) {
+    ask_queue(self, a, false, who, reply, [this, id, who, token, reply](queue_status& s) {
+      if (s.state == queue_state::unknown) // signed by us, but the room forgot
+        return reply(make_error(http::status::unauthorized, "invalid_queue_token",
+                                "this place is unknown here: join again"));
+      auto out = queue_json(s, id, who, *s_.access);
+      out["queueToken"] = token;
+      reply(make_json(http::status::ok, json::serialize(out)));
+    });
+  });
 }
 
 // --- waitlist --------------------------------------------------------------------
