@@ -171,6 +171,11 @@ caf::behavior queue_behavior(self_ptr self, queue_setup setup) {
         self->demonitor(who);
         unwatch(self, who.address());
       },
+      [self](stats_atom) {
+        const auto& q = *self->state.queue;
+        return std::vector<int64_t>{q.waiting(), q.active(),
+                                    static_cast<int64_t>(q.pre_queue_size())};
+      },
       [self](tick_atom) { on_tick(self); },
       [self](committed_atom, uint64_t ticket) { self->state.replies.committed(ticket); },
       [self](snapshot_atom) {

@@ -13,6 +13,8 @@
 //   (watch_atom, user_id, caf::actor)  pushes queue_notice to the actor: at once, on
 //                                      admission, and about once a second while queued
 //   (unwatch_atom, user_id, caf::actor)
+//   (stats_atom)                       -> std::vector<int64_t>{waiting, active, pre_queue}
+//                                         (gauges for /metrics)
 //   (tick_atom), (snapshot_atom)       internal timers
 //   (committed_atom, uint64_t)         from the journal: appends up to the ticket are durable
 #pragma once

@@ -150,6 +150,7 @@ void api::dispatch(call& c) {
                                         : void();
   if (p[0] == "metrics" && p.size() == 1) {
     if (!only(http::verb::get, "GET")) return;
+    sample_queues(c);
     auto res = make_json(http::status::ok, s_.metrics.render());
     res.set(http::field::content_type, "text/plain; version=0.0.4");
     return c.reply(std::move(res));

@@ -335,6 +335,24 @@ void api::admin_queue(call& c, event_id id) {
                                                  {"powDifficulty", pow.difficulty()}})));
 }
 
+// Waiting-room gauges for /metrics: each scrape asks every room for its counts
+// (one small message per event with a room) and shows what the previous
+// scrape's answers said, so a scrape never waits on an actor.
+void api::sample_queues(call& c) {
+  for (const auto& [id, e] : *s_.events.all()) {
+    if (!e->config.onsale.waiting_room) continue;
+    with_actors(c, id, [this, id](caf::event_based_actor* self, const event_actors& a) {
+      if (!a.queue) return;
+      self->request(a.queue, actor_timeout, stats_atom::value)
+          .then(
+              [this, id](std::vector<int64_t>& v) {
+                if (v.size() == 3) s_.metrics.set_queue(id, v[0], v[1], v[2]);
+              },
+              [](caf::error&) {});
+    });
+  }
+}
+
 // --- live pushes -----------------------------------------------------------------
 
 std::function<void(std::shared_ptr<websocket_session>)>

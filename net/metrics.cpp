@@ -85,6 +85,11 @@ void http_metrics::set_journal(uint64_t commits, uint64_t records, uint64_t comm
   journal_commit_us_max_ = commit_us_max;
 }
 
+void http_metrics::set_queue(uint32_t event, int64_t waiting, int64_t active, int64_t pre_queue) {
+  std::lock_guard<std::mutex> guard{queues_mutex_};
+  queues_[event] = {waiting, active, pre_queue};
+}
+
 std::string http_metrics::render() const {
   std::string out;
   out += "# HELP holdfast_http_requests_total HTTP requests by route and status.\n"
@@ -138,6 +143,21 @@ std::string http_metrics::render() const {
     out += std::string("holdfast_antibot_blocks_total{reason=\"") +
            block_reason_name(static_cast<block_reason>(r)) + "\"} " +
            std::to_string(blocks_[r].load()) + "\n";
+  {
+    std::lock_guard<std::mutex> guard{queues_mutex_};
+    const char* names[] = {"holdfast_queue_waiting", "holdfast_queue_active",
+                           "holdfast_queue_pre_queue"};
+    const char* helps[] = {"Users in line in an event's waiting room (sampled per scrape).",
+                           "Admitted users shopping in an event (sampled per scrape).",
+                           "Users in an event's pre-queue before the open (sampled per scrape)."};
+    for (size_t k = 0; k < 3 && !queues_.empty(); ++k) {
+      out +=
+          std::string("# HELP ") + names[k] + " " + helps[k] + "\n# TYPE " + names[k] + " gauge\n";
+      for (const auto& [event, values] : queues_)
+        out += std::string(names[k]) + "{event=\"" + std::to_string(event) + "\"} " +
+               std::to_string(values[k]) + "\n";
+    }
+  }
   line("holdfast_journal_commits_total", "counter", "Journal transactions committed.",
        journal_commits_.load());
   line("holdfast_journal_records_total", "counter", "Journal records committed.",

@@ -5,6 +5,8 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
+#include <mutex>
 #include <string>
 
 namespace holdfast {
@@ -50,6 +52,8 @@ public:
   void count_hold(bool granted) { (granted ? holds_granted_ : holds_refused_)++; }
   void count_sale() { orders_confirmed_++; }
   void count_block(block_reason r) { blocks_[static_cast<size_t>(r)]++; }
+  // Waiting-room gauges of one event, as last sampled (api::sample_queues).
+  void set_queue(uint32_t event, int64_t waiting, int64_t active, int64_t pre_queue);
   void ws_opened() { ws_clients_++; }
   void ws_closed() { ws_clients_--; }
   void ws_dropped_slow() { ws_dropped_slow_++; }
@@ -71,6 +75,8 @@ private:
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};
+  mutable std::mutex queues_mutex_; // taken per scrape and per sample, never per request
+  std::map<uint32_t, std::array<int64_t, 3>> queues_; // event -> waiting, active, pre_queue
   std::atomic<uint64_t> journal_commits_{0}, journal_records_{0}, journal_commit_us_total_{0},
       journal_commit_us_max_{0};
 };

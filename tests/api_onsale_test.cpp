@@ -255,6 +255,13 @@ TEST_CASE("waiting room: join, same place twice, admission with an access token;
   REQUIRE_MESSAGE(plain.status == 201, plain.body);
   CHECK(c.del("/v1/holds/" + str(plain.json(), "holdId"), ada.auth()).status == 204);
   CHECK(metric(port, "holdfast_http_requests_total{route=\"queue\",status=\"201\"}") >= 3);
+  // Waiting-room gauges: a scrape samples the rooms, the next one shows them.
+  int64_t active = -1;
+  for (const auto deadline = steady::now() + 5s; active < 0 && steady::now() < deadline;
+       std::this_thread::sleep_for(100ms)) // poll interval
+    active = metric(port, "holdfast_queue_active{event=\"2\"}");
+  CHECK(active >= 2); // ada and bob
+  CHECK(metric(port, "holdfast_queue_waiting{event=\"2\"}") >= 0);
 }
 
 TEST_CASE("the live socket pushes the user's queue status and access token after hello") {
