@@ -64,9 +64,10 @@ void take_snapshot(self_ptr self) {
   flush_journal(self); // the snapshot must follow the records it covers
   st.records_since_snapshot = 0;
   auto snapshot = std::make_shared<const event_snapshot>(st.core->export_snapshot());
-  self->send(st.journal, journal_snapshot{st.core->id(), [snapshot, venue = st.venue_id](uint64_t seq) {
-                                            return encode_snapshot(*snapshot, venue, seq);
-                                          }});
+  self->send(st.journal,
+             journal_snapshot{st.core->id(), [snapshot, venue = st.venue_id](uint64_t seq) {
+                                return encode_snapshot(*snapshot, venue, seq);
+                              }});
 }
 
 // Keeps exactly one pending wake-up at or before the earliest hold deadline.
@@ -272,6 +273,12 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
         self->state.core->expire_due(now_ms(self));
         after_change(self, now_ms(self));
         return reply_durable(self, self->state.core->holdings(user));
+      },
+      [self](lookup_atom, user_id user, hold_id hold) {
+        const int64_t now = now_ms(self);
+        self->state.core->expire_due(now); // a hold past its deadline reads as expired
+        after_change(self, now);
+        return reply_durable(self, self->state.core->check_confirm(make_confirm(0, user, hold)));
       },
       [self](sale_atom, sale_action action) {
         return reply_durable(self, apply_sale_action(self, action));

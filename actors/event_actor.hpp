@@ -8,6 +8,9 @@
 //   command_batch                      -> outcome_batch (same order, same batch_id)
 //   (seatmap_atom)                     -> seat_map_view
 //   (holdings_atom, user_id)           -> user_holdings
+//   (lookup_atom, user_id, hold_id)    -> outcome: what a confirm would answer, deciding
+//                                         nothing (event_state::check_confirm; the checkout
+//                                         actor validates a hold before taking money)
 //   (sale_atom, sale_action)           -> event_status      (open / close / cancel)
 //   (subscribe_atom, actor)            -> seat_delta pushes every ~50 ms while seats change
 //   (unsubscribe_atom, actor)
@@ -41,22 +44,21 @@
 
 namespace holdfast {
 
-using event_actor =
-    caf::typed_actor<caf::replies_to<command_batch>::with<outcome_batch>,
-                     caf::replies_to<seatmap_atom>::with<seat_map_view>,
-                     caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
-                     caf::replies_to<sale_atom, sale_action>::with<event_status>,
-                     caf::reacts_to<subscribe_atom, caf::actor>,
-                     caf::reacts_to<unsubscribe_atom, caf::actor>,
-                     caf::replies_to<waitlist_atom, user_id, uint16_t, uint16_t>::with<
-                         waitlist_answer>,
-                     caf::replies_to<waitlist_atom, user_id, uint32_t>::with<waitlist_answer>,
-                     caf::reacts_to<watch_atom, user_id, caf::actor>,
-                     caf::reacts_to<unwatch_atom, user_id, caf::actor>,
-                     caf::replies_to<demand_atom>::with<demand_sample>,
-                     caf::reacts_to<prices_atom, std::vector<int64_t>>, caf::reacts_to<snapshot_atom>,
-                     caf::reacts_to<committed_atom, uint64_t>, caf::reacts_to<expire_atom>,
-                     caf::reacts_to<flush_atom>>;
+using event_actor = caf::typed_actor<
+    caf::replies_to<command_batch>::with<outcome_batch>,
+    caf::replies_to<seatmap_atom>::with<seat_map_view>,
+    caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
+    caf::replies_to<lookup_atom, user_id, hold_id>::with<outcome>,
+    caf::replies_to<sale_atom, sale_action>::with<event_status>,
+    caf::reacts_to<subscribe_atom, caf::actor>, caf::reacts_to<unsubscribe_atom, caf::actor>,
+    caf::replies_to<waitlist_atom, user_id, uint16_t, uint16_t>::with<waitlist_answer>,
+    caf::replies_to<waitlist_atom, user_id, uint32_t>::with<waitlist_answer>,
+    caf::reacts_to<watch_atom, user_id, caf::actor>,
+    caf::reacts_to<unwatch_atom, user_id, caf::actor>,
+    caf::replies_to<demand_atom>::with<demand_sample>,
+    caf::reacts_to<prices_atom, std::vector<int64_t>>, caf::reacts_to<snapshot_atom>,
+    caf::reacts_to<committed_atom, uint64_t>, caf::reacts_to<expire_atom>,
+    caf::reacts_to<flush_atom>>;
 
 // An event's actors: invalid handles for what the event does not have (and an
 // invalid event for an unknown id).

@@ -187,7 +187,7 @@ outcome event_state::release(const command& cmd, int64_t now_ms) {
   return out;
 }
 
-outcome event_state::confirm(const command& cmd, int64_t now_ms) {
+outcome event_state::check_confirm(const command& cmd) const {
   if (event_of(cmd.target) != config_.id) return refuse(cmd, result_code::unknown_hold);
   const uint32_t seq = seq_of(cmd.target);
   auto it = holds_.find(seq);
@@ -202,8 +202,18 @@ outcome event_state::confirm(const command& cmd, int64_t now_ms) {
     return refuse(cmd, test_bit(expired_holds_, seq) ? result_code::hold_expired
                                                      : result_code::unknown_hold);
   }
+  if (it->second.user != cmd.user) return refuse(cmd, result_code::not_holder);
+  outcome out = granted(cmd, cmd.target, it->second);
+  out.expires_at_ms = it->second.expires_at_ms;
+  return out;
+}
+
+outcome event_state::confirm(const command& cmd, int64_t now_ms) {
+  outcome check = check_confirm(cmd);
+  if (check.code != result_code::ok || check.created_at_ms != 0) return check;
+  const uint32_t seq = seq_of(cmd.target);
+  auto it = holds_.find(seq);
   const hold_record& rec = it->second;
-  if (rec.user != cmd.user) return refuse(cmd, result_code::not_holder);
   // apply() expired everything due, so a live hold here is before its deadline.
   HF_ASSERT(now_ms < rec.expires_at_ms);
   HF_ASSERT(orders_.size() < limits::event_seq_max);
@@ -393,8 +403,8 @@ void event_state::make_offer(const waitlist_view& entry, int64_t now_ms) {
   } else {
     const auto& bits = inventory_.available_bits();
     const seat_index end = sections[section].first_seat + sections[section].seat_count;
-    for (seat_index i = sections[section].first_seat;
-         i < end && rec.seat_count < entry.quantity; ++i)
+    for (seat_index i = sections[section].first_seat; i < end && rec.seat_count < entry.quantity;
+         ++i)
       if ((bits[i / 64] >> (i % 64)) & 1u) rec.seats[rec.seat_count++] = i;
   }
   rec.total_cents = prices_[section] * entry.quantity;

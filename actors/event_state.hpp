@@ -120,6 +120,11 @@ public:
   // Decides one command at now_ms. Holds whose deadline is <= now_ms are expired
   // first, so a decision never sees a hold that is past its deadline.
   outcome apply(const command& cmd, int64_t now_ms);
+  // What confirming cmd.target (a confirm command) would answer, deciding
+  // nothing: a refusal; the order, if the hold already became one (created_at_ms
+  // set); or ok with the live hold's id, total and deadline (created_at_ms 0).
+  // The checkout actor validates a hold with it before taking any money.
+  outcome check_confirm(const command& cmd) const;
 
   // Releases every hold with deadline <= now_ms, each exactly once. Returns how many.
   size_t expire_due(int64_t now_ms);
@@ -217,7 +222,7 @@ private:
   event_config config_;
   event_status status_ = event_status::scheduled;
   seat_inventory inventory_;
-  std::vector<int64_t> prices_; // current price per section
+  std::vector<int64_t> prices_;  // current price per section
   std::vector<uint32_t> demand_; // places held per section since take_demand()
   std::unordered_map<uint32_t, hold_record> holds_;
   std::vector<order_record> orders_; // order seq n at index n - 1
@@ -227,7 +232,7 @@ private:
   deadline_queue deadlines_;
   uint32_t hold_seq_ = 0;
   waitlist waitlist_;
-  bool seats_released_ = false;     // since the waitlist last had a look
+  bool seats_released_ = false;      // since the waitlist last had a look
   std::vector<uint32_t> new_offers_; // waitlist seqs, for take_new_offers()
   change_sink* sink_ = nullptr;
 };

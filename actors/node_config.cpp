@@ -66,7 +66,13 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("demo.sections", po::value(&out.demo_sections))
     ("demo.seats", po::value(&out.demo_seats))
     ("demo.ga_capacity", po::value(&out.demo_ga_capacity))
-    ("demo.user_seats_max", po::value(&out.demo_user_seats_max));
+    ("demo.user_seats_max", po::value(&out.demo_user_seats_max))
+    ("payments.latency_ms", po::value(&out.payments_latency_ms))
+    ("payments.jitter_ms", po::value(&out.payments_jitter_ms))
+    ("payments.timeout_ppm", po::value(&out.payments_timeout_ppm))
+    ("payments.decline_ppm", po::value(&out.payments_decline_ppm))
+    ("payments.seed", po::value(&out.payments_seed))
+    ("payments.checkout_wait_ms", po::value(&out.payments_checkout_wait_ms));
   // clang-format on
   try {
     po::variables_map vm;
@@ -83,6 +89,11 @@ std::string load_node_config(const std::string& path, node_config& out) {
     return path + ": node.actor_scheduler must be stealing or sharing";
   if (out.demo_user_seats_max == 0 || out.demo_user_seats_max > limits::user_seats_max_max)
     return path + ": demo.user_seats_max must be 1.." + std::to_string(limits::user_seats_max_max);
+  if (out.payments_latency_ms < 0 || out.payments_jitter_ms < 0 ||
+      out.payments_timeout_ppm > 1'000'000 || out.payments_decline_ppm > 1'000'000)
+    return path + ": payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000";
+  if (out.payments_checkout_wait_ms < 0 || out.payments_checkout_wait_ms > 60'000)
+    return path + ": payments.checkout_wait_ms must be 0..60000";
   if (out.demo_sections == 0 || out.demo_sections > out.demo_seats)
     return path + ": demo.sections out of range";
   return {};

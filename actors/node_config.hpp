@@ -46,6 +46,15 @@ struct node_config {
   uint32_t demo_seats = 50'000;
   uint32_t demo_ga_capacity = 2'000;
   uint32_t demo_user_seats_max = 8; // per-user seat cap of the demo event
+  // The built-in test provider (payments/test_provider.hpp): its latency and
+  // injected faults, in parts per million of requests.
+  int64_t payments_latency_ms = 40;
+  int64_t payments_jitter_ms = 60;
+  uint32_t payments_timeout_ppm = 0;
+  uint32_t payments_decline_ppm = 0;
+  uint64_t payments_seed = 1;
+  // How long POST /v1/orders waits for the payment before answering 202 pending.
+  int64_t payments_checkout_wait_ms = 3'000;
 };
 
 // Returns an empty string on success, else what is wrong with the file.

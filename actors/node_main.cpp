@@ -17,6 +17,8 @@
 #include "actors/node_config.hpp"
 #include "core/memory.hpp"
 #include "net/http_server.hpp"
+#include "payments/provider_actor.hpp"
+#include "payments/test_provider.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/shard_store.hpp"
 
@@ -160,6 +162,21 @@ int main(int argc, char** argv) {
   cfg.set("work-stealing.relaxed-sleep-duration", caf::timespan{std::chrono::milliseconds(1)});
   caf::actor_system sys{cfg};
 
+  // The payment provider: the built-in test provider, with its own ledger
+  // (an external system's books) in data_dir/payments.sqlite.
+  test_provider_config pay;
+  pay.seed = conf.payments_seed;
+  pay.latency_base_ms = conf.payments_latency_ms;
+  pay.latency_jitter_ms = conf.payments_jitter_ms;
+  pay.timeout_ppm = conf.payments_timeout_ppm;
+  pay.decline_ppm = conf.payments_decline_ppm;
+  std::unique_ptr<test_provider> provider;
+  if (auto st = test_provider::open(conf.data_dir, pay, provider); !st) {
+    std::fprintf(stderr, "holdfast: cannot start: %s\n", st.message.c_str());
+    return 3;
+  }
+  auto payments = spawn_provider_actor(sys, provider_setup{std::move(provider), wall_now_ms(conf)});
+
   catalog events;
   std::vector<shard_actor> shards;
   for (uint32_t i = 0; i < conf.shards; ++i) {
@@ -168,6 +185,8 @@ int main(int argc, char** argv) {
       std::fprintf(stderr, "holdfast: cannot start: %s\n", err.c_str());
       return 3;
     }
+    setup.provider = payments;
+    setup.checkout_wait_ms = conf.payments_checkout_wait_ms;
     for (const auto& [id, ev] : setup.recovered->events)
       events.put(catalog_entry{ev.state->config(), ev.hall, ev.state->status()});
     shards.push_back(spawn_shard_actor(sys, std::move(setup)));
@@ -199,12 +218,10 @@ int main(int argc, char** argv) {
   access_tokens room_tokens{secret};
   antibot guard{conf.antibot, secret, admin_token};
   http_metrics metrics;
-  idempotency_store idempotency;
   live_hubs hubs{sys, dir};
-  api_services services{sys,    dir,           events,
-                        tokens, metrics,       idempotency,
-                        hubs,   conf.web_root, conf.clock_offset_s * 1000,
-                        &guard, &room_tokens};
+  api_services services{sys,     dir,         events,        tokens,
+                        metrics, hubs,        conf.web_root, conf.clock_offset_s * 1000,
+                        &guard,  &room_tokens};
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
   if (auto err = server.start(); !err.empty()) {
@@ -230,5 +247,6 @@ int main(int argc, char** argv) {
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);
   for (auto& s : shards)
     caf::anon_send_exit(s, caf::exit_reason::user_shutdown);
+  caf::anon_send_exit(payments, caf::exit_reason::user_shutdown);
   return 0;
 }

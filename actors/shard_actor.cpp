@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "actors/checkout_actor.hpp"
 #include "actors/pricing_actor.hpp"
 #include "actors/queue_actor.hpp"
 #include "core/assert.hpp"
@@ -21,6 +22,8 @@ struct shard_state {
   int64_t wall_origin_ms = 0;
   journal_actor journal; // none: in memory only
   uint64_t snapshot_records = 0;
+  caf::actor provider;
+  int64_t checkout_wait_ms = 0;
   std::map<event_id, event_actors> events;
   std::shared_ptr<recovery_result> recovered; // until every recovered event is spawned
 };
@@ -50,6 +53,25 @@ caf::actor add_queue(self_ptr self, const event_config& config) {
   return queue;
 }
 
+// The payment saga of an event, with its recovered state if any.
+caf::actor add_checkout(self_ptr self, event_id id, const event_actor& ev) {
+  auto& st = self->state;
+  checkout_setup cs;
+  cs.event = id;
+  cs.wall_origin_ms = now_ms(self);
+  cs.event_actor_handle = ev;
+  cs.provider = st.provider;
+  cs.journal = st.journal;
+  cs.client_wait_ms = st.checkout_wait_ms;
+  cs.snapshot_records = st.snapshot_records;
+  if (st.recovered)
+    if (auto it = st.recovered->checkouts.find(id); it != st.recovered->checkouts.end())
+      cs.recovered = it->second.saga;
+  auto checkout = spawn_checkout_actor(self->system(), std::move(cs));
+  self->link_to(checkout);
+  return checkout;
+}
+
 // Spawns an event's actors; they die with their shard, and a dead one takes
 // its shard down (linked both ways).
 event_actor add_event(self_ptr self, event_setup setup) {
@@ -65,6 +87,7 @@ event_actor add_event(self_ptr self, event_setup setup) {
   setup.queue = actors.queue;
   actors.event = spawn_event_actor(self->system(), std::move(setup));
   self->link_to(actors.event);
+  if (self->state.provider) actors.checkout = add_checkout(self, id, actors.event);
   if (onsale.pricing_interval_s > 0) {
     auto pricing = spawn_pricing_actor(
         self->system(), pricing_setup{actors.event, std::move(hall), pricing_config_of(onsale)});
@@ -80,6 +103,8 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
   st.steady_origin = self->clock().now();
   st.wall_origin_ms = setup.wall_origin_ms;
   st.snapshot_records = setup.snapshot_records;
+  st.provider = setup.provider;
+  st.checkout_wait_ms = setup.checkout_wait_ms;
   if (setup.store) {
     st.journal = spawn_journal_actor(self->system(), setup.store, setup.journal_detached);
     self->link_to(st.journal);

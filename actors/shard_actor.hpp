@@ -34,7 +34,9 @@ struct shard_setup {
   std::shared_ptr<shard_store> store;         // none: in memory only
   std::shared_ptr<recovery_result> recovered; // events rebuilt from `store`
   uint64_t snapshot_records = limits::snapshot_records_interval;
-  bool journal_detached = true; // false only under the deterministic test scheduler
+  bool journal_detached = true;     // false only under the deterministic test scheduler
+  caf::actor provider;              // the node's payment provider actor; none: no checkout actors
+  int64_t checkout_wait_ms = 3'000; // how long POST /v1/orders waits before answering pending
 };
 
 shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);

@@ -95,6 +95,7 @@ route route_of(const std::vector<std::string_view>& p, http::verb verb) {
   if (p[1] == "waitlist") return route::waitlist;
   if (p[1] == "admin") return route::admin;
   if (p[1] == "orders") return verb == http::verb::post ? route::orders_post : route::orders_get;
+  if (p[1] == "payments") return route::payments;
   if (p[1] != "events") return route::other;
   if (p.size() == 2) return route::events;
   if (p.size() == 3) return route::event;
@@ -169,6 +170,8 @@ void api::dispatch(call& c) {
     if (verb == http::verb::post) return create_order(c);
     return only(http::verb::get, "GET, POST") ? list_orders(c, std::nullopt) : void();
   }
+  if (p[1] == "payments" && p.size() == 3)
+    return only(http::verb::get, "GET") ? get_payment(c, p[2]) : void();
   if (p[1] == "orders" && p.size() == 3) {
     if (!only(http::verb::get, "GET")) return;
     auto id = parse_id(p[2]);

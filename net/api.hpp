@@ -24,7 +24,6 @@
 #include "net/antibot.hpp"
 #include "net/auth.hpp"
 #include "net/catalog.hpp"
-#include "net/idempotency.hpp"
 #include "net/live_hub.hpp"
 #include "net/metrics.hpp"
 
@@ -44,7 +43,6 @@ struct api_services {
   catalog& events;
   token_authority& tokens;
   http_metrics& metrics;
-  idempotency_store& idempotency;
   live_hubs& hubs;
   std::string web_root;
   int64_t clock_offset_ms = 0;
@@ -92,6 +90,7 @@ private:
   void delete_hold(call& c, std::string_view hold);
   void create_order(call& c);
   void list_orders(call& c, std::optional<order_id> only);
+  void get_payment(call& c, std::string_view id);
   // waiting room, waitlist, anti-bot, operators (api_onsale.cpp)
   bool request_allowed(call& c);
   bool hold_allowed(call& c, event_id id);

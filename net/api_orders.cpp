@@ -1,9 +1,11 @@
 // Holds and orders: the on-sale's hot path.
 #include <caf/all.hpp>
 
+#include "actors/checkout_actor.hpp"
 #include "net/api.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
+#include "payments/test_provider.hpp" // luhn_valid
 
 namespace holdfast {
 
@@ -11,23 +13,7 @@ namespace json = boost::json;
 
 namespace {
 
-// Test cards, Stripe style. Anything else that passes the Luhn check succeeds.
-constexpr std::string_view card_declined = "4000000000000002";
 constexpr size_t idempotency_key_bytes_max = 128;
-
-bool luhn_valid(std::string_view digits) {
-  if (digits.size() < 12 || digits.size() > 19) return false;
-  int sum = 0;
-  bool twice = false;
-  for (auto it = digits.rbegin(); it != digits.rend(); ++it) {
-    if (*it < '0' || *it > '9') return false;
-    int d = *it - '0';
-    if (twice && (d *= 2) > 9) d -= 9;
-    sum += d;
-    twice = !twice;
-  }
-  return sum % 10 == 0;
-}
 
 http_response refusal(const catalog_entry* e, const outcome& out) {
   if (out.code == result_code::seat_unavailable && e != nullptr && out.seat_count > 0)
@@ -109,6 +95,95 @@ void api::delete_hold(call& c, std::string_view text) {
          });
 }
 
+namespace {
+
+http::status status_of_refusal(std::string_view code) {
+  if (code == "hold_already_ordered" || code == "hold_in_checkout") return http::status::conflict;
+  if (code == "idempotency_key_reused") return http::status::unprocessable_entity;
+  if (code == "unknown_payment") return http::status::not_found;
+  for (uint8_t c = 0; c <= static_cast<uint8_t>(result_code::unknown_waitlist); ++c)
+    if (code_name(static_cast<result_code>(c)) == code)
+      return http_status_of(static_cast<result_code>(c));
+  return http::status::service_unavailable; // overloaded, or no answer
+}
+
+std::string_view refusal_message(std::string_view code) {
+  if (code == "hold_already_ordered") return "this hold is already an order";
+  if (code == "hold_in_checkout") return "another payment for this hold is in progress";
+  if (code == "idempotency_key_reused")
+    return "this Idempotency-Key was used with a different request";
+  if (code == "unknown_payment") return "no such payment";
+  for (uint8_t c = 0; c <= static_cast<uint8_t>(result_code::unknown_waitlist); ++c)
+    if (code_name(static_cast<result_code>(c)) == code)
+      return code_message(static_cast<result_code>(c));
+  return "the checkout is overloaded; retry with the same Idempotency-Key";
+}
+
+// A payment that ended without an order: its error names the attempt.
+http_response payment_error(http::status status, std::string_view code, std::string_view message,
+                            const checkout_answer& a) {
+  json::object err{{"code", code}, {"message", message}, {"paymentId", a.payment_id}};
+  if (!a.reason.empty()) err["reason"] = a.reason;
+  return make_json(status, json::serialize(json::object{{"error", std::move(err)}}));
+}
+
+// POST /v1/orders answers: 201 order, 202 pending, 402/422 declined, 409 refunded.
+http_response checkout_response(const catalog_entry& e, const checkout_answer& a) {
+  if (!a.error.empty())
+    return make_error(status_of_refusal(a.error), a.error, refusal_message(a.error));
+  switch (a.status) {
+  case client_status::confirmed: {
+    const outcome& o = a.order;
+    auto body = order_json(e, order_fields{o.id, a.hold, o.created_at_ms, o.total_cents, o.ga_area,
+                                           o.quantity, o.seat_span()});
+    body["paymentId"] = a.payment_id;
+    return make_json(http::status::created, json::serialize(body));
+  }
+  case client_status::pending:
+    return make_json(http::status::accepted,
+                     json::serialize(json::object{{"status", "pending"},
+                                                  {"paymentId", a.payment_id},
+                                                  {"holdId", std::to_string(a.hold)}}));
+  case client_status::declined:
+    if (a.reason == "insufficient_funds")
+      return payment_error(http::status::payment_required, "insufficient_funds",
+                           "the card has insufficient funds", a);
+    if (a.reason == "invalid_card")
+      return payment_error(http::status::unprocessable_entity, "invalid_card",
+                           "the card number is not valid", a);
+    return payment_error(http::status::payment_required, "payment_declined",
+                         "the card was declined", a);
+  case client_status::refunded:
+    return payment_error(http::status::conflict, "payment_refunded",
+                         "the hold was lost during payment; the charge was refunded", a);
+  }
+  return make_error(http::status::internal_server_error, "internal", "internal error");
+}
+
+json::object payment_json(const checkout_answer& a) {
+  json::object out{{"paymentId", a.payment_id},
+                   {"status", client_status_name(a.status)},
+                   {"holdId", std::to_string(a.hold)}};
+  if (a.status == client_status::confirmed) out["orderId"] = std::to_string(a.order.id);
+  if (!a.reason.empty()) out["reason"] = a.reason;
+  return out;
+}
+
+// Asks an event's checkout actor (from inside the gateway) and hands its
+// answer to `done`: an overloaded refusal when the actor is missing or silent.
+template <class Request>
+void ask_checkout(caf::event_based_actor* self, const caf::actor& checkout, const Request& req,
+                  std::function<void(const checkout_answer&)> done) {
+  checkout_answer failed;
+  failed.error = "overloaded";
+  if (!checkout) return done(failed);
+  // The checkout answers within its client wait (at most a minute).
+  self->request(checkout, std::chrono::seconds(75), req)
+      .then([done](checkout_answer& a) { done(a); }, [done, failed](caf::error&) { done(failed); });
+}
+
+} // namespace
+
 void api::create_order(call& c) {
   auto user = authenticate(c);
   if (!user) return;
@@ -133,39 +208,42 @@ void api::create_order(call& c) {
         make_error(http::status::not_found, "unknown_hold", "no live hold with this id"));
   const std::string key(key_it->value());
   const std::string card_number(card->as_string());
-  const std::string fingerprint = std::to_string(*hold) + "/" + card_number;
-  const user_id uid = user->user;
-  auto replay = [reply = c.reply](const stored_response& r) {
-    reply(make_json(static_cast<http::status>(r.status), r.body));
-  };
-  switch (s_.idempotency.begin(uid, key, fingerprint, replay)) {
-  case idempotency_store::claim::repeat:
-    return;
-  case idempotency_store::claim::mismatch:
-    return c.reply(make_error(http::status::unprocessable_entity, "idempotency_key_reused",
-                              "this Idempotency-Key was used with a different request"));
-  case idempotency_store::claim::first:
-    break;
-  }
-  // Answers the caller and every repeat of its key with the same response.
-  auto finish = [this, uid, key, reply = c.reply](http_response res) {
-    s_.idempotency.finish(uid, key, stored_response{res.result_int(), res.body()});
-    reply(std::move(res));
-  };
+  // A number that is not a card never reaches the provider (nor any record).
   if (!luhn_valid(card_number))
-    return finish(make_error(http::status::unprocessable_entity, "invalid_card",
-                             "the card number is not valid"));
-  if (card_number == card_declined)
-    return finish(
-        make_error(http::status::payment_required, "payment_declined", "the card was declined"));
-  submit(c, e->config.id, make_confirm(0, uid, *hold),
-         [this, e, hold = *hold, finish](const outcome& out) {
-           if (out.code != result_code::ok) return finish(refusal(e.get(), out));
-           s_.metrics.count_sale();
-           order_fields f{out.id,      hold,         out.created_at_ms, out.total_cents,
-                          out.ga_area, out.quantity, out.seat_span()};
-           finish(make_json(http::status::created, json::serialize(order_json(*e, f))));
-         });
+    return c.reply(make_error(http::status::unprocessable_entity, "invalid_card",
+                              "the card number is not valid"));
+  // The checkout actor owns idempotency: the same key is the same attempt.
+  auto done = [this, e, reply = c.reply](const checkout_answer& a) {
+    if (a.error.empty()) s_.metrics.count_payment(a.status);
+    if (a.error.empty() && a.status == client_status::confirmed) s_.metrics.count_sale();
+    reply(checkout_response(*e, a));
+  };
+  with_actors(c, e->config.id,
+              [req = checkout_request{user->user, key, *hold, card_number},
+               done](caf::event_based_actor* self, const event_actors& a) {
+                ask_checkout(self, a.checkout, req, done);
+              });
+}
+
+void api::get_payment(call& c, std::string_view id) {
+  auto user = authenticate(c);
+  if (!user) return;
+  const auto dash = id.find('-');
+  auto event = parse_id(id.substr(0, dash));
+  auto e = dash != std::string_view::npos && event && *event <= UINT32_MAX
+               ? s_.events.find(static_cast<event_id>(*event))
+               : nullptr;
+  if (!e) return c.reply(make_error(http::status::not_found, "unknown_payment", "no such payment"));
+  auto done = [reply = c.reply](const checkout_answer& a) {
+    if (!a.error.empty())
+      return reply(make_error(status_of_refusal(a.error), a.error, refusal_message(a.error)));
+    reply(make_json(http::status::ok, json::serialize(payment_json(a))));
+  };
+  with_actors(c, e->config.id,
+              [q = payment_query{user->user, std::string(id)}, done](caf::event_based_actor* self,
+                                                                     const event_actors& a) {
+                ask_checkout(self, a.checkout, q, done);
+              });
 }
 
 void api::list_orders(call& c, std::optional<order_id> only) {

@@ -22,6 +22,8 @@ const char* route_name(route r) {
     return "orders_post";
   case route::orders_get:
     return "orders_get";
+  case route::payments:
+    return "payments";
   case route::live:
     return "live";
   case route::queue:
@@ -133,6 +135,13 @@ std::string http_metrics::render() const {
        holds_refused_.load());
   line("holdfast_orders_confirmed_total", "counter", "Orders confirmed over HTTP.",
        orders_confirmed_.load());
+  out += "# HELP holdfast_payments_total Checkout answers by payment outcome (refunded: paid "
+         "after the hold was lost, refunded automatically).\n"
+         "# TYPE holdfast_payments_total counter\n";
+  for (size_t s = 0; s < payments_.size(); ++s)
+    out += std::string("holdfast_payments_total{outcome=\"") +
+           std::string(client_status_name(static_cast<client_status>(s))) + "\"} " +
+           std::to_string(payments_[s].load()) + "\n";
   line("holdfast_websocket_clients", "gauge", "Open live seat-map WebSockets.", ws_clients_.load());
   line("holdfast_websocket_dropped_slow_total", "counter",
        "WebSocket clients dropped for not keeping up.", ws_dropped_slow_.load());

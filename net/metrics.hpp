@@ -9,6 +9,8 @@
 #include <mutex>
 #include <string>
 
+#include "payments/checkout_saga.hpp" // client_status
+
 namespace holdfast {
 
 enum class route : uint8_t {
@@ -20,6 +22,7 @@ enum class route : uint8_t {
   hold_delete,
   orders_post,
   orders_get,
+  payments,
   live,
   queue,
   waitlist,
@@ -51,6 +54,8 @@ public:
   void observe(route r, unsigned status, uint64_t latency_us);
   void count_hold(bool granted) { (granted ? holds_granted_ : holds_refused_)++; }
   void count_sale() { orders_confirmed_++; }
+  // POST /v1/orders answers by payment outcome (pending, confirmed, declined, refunded).
+  void count_payment(client_status s) { payments_[static_cast<size_t>(s)]++; }
   void count_block(block_reason r) { blocks_[static_cast<size_t>(r)]++; }
   // Waiting-room gauges of one event, as last sampled (api::sample_queues).
   void set_queue(uint32_t event, int64_t waiting, int64_t active, int64_t pre_queue);
@@ -62,8 +67,8 @@ public:
   std::string render() const;
 
 private:
-  static constexpr std::array<unsigned, 15> statuses{200, 201, 204, 400, 401, 402, 403, 404,
-                                                     405, 409, 413, 422, 429, 431, 503};
+  static constexpr std::array<unsigned, 16> statuses{200, 201, 202, 204, 400, 401, 402, 403,
+                                                     404, 405, 409, 413, 422, 429, 431, 503};
   static constexpr std::array<uint64_t, 12> buckets_us{
       100, 250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000, 1'000'000};
   static constexpr size_t routes = static_cast<size_t>(route::count_);
@@ -72,6 +77,7 @@ private:
   std::array<std::array<std::atomic<uint64_t>, buckets_us.size() + 1>, routes> latency_{};
   std::array<std::atomic<uint64_t>, routes> latency_sum_us_{};
   std::atomic<uint64_t> holds_granted_{0}, holds_refused_{0}, orders_confirmed_{0};
+  std::array<std::atomic<uint64_t>, 4> payments_{}; // by client_status
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};

@@ -4,8 +4,10 @@
 #include <filesystem>
 #include <map>
 #include <regex>
+#include <set>
 #include <unordered_map>
 
+#include "payments/test_provider.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/recovery.hpp"
 
@@ -42,6 +44,8 @@ public:
                                      std::to_string(first_seq) + ", after its snapshot " +
                                      std::to_string(seq));
       if (first_seq == 1) return store_status::success(); // full journal: walk it all
+      // Waiting rooms and checkouts sell nothing: their records are only typed-checked.
+      if (kind_of_stream(id) != stream_kind::event) return store_status::success();
       journal::EventSnapshot proto;
       if (auto st = decode_snapshot(blob, store_.shard(), proto); !st) return st;
       const auto snap = snapshot_from_proto(proto);
@@ -66,6 +70,11 @@ public:
     ++report_.records;
     if (auto it = skip_until_.find(e); it != skip_until_.end() && seq <= it->second)
       return store_status::success();
+    if (kind_of_stream(e) != stream_kind::event) {
+      if (!belongs(kind_of_stream(e), r.body_case()))
+        violation(seq, e, "record of another stream's type");
+      return store_status::success();
+    }
     auto& l = ledgers_[e];
     switch (r.body_case()) {
     case journal::Record::kEventCreated: {
@@ -100,7 +109,14 @@ public:
       sell(seq, e, l, o.order_seq(), order_from_proto(o));
       break;
     }
+    case journal::Record::kStatusChanged:
+    case journal::Record::kPriceChanged:
+    case journal::Record::kWaitlistJoined:
+    case journal::Record::kWaitlistOffered: // the offer's hold has its own HoldPlaced
+    case journal::Record::kWaitlistEnded:
+      break;
     default:
+      violation(seq, e, "record of another stream's type");
       break;
     }
     return store_status::success();
@@ -123,6 +139,15 @@ public:
   }
 
 private:
+  static bool belongs(stream_kind k, journal::Record::BodyCase b) {
+    using R = journal::Record;
+    if (k == stream_kind::queue)
+      return b == R::kQueueCreated || b == R::kQueueJoined || b == R::kQueueOpened ||
+             b == R::kQueueAdmitted || b == R::kQueueLeft;
+    if (k == stream_kind::checkout) return b == R::kCheckoutStarted || b == R::kCheckoutState;
+    return false;
+  }
+
   void sell(uint64_t seq, event_id e, event_ledger& l, uint32_t order_seq, const order_record& o) {
     if (order_seq != l.orders + 1) violation(seq, e, "order sequence skips");
     l.orders = std::max(l.orders, order_seq);
@@ -162,7 +187,35 @@ bool same_state(const event_state& a, const event_state& b) {
          std::equal(x.holds.begin(), x.holds.end(), y.holds.begin(), y.holds.end(), same_holds);
 }
 
-void audit_shard(const std::string& path, uint32_t shard, audit_report& report) {
+// What the payments check needs from every shard: each event's orders and
+// each checkout attempt, as recovered (newest snapshot + tail).
+struct sold_order {
+  hold_id hold = no_id;
+  user_id user = 0;
+  int64_t total_cents = 0;
+  uint32_t payments = 0; // attempts that claim it
+};
+struct payments_view {
+  std::map<order_id, sold_order> orders;
+  std::vector<attempt> attempts;
+};
+
+void collect_payments(const recovery_result& r, payments_view& view) {
+  for (const auto& [id, ev] : r.events) {
+    const auto snap = ev.state->export_snapshot();
+    for (uint32_t k = 0; k < snap.orders.size(); ++k) {
+      const auto& o = snap.orders[k];
+      view.orders[make_event_scoped_id(id, k + 1)] =
+          sold_order{make_event_scoped_id(id, o.hold_seq), o.user, o.total_cents, 0};
+    }
+  }
+  for (const auto& [id, c] : r.checkouts)
+    for (auto& a : c.saga->export_snapshot().attempts)
+      view.attempts.push_back(std::move(a));
+}
+
+void audit_shard(const std::string& path, uint32_t shard, audit_report& report,
+                 payments_view& payments) {
   std::unique_ptr<shard_store> store;
   if (auto st = shard_store::open(path, shard, true, store); !st) {
     report.errors.push_back(st.message);
@@ -175,6 +228,7 @@ void audit_shard(const std::string& path, uint32_t shard, audit_report& report) 
     return;
   }
   report.events += with_snapshots.events.size();
+  collect_payments(with_snapshots, payments);
   for (const auto& [id, ev] : with_snapshots.events)
     if (!ev.state->invariants_hold())
       report.violations.push_back("shard " + std::to_string(shard) + " event " +
@@ -222,6 +276,88 @@ void audit_shard(const std::string& path, uint32_t shard, audit_report& report) 
   }
 }
 
+// The provider state an attempt in `s` may be found in, and whether that
+// means work is still due (in flight) rather than done.
+bool provider_agrees(saga_state s, provider_state p, bool& in_flight) {
+  using ps = provider_state;
+  in_flight = false;
+  switch (s) {
+  case saga_state::captured:
+    return p == ps::captured;
+  case saga_state::confirmed: // the capture is due
+    in_flight = p == ps::authorized;
+    return p == ps::authorized || p == ps::captured;
+  case saga_state::declined:
+  case saga_state::refunded:
+    return p != ps::authorized && p != ps::captured;
+  case saga_state::started: // an authorize, lookup or refund may still be on its way
+  case saga_state::unknown:
+  case saga_state::authorized:
+  case saga_state::refunding:
+    in_flight = true;
+    return p != ps::captured;
+  }
+  return false;
+}
+
+void audit_payments(const std::string& data_dir, payments_view& view, audit_report& report) {
+  const std::string path = data_dir + "/payments.sqlite";
+  std::vector<ledger_row> rows;
+  std::error_code ec;
+  if (std::filesystem::exists(path, ec)) {
+    if (auto st = test_provider::read_ledger(path, rows); !st) {
+      report.errors.push_back(st.message);
+      return;
+    }
+  }
+  std::map<std::string, const ledger_row*, std::less<>> ledger;
+  for (const auto& row : rows)
+    ledger.emplace(row.key, &row);
+  auto violation = [&](const std::string& key, const std::string& what) {
+    report.violations.push_back("payment " + key + ": " + what);
+  };
+  std::set<std::string_view> known;
+  for (const attempt& a : view.attempts) {
+    const auto& rec = a.record;
+    known.insert(rec.payment_key);
+    ++report.payment_attempts;
+    auto it = ledger.find(rec.payment_key);
+    const provider_state p = it == ledger.end() ? provider_state::unknown : it->second->state;
+    bool in_flight = false;
+    if (!provider_agrees(a.state, p, in_flight))
+      violation(rec.payment_key, std::string("saga says ") + std::string(saga_state_name(a.state)) +
+                                     ", provider says " + std::string(provider_state_name(p)));
+    if (p == provider_state::captured && it->second->amount_cents != rec.amount_cents)
+      violation(rec.payment_key, "captured " + std::to_string(it->second->amount_cents) +
+                                     " cents for a hold of " + std::to_string(rec.amount_cents));
+    report.payments_in_flight += in_flight;
+    report.payments_declined += a.state == saga_state::declined;
+    report.payments_refunded += a.state == saga_state::refunded;
+    if (a.state != saga_state::confirmed && a.state != saga_state::captured) continue;
+    report.payments_captured += a.state == saga_state::captured;
+    if (p == provider_state::captured) report.captured_cents += rec.amount_cents;
+    auto o = view.orders.find(a.order);
+    if (o == view.orders.end()) {
+      violation(rec.payment_key,
+                "paid for order " + std::to_string(a.order) + ", which is not sold");
+      continue;
+    }
+    ++o->second.payments;
+    if (o->second.hold != rec.hold || o->second.user != rec.user ||
+        o->second.total_cents != rec.amount_cents)
+      violation(rec.payment_key, "order " + std::to_string(a.order) +
+                                     " differs from the payment (hold, user or amount)");
+  }
+  for (const auto& row : rows)
+    if ((row.state == provider_state::authorized || row.state == provider_state::captured) &&
+        !known.contains(row.key))
+      violation(row.key, "money taken at the provider with no checkout attempt");
+  for (const auto& [id, o] : view.orders)
+    if (o.payments != 1)
+      report.violations.push_back("order " + std::to_string(id) + " has " +
+                                  std::to_string(o.payments) + " payments (wants exactly one)");
+}
+
 } // namespace
 
 audit_report audit_data_dir(const std::string& data_dir) {
@@ -237,8 +373,10 @@ audit_report audit_data_dir(const std::string& data_dir) {
   }
   if (ec) report.errors.push_back(data_dir + ": " + ec.message());
   std::sort(files.begin(), files.end());
+  payments_view payments;
   for (const auto& [shard, path] : files)
-    audit_shard(path, shard, report);
+    audit_shard(path, shard, report, payments);
+  audit_payments(data_dir, payments, report);
   return report;
 }
 

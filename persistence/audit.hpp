@@ -5,7 +5,13 @@
 //      with the engine, not its state machine);
 //   2. every confirmed order has its seats (the recovered state agrees);
 //   3. snapshot + journal tail equals a replay of the whole journal, where the
-//      journal still reaches back to its first record.
+//      journal still reaches back to its first record;
+//   4. money and seats agree: with every shard's checkout streams and the
+//      payment provider's ledger (data_dir/payments.sqlite), every captured
+//      payment belongs to exactly one order for its hold with the same amount,
+//      every order has exactly one payment (captured, or confirmed with its
+//      capture still due: reported in flight), and money authorized for no
+//      order ends refunded (or is on its way: in flight).
 #pragma once
 
 #include <cstdint>
@@ -23,6 +29,12 @@ struct audit_report {
   uint64_t ga_places_sold = 0;
   uint64_t live_holds = 0;
   uint64_t snapshot_comparisons = 0;
+  uint64_t payment_attempts = 0;
+  uint64_t payments_captured = 0;
+  uint64_t payments_refunded = 0; // refunded or voided: net zero
+  uint64_t payments_declined = 0;
+  uint64_t payments_in_flight = 0; // a capture or refund (or lookup) still due
+  int64_t captured_cents = 0;
   std::vector<std::string> violations; // empty: the audit passed
   std::vector<std::string> errors;     // files that could not be read at all
   bool passed() const { return violations.empty() && errors.empty(); }

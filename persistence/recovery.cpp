@@ -2,6 +2,7 @@
 
 #include <unordered_map>
 
+#include "persistence/checkout_format.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/queue_format.hpp"
 
@@ -40,6 +41,16 @@ public:
       ++out_.snapshots;
       return store_status::success();
     }
+    case stream_kind::checkout: {
+      std::string error;
+      auto saga = decode_checkout_snapshot(blob, event_of_stream(stream), error);
+      if (!saga)
+        return store_status::failure(where() + "snapshot of stream " + std::to_string(stream) +
+                                     " at seq " + std::to_string(seq) + ": " + error);
+      out_.checkouts[event_of_stream(stream)] = recovered_checkout{std::move(saga), seq};
+      ++out_.snapshots;
+      return store_status::success();
+    }
     default:
       return store_status::failure(where() + "snapshot of unknown stream " +
                                    std::to_string(stream));
@@ -55,6 +66,8 @@ public:
       return apply_event(seq, stream, r);
     case stream_kind::queue:
       return apply_queue(seq, event_of_stream(stream), r);
+    case stream_kind::checkout:
+      return apply_checkout(seq, event_of_stream(stream), r);
     default:
       return contradiction(seq, "record of an unknown stream");
     }
@@ -74,6 +87,23 @@ private:
     if (it == out_.queues.end()) return contradiction(seq, "record for an unknown waiting room");
     if (!replay_queue_record(*it->second.queue, r))
       return contradiction(seq, "record contradicts the waiting room");
+    ++out_.records;
+    return store_status::success();
+  }
+
+  // A checkout stream has no creation record: its first attempt starts it.
+  store_status apply_checkout(uint64_t seq, event_id event, const journal::Record& r) {
+    auto it = out_.checkouts.find(event);
+    if (it != out_.checkouts.end() && seq <= it->second.snapshot_seq)
+      return store_status::success();
+    if (it == out_.checkouts.end())
+      it = out_.checkouts
+               .emplace(event,
+                        recovered_checkout{
+                            std::make_shared<checkout_saga>(checkout_config_of(event)), 0})
+               .first;
+    if (!replay_checkout_record(*it->second.saga, r))
+      return contradiction(seq, "record contradicts the checkout saga");
     ++out_.records;
     return store_status::success();
   }
@@ -128,8 +158,8 @@ private:
       return state.replay_price(static_cast<uint16_t>(r.price_changed().section()),
                                 r.price_changed().price_cents());
     case journal::Record::kWaitlistJoined:
-      return state.replay_waitlist_joined(r.waitlist_joined().seq(),
-                                          waitlist_entry_from_proto(r.waitlist_joined(), r.at_ms()));
+      return state.replay_waitlist_joined(
+          r.waitlist_joined().seq(), waitlist_entry_from_proto(r.waitlist_joined(), r.at_ms()));
     case journal::Record::kWaitlistOffered:
       return state.replay_waitlist_offered(r.waitlist_offered().seq(), r.waitlist_offered().hold(),
                                            r.waitlist_offered().expires_at_ms());

@@ -11,6 +11,7 @@
 
 #include "actors/admission_queue.hpp"
 #include "actors/event_state.hpp"
+#include "payments/checkout_saga.hpp"
 #include "persistence/shard_store.hpp"
 
 namespace holdfast {
@@ -35,9 +36,16 @@ struct recovered_queue {
   uint64_t snapshot_seq = 0;
 };
 
+// An event's checkout saga, rebuilt from its checkout stream.
+struct recovered_checkout {
+  std::shared_ptr<checkout_saga> saga;
+  uint64_t snapshot_seq = 0;
+};
+
 struct recovery_result {
   std::map<event_id, recovered_event> events;
-  std::map<event_id, recovered_queue> queues; // by event id
+  std::map<event_id, recovered_queue> queues;       // by event id
+  std::map<event_id, recovered_checkout> checkouts; // by event id
   uint64_t records = 0;
   uint64_t snapshots = 0;
 };

@@ -576,7 +576,9 @@ TEST_CASE("POST /v1/orders answers the order exactly as GET /v1/orders/{id} show
   REQUIRE(sold.status == 201);
   auto one = c.get("/v1/orders/" + str(sold.json(), "orderId"), ada.auth());
   REQUIRE(one.status == 200);
-  CHECK_MESSAGE(one.json() == sold.json(), "POST: " << sold.body << "\nGET:  " << one.body);
+  auto posted = sold.json();
+  CHECK(posted.as_object().erase("paymentId") == 1); // the order as paid for; GET omits it
+  CHECK_MESSAGE(one.json() == posted, "POST: " << sold.body << "\nGET:  " << one.body);
   auto retried =
       c.post("/v1/orders", order_body(hold), with(ada.auth(), "Idempotency-Key", fresh_key()));
   CHECK_MESSAGE(retried.json() == sold.json(),
@@ -1183,7 +1185,9 @@ TEST_CASE("one user's concurrent requests: the cap, one order per hold, one answ
     INFO("release " << race[0].status << ", confirm " << race[1].status << " " << race[1].body);
     CHECK(((race[0].status == 204) != (race[1].status == 201)));
     if (race[0].status != 204) CHECK_ERROR(race[0], 404, "unknown_hold");
-    if (race[1].status != 201) CHECK_ERROR(race[1], 404, "unknown_hold");
+    // A release that wins after the card was authorized leaves a refunded payment.
+    if (race[1].status != 201 && race[1].error_code() != "payment_refunded")
+      CHECK_ERROR(race[1], 404, "unknown_hold");
   }
   auto list = c.get("/v1/orders", ada.auth());
   const auto doc = list.json();

@@ -1,0 +1,156 @@
+#include "persistence/checkout_format.hpp"
+
+#include "core/assert.hpp"
+#include "persistence/journal_sink.hpp"
+
+namespace holdfast {
+
+namespace {
+
+void record_to_proto(journal::CheckoutStarted& p, const attempt_record& r) {
+  p.set_payment_key(r.payment_key);
+  p.set_user(r.user);
+  p.set_idempotency_key(r.idempotency_key);
+  p.set_hold(r.hold);
+  p.set_amount_cents(r.amount_cents);
+  p.set_card_last4(r.card_last4);
+}
+
+attempt_record record_from_proto(const journal::CheckoutStarted& p, int64_t started_at_ms) {
+  return attempt_record{p.payment_key(),  p.user(),       p.idempotency_key(), p.hold(),
+                        p.amount_cents(), p.card_last4(), started_at_ms};
+}
+
+void change_to_proto(journal::CheckoutState& p, const std::string& key, saga_state state,
+                     order_id order, decline_reason decline, refund_cause cause,
+                     uint32_t unknown_lookups) {
+  p.set_payment_key(key);
+  p.set_state(static_cast<uint32_t>(state));
+  p.set_order(order);
+  p.set_decline(static_cast<uint32_t>(decline));
+  p.set_cause(static_cast<uint32_t>(cause));
+  p.set_unknown_lookups(unknown_lookups);
+}
+
+// Journaled enums are checked before they are cast: a foreign number is a
+// corrupt record, never a state.
+bool change_from_proto(const journal::CheckoutState& p, int64_t at_ms, state_change& out) {
+  if (p.state() > static_cast<uint32_t>(saga_state::refunded) ||
+      p.decline() > static_cast<uint32_t>(decline_reason::not_authorized) ||
+      p.cause() > static_cast<uint32_t>(refund_cause::unconfirmed))
+    return false;
+  out = state_change{p.payment_key(),
+                     static_cast<saga_state>(p.state()),
+                     at_ms,
+                     p.order(),
+                     static_cast<decline_reason>(p.decline()),
+                     static_cast<refund_cause>(p.cause()),
+                     p.unknown_lookups()};
+  return true;
+}
+
+} // namespace
+
+saga_config checkout_config_of(event_id event) {
+  saga_config c;
+  c.scope = event;
+  return c;
+}
+
+journal::Record& checkout_journal_sink::next(int64_t at_ms) {
+  record_.Clear();
+  record_.set_schema_version(journal_schema_version);
+  record_.set_event_id(stream_);
+  record_.set_at_ms(at_ms);
+  return record_;
+}
+
+void checkout_journal_sink::add() {
+  scratch_.clear();
+  HF_ASSERT(record_.SerializeToString(&scratch_));
+  append_frame(frames_, scratch_);
+  ++records_;
+}
+
+void checkout_journal_sink::attempt_started(const attempt_record& r) {
+  record_to_proto(*next(r.started_at_ms).mutable_checkout_started(), r);
+  add();
+}
+
+void checkout_journal_sink::attempt_state(const state_change& c) {
+  change_to_proto(*next(c.at_ms).mutable_checkout_state(), c.payment_key, c.state, c.order,
+                  c.decline, c.cause, c.unknown_lookups);
+  add();
+}
+
+std::string checkout_journal_sink::take_frames() {
+  std::string out = std::move(frames_);
+  frames_ = std::string{};
+  return out;
+}
+
+std::string encode_checkout_snapshot(uint32_t stream, const saga_snapshot& s, uint64_t seq) {
+  journal::CheckoutSnapshot p;
+  p.set_schema_version(journal_schema_version);
+  p.set_stream(stream);
+  p.set_seq(seq);
+  for (const attempt& a : s.attempts) {
+    auto& out = *p.add_attempts();
+    record_to_proto(*out.mutable_record(), a.record);
+    out.set_started_at_ms(a.record.started_at_ms);
+    change_to_proto(*out.mutable_state(), a.record.payment_key, a.state, a.order, a.decline,
+                    a.cause, a.unknown_lookups);
+    out.set_updated_at_ms(a.updated_at_ms);
+  }
+  return p.SerializeAsString();
+}
+
+std::unique_ptr<checkout_saga> decode_checkout_snapshot(std::string_view blob, event_id event,
+                                                        std::string& error) {
+  journal::CheckoutSnapshot p;
+  if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
+    error = "checkout snapshot does not parse";
+    return nullptr;
+  }
+  if (p.schema_version() == 0 || p.schema_version() > journal_schema_version) {
+    error = "checkout snapshot has schema version " + std::to_string(p.schema_version());
+    return nullptr;
+  }
+  saga_snapshot s;
+  s.attempts.reserve(static_cast<size_t>(p.attempts_size()));
+  for (const auto& a : p.attempts()) {
+    attempt out;
+    out.record = record_from_proto(a.record(), a.started_at_ms());
+    state_change c;
+    if (!change_from_proto(a.state(), a.updated_at_ms(), c) ||
+        c.payment_key != out.record.payment_key) {
+      error = "checkout snapshot has a corrupt attempt";
+      return nullptr;
+    }
+    out.state = c.state;
+    out.updated_at_ms = c.at_ms;
+    out.order = c.order;
+    out.decline = c.decline;
+    out.cause = c.cause;
+    out.unknown_lookups = c.unknown_lookups;
+    s.attempts.push_back(std::move(out));
+  }
+  auto saga = checkout_saga::restore(checkout_config_of(event), s);
+  if (!saga) error = "checkout snapshot is inconsistent";
+  return saga;
+}
+
+bool replay_checkout_record(checkout_saga& saga, const journal::Record& r) {
+  switch (r.body_case()) {
+  case journal::Record::kCheckoutStarted:
+    return saga.replay_attempt_started(record_from_proto(r.checkout_started(), r.at_ms()));
+  case journal::Record::kCheckoutState: {
+    state_change c;
+    return change_from_proto(r.checkout_state(), r.at_ms(), c) && saga.replay_attempt_state(c);
+  }
+  default:
+    return false;
+  }
+}
+
+} // namespace holdfast

@@ -1,0 +1,129 @@
+// POST /v1/orders through the payment saga, and GET /v1/payments/{id}, against
+// a real holdfast-node. What this tries to break: a declined, invalid or
+// timed-out card that still sells seats; a duplicate submit that charges or
+// sells twice; a payment another user can read; a pending answer that never
+// resolves. The node's test provider answers in 40-100 ms, so every case
+// resolves well inside the 3 s checkout wait except the two timeout cards.
+#include <doctest/doctest.h>
+
+#include <chrono>
+#include <string>
+#include <thread>
+
+#include "tests/api_test_fixture.hpp"
+#include "tests/api_test_util.hpp"
+#include "tests/http_client.hpp"
+
+using namespace holdfast::test;
+
+namespace {
+
+std::string hold_seats(http_client& c, const user& u, const std::vector<std::string>& seats) {
+  auto r = c.post("/v1/events/1/holds", hold_body(seats), u.auth());
+  REQUIRE_MESSAGE(r.status == 201, r.body);
+  return str(r.json(), "holdId");
+}
+
+http_reply pay(http_client& c, const user& u, const std::string& hold, const std::string& key,
+               const std::string& card = "4242424242424242") {
+  return c.post("/v1/orders", order_body(hold, card), with(u.auth(), "Idempotency-Key", key));
+}
+
+// Polls GET /v1/payments/{id} until it leaves pending (the reconciler's
+// lookups run every 5 s and more).
+json::value settled_payment(http_client& c, const user& u, const std::string& id) {
+  for (int i = 0; i < 300; ++i) {
+    auto r = c.get("/v1/payments/" + id, u.auth());
+    REQUIRE_MESSAGE(r.status == 200, r.body);
+    auto doc = r.json();
+    if (str(doc, "status") != "pending") return doc;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  FAIL("payment " << id << " still pending after 30 s");
+  return {};
+}
+
+} // namespace
+
+TEST_CASE("checkout: 201 with a payment id, and GET /v1/payments shows it to its owner only") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada"), bob = make_user(c, "Bob");
+  const auto hold = hold_seats(c, ada, {"214-C-1", "214-C-2"});
+  auto sold = pay(c, ada, hold, fresh_key());
+  REQUIRE_MESSAGE(sold.status == 201, sold.body);
+  const auto order = sold.json();
+  CHECK(str(order, "status") == "confirmed");
+  CHECK(str(order, "holdId") == hold);
+  const auto payment_id = str(order, "paymentId");
+  CHECK(payment_id.rfind("1-", 0) == 0);
+  auto p = c.get("/v1/payments/" + payment_id, ada.auth());
+  REQUIRE(p.status == 200);
+  CHECK(str(p.json(), "status") == "confirmed");
+  CHECK(str(p.json(), "orderId") == str(order, "orderId"));
+  CHECK_ERROR(c.get("/v1/payments/" + payment_id, bob.auth()), 404, "unknown_payment");
+  CHECK_ERROR(c.get("/v1/payments/" + payment_id), 401, "unauthorized");
+  CHECK_ERROR(c.get("/v1/payments/1-0000000000000000", ada.auth()), 404, "unknown_payment");
+  CHECK_ERROR(c.get("/v1/payments/nonsense", ada.auth()), 404, "unknown_payment");
+  CHECK_ERROR(c.post("/v1/payments/" + payment_id, "{}", ada.auth()), 405, "method_not_allowed");
+}
+
+TEST_CASE("checkout: 402 declined and insufficient funds, 422 invalid card; the hold stays") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada");
+  const auto hold = hold_seats(c, ada, {"214-D-1"});
+  auto declined = pay(c, ada, hold, fresh_key(), "4000000000000002");
+  CHECK_ERROR(declined, 402, "payment_declined");
+  CHECK(str(*member(declined.json(), "error"), "paymentId") != "<missing>");
+  CHECK_ERROR(pay(c, ada, hold, fresh_key(), "4000000000009995"), 402, "insufficient_funds");
+  CHECK_ERROR(pay(c, ada, hold, fresh_key(), "1234567812345678"), 422, "invalid_card");
+  // The hold was never touched: a good card still buys it.
+  CHECK(pay(c, ada, hold, fresh_key()).status == 201);
+}
+
+TEST_CASE("checkout: a duplicate submit with the same key is one charge and one order") {
+  http_client c(node_port()), c2(node_port());
+  const auto ada = make_user(c, "Ada");
+  const auto hold = hold_seats(c, ada, {"214-E-1"});
+  const auto key = fresh_key();
+  auto first = pay(c, ada, hold, key);
+  auto second = pay(c2, ada, hold, key);
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  CHECK(second.status == 201);
+  CHECK(second.body == first.body);
+  CHECK_ERROR(pay(c, ada, hold, key, "5555555555554444"), 422, "idempotency_key_reused");
+  // Another key for the bought hold: the same order and payment, nothing charged again.
+  auto other = pay(c, ada, hold, fresh_key());
+  CHECK(other.status == 201);
+  CHECK(other.body == first.body);
+  auto orders = c.get("/v1/orders", ada.auth());
+  REQUIRE(orders.status == 200);
+  CHECK(orders.json().at("orders").as_array().size() == 1);
+}
+
+TEST_CASE("checkout: a provider timeout answers 202 pending; the reconciler confirms it") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada");
+  const auto hold = hold_seats(c, ada, {"214-F-1"});
+  const auto key = fresh_key();
+  // The processing-error card: authorized, but the answer is lost (2 s timeout).
+  auto pending = pay(c, ada, hold, key, "4000000000000119");
+  REQUIRE_MESSAGE(pending.status == 202, pending.body);
+  CHECK(str(pending.json(), "status") == "pending");
+  CHECK(str(pending.json(), "holdId") == hold);
+  const auto id = str(pending.json(), "paymentId");
+  const auto settled = settled_payment(c, ada, id);
+  CHECK(str(settled, "status") == "confirmed");
+  // The same key now answers with the order.
+  auto again = pay(c, ada, hold, key, "4000000000000119");
+  CHECK(again.status == 201);
+  CHECK(str(again.json(), "orderId") == str(settled, "orderId"));
+}
+
+TEST_CASE("checkout: 409 for an expired or unknown hold, 403 for another user's") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada"), bob = make_user(c, "Bob");
+  const auto hold = hold_seats(c, ada, {"214-G-1"});
+  CHECK_ERROR(pay(c, bob, hold, fresh_key()), 403, "not_holder");
+  REQUIRE(c.del("/v1/holds/" + hold, ada.auth()).status == 204);
+  CHECK_ERROR(pay(c, ada, hold, fresh_key()), 404, "unknown_hold");
+}
