@@ -1,8 +1,5 @@
 #include "persistence/checkout_format.hpp"
 
-#include "core/assert.hpp"
-#include "persistence/journal_sink.hpp"
-
 namespace holdfast {
 
 namespace {
@@ -57,36 +54,15 @@ saga_config checkout_config_of(event_id event) {
   return c;
 }
 
-journal::Record& checkout_journal_sink::next(int64_t at_ms) {
-  record_.Clear();
-  record_.set_schema_version(journal_schema_version);
-  record_.set_event_id(stream_);
-  record_.set_at_ms(at_ms);
-  return record_;
-}
-
-void checkout_journal_sink::add() {
-  scratch_.clear();
-  HF_ASSERT(record_.SerializeToString(&scratch_));
-  append_frame(frames_, scratch_);
-  ++records_;
-}
-
 void checkout_journal_sink::attempt_started(const attempt_record& r) {
-  record_to_proto(*next(r.started_at_ms).mutable_checkout_started(), r);
-  add();
+  record_to_proto(*frames_.next(r.started_at_ms).mutable_checkout_started(), r);
+  frames_.add();
 }
 
 void checkout_journal_sink::attempt_state(const state_change& c) {
-  change_to_proto(*next(c.at_ms).mutable_checkout_state(), c.payment_key, c.state, c.order,
+  change_to_proto(*frames_.next(c.at_ms).mutable_checkout_state(), c.payment_key, c.state, c.order,
                   c.decline, c.cause, c.unknown_lookups);
-  add();
-}
-
-std::string checkout_journal_sink::take_frames() {
-  std::string out = std::move(frames_);
-  frames_ = std::string{};
-  return out;
+  frames_.add();
 }
 
 std::string encode_checkout_snapshot(uint32_t stream, const saga_snapshot& s, uint64_t seq) {

@@ -22,23 +22,17 @@ saga_config checkout_config_of(event_id event);
 class checkout_journal_sink final : public saga_sink {
 public:
   explicit checkout_journal_sink(event_id event)
-      : stream_(stream_of(event, stream_kind::checkout)) {}
+      : frames_(stream_of(event, stream_kind::checkout)) {}
 
   void attempt_started(const attempt_record& record) override;
   void attempt_state(const state_change& change) override;
 
-  std::string take_frames();
+  std::string take_frames() { return frames_.take_frames(); }
   bool empty() const { return frames_.empty(); }
-  uint64_t records() const { return records_; }
+  uint64_t records() const { return frames_.records(); }
 
 private:
-  journal::Record& next(int64_t at_ms);
-  void add();
-  uint32_t stream_;
-  journal::Record record_;
-  std::string scratch_;
-  std::string frames_;
-  uint64_t records_ = 0;
+  stream_frames frames_;
 };
 
 std::string encode_checkout_snapshot(uint32_t stream, const saga_snapshot& s, uint64_t seq);

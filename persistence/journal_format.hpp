@@ -47,6 +47,27 @@ constexpr event_id event_of_stream(uint32_t stream) {
   return stream & event_id_max;
 }
 
+// The framing shared by the sinks of the non-event streams (the waiting
+// room's, the checkout saga's): next() starts a record of the stream, the
+// caller sets its body, add() frames it ([u32 length][journal.Record]).
+class stream_frames {
+public:
+  explicit stream_frames(uint32_t stream) : stream_(stream) {}
+  journal::Record& next(int64_t at_ms);
+  void add();
+  // Takes the frames encoded so far, leaving none.
+  std::string take_frames();
+  bool empty() const { return frames_.empty(); }
+  uint64_t records() const { return records_; }
+
+private:
+  uint32_t stream_;
+  journal::Record record_;
+  std::string scratch_;
+  std::string frames_;
+  uint64_t records_ = 0;
+};
+
 void encode_waitlist_joined(std::string& out, event_id e, uint32_t seq, const waitlist_entry& w);
 void encode_waitlist_offered(std::string& out, event_id e, uint32_t seq, hold_id hold,
                              int64_t expires_at_ms, int64_t at_ms);

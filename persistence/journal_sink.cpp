@@ -13,6 +13,27 @@ void append_frame(std::string& frames, std::string_view record) {
   frames.append(record);
 }
 
+journal::Record& stream_frames::next(int64_t at_ms) {
+  record_.Clear();
+  record_.set_schema_version(journal_schema_version);
+  record_.set_event_id(stream_);
+  record_.set_at_ms(at_ms);
+  return record_;
+}
+
+void stream_frames::add() {
+  scratch_.clear();
+  HF_ASSERT(record_.SerializeToString(&scratch_));
+  append_frame(frames_, scratch_);
+  ++records_;
+}
+
+std::string stream_frames::take_frames() {
+  std::string out = std::move(frames_);
+  frames_ = std::string{};
+  return out;
+}
+
 void split_frames(std::string_view frames, event_id event, std::vector<journal_row>& rows) {
   while (!frames.empty()) {
     uint32_t len = 0;

@@ -37,63 +37,42 @@ admission_config admission_config_from_proto(const journal::QueueCreated& p) {
   return a;
 }
 
-journal::Record& queue_journal_sink::next(int64_t at_ms) {
-  record_.Clear();
-  record_.set_schema_version(journal_schema_version);
-  record_.set_event_id(stream_);
-  record_.set_at_ms(at_ms);
-  return record_;
-}
-
-void queue_journal_sink::add() {
-  scratch_.clear();
-  HF_ASSERT(record_.SerializeToString(&scratch_));
-  append_frame(frames_, scratch_);
-  ++records_;
-}
-
 void queue_journal_sink::created(const admission_config& c, int64_t now_ms) {
-  config_to_proto(*next(now_ms).mutable_queue_created(), c);
-  add();
+  config_to_proto(*frames_.next(now_ms).mutable_queue_created(), c);
+  frames_.add();
 }
 
 void queue_journal_sink::joined(user_id user, uint32_t seq, bool pre_queue, int64_t now_ms) {
-  auto& p = *next(now_ms).mutable_queue_joined();
+  auto& p = *frames_.next(now_ms).mutable_queue_joined();
   p.set_user(user);
   p.set_seq(seq);
   p.set_pre_queue(pre_queue);
-  add();
+  frames_.add();
 }
 
 void queue_journal_sink::opened(uint64_t seed, int64_t now_ms) {
-  next(now_ms).mutable_queue_opened()->set_seed(seed);
-  add();
+  frames_.next(now_ms).mutable_queue_opened()->set_seed(seed);
+  frames_.add();
 }
 
 void queue_journal_sink::admitted(user_id user, uint32_t seq, int64_t now_ms, int64_t expires_ms) {
-  auto& p = *next(now_ms).mutable_queue_admitted();
+  auto& p = *frames_.next(now_ms).mutable_queue_admitted();
   p.set_user(user);
   p.set_seq(seq);
   p.set_expires_at_ms(expires_ms);
-  add();
+  frames_.add();
 }
 
 void queue_journal_sink::finished(user_id user, int64_t now_ms) {
-  next(now_ms).mutable_queue_left()->set_user(user);
-  add();
+  frames_.next(now_ms).mutable_queue_left()->set_user(user);
+  frames_.add();
 }
 
 void queue_journal_sink::removed(user_id user, int64_t now_ms) {
-  auto& p = *next(now_ms).mutable_queue_left();
+  auto& p = *frames_.next(now_ms).mutable_queue_left();
   p.set_user(user);
   p.set_removed(true);
-  add();
-}
-
-std::string queue_journal_sink::take_frames() {
-  std::string out = std::move(frames_);
-  frames_ = std::string{};
-  return out;
+  frames_.add();
 }
 
 std::string encode_queue_snapshot(uint32_t stream, const admission_config& c,

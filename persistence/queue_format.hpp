@@ -18,7 +18,7 @@ admission_config admission_config_of(const event_config& c);
 // its queue stream. The queue actor ships the frames like the event actor does.
 class queue_journal_sink final : public admission_sink {
 public:
-  explicit queue_journal_sink(event_id event) : stream_(stream_of(event, stream_kind::queue)) {}
+  explicit queue_journal_sink(event_id event) : frames_(stream_of(event, stream_kind::queue)) {}
 
   // The stream's first record: the room's configuration.
   void created(const admission_config& c, int64_t now_ms);
@@ -28,18 +28,12 @@ public:
   void finished(user_id user, int64_t now_ms) override;
   void removed(user_id user, int64_t now_ms) override;
 
-  std::string take_frames();
+  std::string take_frames() { return frames_.take_frames(); }
   bool empty() const { return frames_.empty(); }
-  uint64_t records() const { return records_; }
+  uint64_t records() const { return frames_.records(); }
 
 private:
-  journal::Record& next(int64_t at_ms);
-  void add();
-  uint32_t stream_;
-  journal::Record record_;
-  std::string scratch_;
-  std::string frames_;
-  uint64_t records_ = 0;
+  stream_frames frames_;
 };
 
 std::string encode_queue_snapshot(uint32_t stream, const admission_config& c,
