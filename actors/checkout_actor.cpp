@@ -7,7 +7,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/durable_replies.hpp"
+#include "actors/stream_journal.hpp"
 #include "core/assert.hpp"
 #include "payments/provider_actor.hpp"
 #include "persistence/checkout_format.hpp"
@@ -47,11 +47,7 @@ struct checkout_actor_state {
   std::unordered_map<std::string, outcome> orders; // payment key -> order
   std::unordered_map<std::string, std::vector<caf::response_promise>> order_waiters;
 
-  journal_actor journal;
-  std::unique_ptr<checkout_journal_sink> sink;
-  durable_replies replies;
-  uint64_t records_at_snapshot = 0;
-  uint64_t snapshot_records = limits::snapshot_records_interval;
+  stream_journal<checkout_journal_sink> journal;
 };
 
 using self_ptr = caf::stateful_actor<checkout_actor_state>*;
@@ -64,22 +60,14 @@ int64_t now_ms(self_ptr self) {
 
 void take_snapshot(self_ptr self) {
   auto& st = self->state;
-  if (!st.journal) return;
-  st.records_at_snapshot = st.sink->records();
   auto snap = std::make_shared<const saga_snapshot>(st.saga->export_snapshot());
-  const uint32_t stream = stream_of(st.event, stream_kind::checkout);
-  self->send(st.journal, journal_snapshot{stream, [snap, stream](uint64_t seq) {
-                                            return encode_checkout_snapshot(stream, *snap, seq);
-                                          }});
+  st.journal.snapshot([snap, stream = st.journal.stream()](uint64_t seq) {
+    return encode_checkout_snapshot(stream, *snap, seq);
+  });
 }
 
 void flush_journal(self_ptr self) {
-  auto& st = self->state;
-  if (!st.journal || st.sink->empty()) return;
-  self->send(st.journal, journal_append{caf::actor_cast<caf::strong_actor_ptr>(self),
-                                        stream_of(st.event, stream_kind::checkout),
-                                        st.replies.next_ticket(), st.sink->take_frames()});
-  if (st.sink->records() - st.records_at_snapshot >= st.snapshot_records) take_snapshot(self);
+  if (self->state.journal.flush(self)) take_snapshot(self);
 }
 
 checkout_answer answer_of(self_ptr self, const attempt& a) {
@@ -165,7 +153,7 @@ void run(self_ptr self, std::vector<saga_action> actions) {
   flush_journal(self);
   schedule_tick(self, now_ms(self));
   if (actions.empty()) return;
-  self->state.replies.when_durable([self, actions = std::move(actions)] {
+  self->state.journal.replies().when_durable([self, actions = std::move(actions)] {
     for (const auto& act : actions)
       execute(self, act);
   });
@@ -192,7 +180,7 @@ void on_wait_over(self_ptr self, const checkout_wait& w) {
     --st.waiter_count;
     if (list.empty()) st.waiters.erase(it);
     // Pending is said only once the attempt's intent is durable.
-    st.replies.when_durable([self, key = w.payment_key, rp = std::move(rp)]() mutable {
+    st.journal.replies().when_durable([self, key = w.payment_key, rp = std::move(rp)]() mutable {
       answer(self, key, std::move(rp));
     });
     return;
@@ -319,17 +307,16 @@ void start(self_ptr self, checkout_setup& setup) {
   st.steady_origin = self->clock().now();
   st.wall_origin_ms = setup.wall_origin_ms;
   st.client_wait_ms = std::max<int64_t>(setup.client_wait_ms, 0);
-  st.journal = std::move(setup.journal);
-  st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);
   const bool fresh = setup.recovered == nullptr;
   st.saga = fresh ? std::make_shared<checkout_saga>(checkout_config_of(st.event))
                   : std::move(setup.recovered);
   HF_ASSERT(st.saga->config().scope == st.event);
   for (const auto& a : st.saga->export_snapshot().attempts)
     st.keys_by_id[payment_id_of(st.event, a.record.payment_key)] = a.record.payment_key;
-  if (st.journal) {
-    st.sink = std::make_unique<checkout_journal_sink>(st.event);
-    st.saga->set_sink(st.sink.get());
+  if (setup.journal) {
+    st.journal.open(std::move(setup.journal), stream_of(st.event, stream_kind::checkout),
+                    setup.snapshot_records, std::make_unique<checkout_journal_sink>(st.event));
+    st.saga->set_sink(st.journal.sink());
     self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                        snapshot_atom::value);
   }
@@ -351,10 +338,10 @@ caf::behavior checkout_behavior(self_ptr self, checkout_setup setup) {
         if (st.wake_at_ms && *st.wake_at_ms <= now) st.wake_at_ms.reset();
         run(self, st.saga->due_actions(now));
       },
-      [self](committed_atom, uint64_t ticket) { self->state.replies.committed(ticket); },
+      [self](committed_atom, uint64_t ticket) { self->state.journal.replies().committed(ticket); },
       [self](snapshot_atom) {
         auto& st = self->state;
-        if (st.sink->records() != st.records_at_snapshot) take_snapshot(self);
+        if (st.journal.changed_since_snapshot()) take_snapshot(self);
         self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                            snapshot_atom::value);
       },

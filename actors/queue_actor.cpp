@@ -4,7 +4,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/durable_replies.hpp"
+#include "actors/stream_journal.hpp"
 #include "core/assert.hpp"
 #include "persistence/queue_format.hpp"
 
@@ -29,11 +29,7 @@ struct queue_actor_state {
   uint32_t ticks = 0;
   std::unordered_multimap<user_id, caf::actor> watchers;
 
-  journal_actor journal;
-  std::unique_ptr<queue_journal_sink> sink;
-  durable_replies replies;
-  uint64_t records_at_snapshot = 0;
-  uint64_t snapshot_records = limits::snapshot_records_interval;
+  stream_journal<queue_journal_sink> journal;
 };
 
 using self_ptr = caf::stateful_actor<queue_actor_state>*;
@@ -44,33 +40,23 @@ int64_t now_ms(self_ptr self) {
          std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
 }
 
-void take_snapshot(self_ptr self);
-
-void flush_journal(self_ptr self) {
-  auto& st = self->state;
-  if (!st.journal || st.sink->empty()) return;
-  self->send(st.journal, journal_append{caf::actor_cast<caf::strong_actor_ptr>(self),
-                                        stream_of(st.event, stream_kind::queue),
-                                        st.replies.next_ticket(), st.sink->take_frames()});
-  if (st.sink->records() - st.records_at_snapshot >= st.snapshot_records) take_snapshot(self);
-}
-
 void take_snapshot(self_ptr self) {
   auto& st = self->state;
-  if (!st.journal) return;
-  st.records_at_snapshot = st.sink->records();
   auto snap = std::make_shared<const admission_snapshot>(st.queue->export_snapshot());
-  const uint32_t stream = stream_of(st.event, stream_kind::queue);
-  self->send(st.journal, journal_snapshot{stream, [snap, stream, config = st.queue->config()](
-                                                      uint64_t seq) {
-                                            return encode_queue_snapshot(stream, config, *snap, seq);
-                                          }});
+  st.journal.snapshot(
+      [snap, stream = st.journal.stream(), config = st.queue->config()](uint64_t seq) {
+        return encode_queue_snapshot(stream, config, *snap, seq);
+      });
+}
+
+void flush_journal(self_ptr self) {
+  if (self->state.journal.flush(self)) take_snapshot(self);
 }
 
 // Answers through a promise once everything decided so far is durable.
 caf::result<queue_status> reply_durable(self_ptr self, queue_status status) {
   auto rp = self->make_response_promise<queue_status>();
-  self->state.replies.when_durable([rp, status]() mutable { rp.deliver(status); });
+  self->state.journal.replies().when_durable([rp, status]() mutable { rp.deliver(status); });
   return rp;
 }
 
@@ -96,7 +82,7 @@ void on_tick(self_ptr self) {
   // Admissions are announced only once they are durable: a token handed out
   // must never name a place a crash could take back.
   if (!admitted.empty() && !st.watchers.empty())
-    st.replies.when_durable([self, admitted = std::move(admitted)] {
+    st.journal.replies().when_durable([self, admitted = std::move(admitted)] {
       for (const auto& a : admitted)
         notify(self, a.user, self->state.queue->status(a.user, now_ms(self)));
     });
@@ -104,7 +90,7 @@ void on_tick(self_ptr self) {
     std::vector<user_id> users;
     for (const auto& [user, _] : st.watchers)
       if (users.empty() || users.back() != user) users.push_back(user);
-    st.replies.when_durable([self, users = std::move(users)] {
+    st.journal.replies().when_durable([self, users = std::move(users)] {
       for (user_id u : users)
         notify(self, u, self->state.queue->status(u, now_ms(self)));
     });
@@ -132,14 +118,13 @@ void start(self_ptr self, queue_setup& setup) {
   st.event = setup.event;
   st.steady_origin = self->clock().now();
   st.wall_origin_ms = setup.wall_origin_ms;
-  st.journal = std::move(setup.journal);
-  st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);
   const bool fresh = setup.recovered == nullptr;
   st.queue = fresh ? std::make_shared<admission_queue>(setup.config) : std::move(setup.recovered);
-  if (st.journal) {
-    st.sink = std::make_unique<queue_journal_sink>(st.event);
-    st.queue->set_sink(st.sink.get());
-    if (fresh) st.sink->created(st.queue->config(), now_ms(self));
+  if (setup.journal) {
+    st.journal.open(std::move(setup.journal), stream_of(st.event, stream_kind::queue),
+                    setup.snapshot_records, std::make_unique<queue_journal_sink>(st.event));
+    st.queue->set_sink(st.journal.sink());
+    if (fresh) st.journal.sink()->created(st.queue->config(), now_ms(self));
     flush_journal(self);
     self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                        snapshot_atom::value);
@@ -177,10 +162,10 @@ caf::behavior queue_behavior(self_ptr self, queue_setup setup) {
                                     static_cast<int64_t>(q.pre_queue_size())};
       },
       [self](tick_atom) { on_tick(self); },
-      [self](committed_atom, uint64_t ticket) { self->state.replies.committed(ticket); },
+      [self](committed_atom, uint64_t ticket) { self->state.journal.replies().committed(ticket); },
       [self](snapshot_atom) {
         auto& st = self->state;
-        if (st.sink->records() != st.records_at_snapshot) take_snapshot(self);
+        if (st.journal.changed_since_snapshot()) take_snapshot(self);
         self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                            snapshot_atom::value);
       },

@@ -1,0 +1,64 @@
+// The journal side of an actor that owns one journal stream of its own (the
+// queue actor's waiting room, the checkout actor's saga): what its sink framed
+// goes to the shard's journal actor as one append per flush, numbered with a
+// ticket; answers wait in durable_replies until their ticket commits; and a
+// snapshot is due every snapshot_records records (or on the owner's periodic
+// timer when anything changed). The event actor predates this and keeps its
+// own copy of the pattern, tied to its seat deltas.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+#include <caf/all.hpp>
+
+#include "actors/durable_replies.hpp"
+#include "actors/journal_actor.hpp"
+
+namespace holdfast {
+
+// Sink: empty(), take_frames() -> std::string, records() -> uint64_t (ever framed).
+template <class Sink> class stream_journal {
+public:
+  // Without a journal actor the stream is in memory only: flush does nothing
+  // and every answer is delivered at once.
+  void open(journal_actor journal, uint32_t stream, uint64_t snapshot_records,
+            std::unique_ptr<Sink> sink) {
+    journal_ = std::move(journal);
+    stream_ = stream;
+    snapshot_records_ = std::max<uint64_t>(snapshot_records, 1);
+    sink_ = std::move(sink);
+  }
+  bool on() const { return static_cast<bool>(journal_) && sink_ != nullptr; }
+  Sink* sink() { return sink_.get(); }
+  durable_replies& replies() { return replies_; }
+
+  // Ships what the sink framed since the last flush. True when a snapshot is due.
+  bool flush(caf::local_actor* self) {
+    if (!on() || sink_->empty()) return false;
+    caf::anon_send(journal_, journal_append{caf::actor_cast<caf::strong_actor_ptr>(self), stream_,
+                                            replies_.next_ticket(), sink_->take_frames()});
+    return sink_->records() - records_at_snapshot_ >= snapshot_records_;
+  }
+  bool changed_since_snapshot() const { return on() && sink_->records() != records_at_snapshot_; }
+
+  // `encode` runs on the journal thread with the seq the snapshot covers; it
+  // follows every append already sent, so it covers exactly those records.
+  void snapshot(std::function<std::string(uint64_t seq)> encode) {
+    if (!on()) return;
+    records_at_snapshot_ = sink_->records();
+    caf::anon_send(journal_, journal_snapshot{stream_, std::move(encode)});
+  }
+  uint32_t stream() const { return stream_; }
+
+private:
+  journal_actor journal_;
+  uint32_t stream_ = 0;
+  uint64_t snapshot_records_ = 1;
+  uint64_t records_at_snapshot_ = 0;
+  std::unique_ptr<Sink> sink_;
+  durable_replies replies_;
+};
+
+} // namespace holdfast
