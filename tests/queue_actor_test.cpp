@@ -116,10 +116,78 @@ TEST_CASE_FIXTURE(queue_fixture, "a watcher hears its user's admission") {
   bool admitted = false;
   for (int k = 0; k < 100 && !admitted; ++k) {
     bool got = false;
-    self->receive([&](queue_notice& n) { admitted |= n.status.state == queue_state::admitted,
-                                         got = true; },
-                  caf::after(std::chrono::seconds(0)) >> [] {});
+    self->receive(
+        [&](queue_notice& n) { admitted |= n.status.state == queue_state::admitted, got = true; },
+        caf::after(std::chrono::seconds(0)) >> [] {});
     if (!got) break;
   }
   CHECK(admitted);
+}
+
+TEST_CASE_FIXTURE(testing::actor_fixture,
+                  "100,000 joins in random bursts are admitted in join order, under the cap") {
+  admission_config config;
+  config.opens_at_ms = testing::test_wall_origin_ms;
+  config.admit_per_min = 120'000; // 2,000 a second
+  config.active_max = 1'500;
+  queue_setup setup;
+  setup.event = 4;
+  setup.config = config;
+  setup.wall_origin_ms = testing::test_wall_origin_ms;
+  auto queue = spawn_queue_actor(sys, std::move(setup));
+  std::mt19937_64 rng(1122);
+  CAPTURE(1122);
+  constexpr user_id users = 100'000;
+  user_id joined = 0;
+  size_t finished = 0;
+  // Asks every joined user's state at once; the admitted (or done) must be a
+  // prefix of the join order, and the admitted never more than the cap.
+  auto check = [&] {
+    for (user_id u = 1; u <= joined; ++u)
+      self->send(queue, status_atom::value, u);
+    deliver();
+    size_t prefix = 0;
+    bool gap = false;
+    uint32_t active = 0;
+    for (user_id u = 1; u <= joined; ++u) {
+      auto st = reply_of_type<queue_status>();
+      const bool in = st.state == queue_state::admitted || st.state == queue_state::finished;
+      if (in && gap) FAIL("user " << u << " admitted ahead of an earlier joiner");
+      gap = gap || !in;
+      prefix += in;
+      active += st.state == queue_state::admitted;
+    }
+    CHECK(active <= config.active_max);
+    return prefix;
+  };
+  // Every tick: the queue's counters give how many were admitted so far (the
+  // prefix, if order holds) and how many are active; some buyers finish.
+  auto counters = [&] {
+    self->send(queue, stats_atom::value);
+    deliver();
+    return reply_of_type<std::vector<int64_t>>(); // waiting, active, pre-queue
+  };
+  int round = 0;
+  while (joined < users || finished < users) {
+    const user_id burst = std::min<user_id>(users - joined, rng() % 3'000);
+    for (user_id k = 0; k < burst; ++k)
+      self->send(queue, join_atom::value, ++joined);
+    deliver();
+    for (user_id k = 0; k < burst; ++k)
+      reply_of_type<queue_status>();
+    advance(std::chrono::milliseconds(250)); // one admission tick
+    auto c = counters();
+    REQUIRE(c.size() == 3);
+    CHECK(c[1] <= static_cast<int64_t>(config.active_max));
+    const size_t admitted = joined - static_cast<size_t>(c[0] + c[2]);
+    const size_t done = finished + rng() % (admitted - finished + 1);
+    while (finished < done)
+      self->send(queue, finish_atom::value, static_cast<user_id>(++finished));
+    deliver();
+    if (++round % 50 == 0) CHECK(check() == admitted);
+    REQUIRE(round < 5'000);
+  }
+  CHECK(check() == users);
+  caf::anon_send_exit(queue, caf::exit_reason::user_shutdown);
+  deliver();
 }
