@@ -2,8 +2,11 @@
 // work when the server asks for one), then show the user's place until admitted.
 //
 //   join ──► pre_queue ──(opensAt: order randomized)──► queued ──► admitted ──► expired
-//     ▲                                                               │  (shopping time
-//     └─────── rejoin ◄── 403 not_admitted on a hold, or expiry ◄─────┘   runs out)
+//     ▲                                                       │       (shopping time runs
+//     └──── rejoin ◄── 403 not_admitted on a hold ◄───────────┘        out, or a purchase)
+//
+// The server admits each fan once per on-sale: a rejoin after 403 returns the user's
+// current place (or "expired"), never a second turn, so "expired" is final here.
 //
 // The queue token is kept in localStorage per event, so a reload or a second tab keeps
 // the place; the access token is kept in sessionStorage per event and goes on every hold
@@ -344,7 +347,9 @@ export class WaitingRoom {
     this.bar.style.width = `${Math.round(share * 100)}%`;
     this.progress.setAttribute('aria-valuenow', String(Math.round(share * 100)));
     this.progress.dataset.progress = share.toFixed(3);
-    this.retry.hidden = !(status === 'expired' || status === 'error');
+    // The server admits each fan once per on-sale, so after "expired" joining
+    // again would only return the same ended turn: offer a retry on errors only.
+    this.retry.hidden = status !== 'error';
     this.retry.parentElement.hidden = this.retry.hidden;
     this.retry.textContent = status === 'error' ? 'Try again' : 'Join the line again';
     this.tick();
@@ -369,7 +374,7 @@ export class WaitingRoom {
       case 'pre_queue': return ['The sale opens in', `You’re in the waiting room. When the sale opens at ${at}, everyone here gets a random place in line, so arriving early or refreshing doesn’t change your chances. Keep this page open.`];
       case 'queued': return ['You’re in line', 'Keep this page open. When it’s your turn we take you to the seat map automatically.'];
       case 'admitted': return ['It’s your turn!', 'Taking you to the seat map…'];
-      case 'expired': return ['Your turn has ended', 'You were let in, but the time to pick seats ran out. Join the line again for a new place.'];
+      case 'expired': return ['Your turn has ended', 'You were let in, and your time to shop has run out (or you completed a purchase). Each fan is let in once per on-sale, to keep the line fair for everyone still waiting.'];
       case 'error': return ['We couldn’t get you into the line', this.errorText || 'Please try again.'];
       default: return ['Waiting room', ''];
     }
