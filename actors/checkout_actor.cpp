@@ -8,6 +8,7 @@
 #include <caf/all.hpp>
 
 #include "actors/stream_journal.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
 #include "payments/provider_actor.hpp"
 #include "persistence/checkout_format.hpp"
@@ -33,8 +34,7 @@ struct checkout_actor_state {
   event_actor ev;
   caf::actor provider;
   std::shared_ptr<checkout_saga> saga;
-  caf::actor_clock::time_point steady_origin;
-  int64_t wall_origin_ms = 0;
+  wall_clock wall; // now_ms()
   int64_t client_wait_ms = 3'000;
   std::optional<int64_t> wake_at_ms; // the reconciler's earliest scheduled tick
 
@@ -53,9 +53,7 @@ struct checkout_actor_state {
 using self_ptr = caf::stateful_actor<checkout_actor_state>*;
 
 int64_t now_ms(self_ptr self) {
-  auto elapsed = self->clock().now() - self->state.steady_origin;
-  return self->state.wall_origin_ms +
-         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  return self->state.wall.now_ms(self->clock());
 }
 
 void take_snapshot(self_ptr self) {
@@ -304,8 +302,7 @@ void start(self_ptr self, checkout_setup& setup) {
   st.event = setup.event;
   st.ev = std::move(setup.event_actor_handle);
   st.provider = std::move(setup.provider);
-  st.steady_origin = self->clock().now();
-  st.wall_origin_ms = setup.wall_origin_ms;
+  st.wall.start(self->clock(), setup.wall_origin_ms);
   st.client_wait_ms = std::max<int64_t>(setup.client_wait_ms, 0);
   const bool fresh = setup.recovered == nullptr;
   st.saga = fresh ? std::make_shared<checkout_saga>(checkout_config_of(st.event))

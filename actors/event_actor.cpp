@@ -9,6 +9,7 @@
 #include <caf/all.hpp>
 
 #include "actors/durable_replies.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
@@ -22,8 +23,7 @@ struct event_actor_state {
 
   std::shared_ptr<event_state> core;
   std::string venue_id;
-  caf::actor_clock::time_point steady_origin;
-  int64_t wall_origin_ms = 0;
+  wall_clock wall;                   // now_ms()
   std::optional<int64_t> wake_at_ms; // the earliest expiry wake-up already scheduled
   bool flush_pending = false;
   bool prices_changed = false; // unpublished price changes: subscribers get a delta
@@ -42,9 +42,7 @@ struct event_actor_state {
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
 
 int64_t now_ms(self_ptr self) {
-  auto elapsed = self->clock().now() - self->state.steady_origin;
-  return self->state.wall_origin_ms +
-         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  return self->state.wall.now_ms(self->clock());
 }
 
 // Sends the records decided since the last call to the journal as one append.
@@ -239,8 +237,7 @@ void on_expiry_wakeup(self_ptr self) {
 
 void start(self_ptr self, event_setup& setup) {
   auto& st = self->state;
-  st.steady_origin = self->clock().now();
-  st.wall_origin_ms = setup.wall_origin_ms;
+  st.wall.start(self->clock(), setup.wall_origin_ms);
   st.venue_id = setup.venue->id();
   st.journal = std::move(setup.journal);
   st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);

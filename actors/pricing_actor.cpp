@@ -50,8 +50,7 @@ void sample(self_ptr self) {
                 std::chrono::duration_cast<std::chrono::milliseconds>(now - st.last_sample).count();
             st.last_sample = now;
             auto demand = demand_of(*st.setup.venue, sample, std::max<int64_t>(measured, 1));
-            self->send(st.setup.event, prices_atom::value,
-                       next_prices(demand, st.setup.config));
+            self->send(st.setup.event, prices_atom::value, next_prices(demand, st.setup.config));
           },
           [self](caf::error&) { self->state.sampling = false; });
 }

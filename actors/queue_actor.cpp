@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/stream_journal.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
 #include "persistence/queue_format.hpp"
 
@@ -23,8 +24,7 @@ struct queue_actor_state {
 
   event_id event = 0;
   std::shared_ptr<admission_queue> queue;
-  caf::actor_clock::time_point steady_origin;
-  int64_t wall_origin_ms = 0;
+  wall_clock wall; // now_ms()
   bool tick_pending = false;
   uint32_t ticks = 0;
   std::unordered_multimap<user_id, caf::actor> watchers;
@@ -35,9 +35,7 @@ struct queue_actor_state {
 using self_ptr = caf::stateful_actor<queue_actor_state>*;
 
 int64_t now_ms(self_ptr self) {
-  auto elapsed = self->clock().now() - self->state.steady_origin;
-  return self->state.wall_origin_ms +
-         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  return self->state.wall.now_ms(self->clock());
 }
 
 void take_snapshot(self_ptr self) {
@@ -116,8 +114,7 @@ void unwatch(self_ptr self, const caf::actor_addr& who) {
 void start(self_ptr self, queue_setup& setup) {
   auto& st = self->state;
   st.event = setup.event;
-  st.steady_origin = self->clock().now();
-  st.wall_origin_ms = setup.wall_origin_ms;
+  st.wall.start(self->clock(), setup.wall_origin_ms);
   const bool fresh = setup.recovered == nullptr;
   st.queue = fresh ? std::make_shared<admission_queue>(setup.config) : std::move(setup.recovered);
   if (setup.journal) {

@@ -7,6 +7,7 @@
 #include "actors/checkout_actor.hpp"
 #include "actors/pricing_actor.hpp"
 #include "actors/queue_actor.hpp"
+#include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
 #include "persistence/queue_format.hpp"
 #include "persistence/shard_store.hpp"
@@ -18,8 +19,7 @@ namespace {
 struct shard_state {
   static inline const char* name = "holdfast.shard";
   uint32_t index = 0;
-  caf::actor_clock::time_point steady_origin;
-  int64_t wall_origin_ms = 0;
+  wall_clock wall;       // now_ms()
   journal_actor journal; // none: in memory only
   uint64_t snapshot_records = 0;
   caf::actor provider;
@@ -31,9 +31,7 @@ struct shard_state {
 using self_ptr = shard_actor::stateful_pointer<shard_state>;
 
 int64_t now_ms(self_ptr self) {
-  auto elapsed = self->clock().now() - self->state.steady_origin;
-  return self->state.wall_origin_ms +
-         std::chrono::duration_cast<std::chrono::milliseconds>(elapsed).count();
+  return self->state.wall.now_ms(self->clock());
 }
 
 // The waiting room of an event that has one, with its recovered state if any.
@@ -100,8 +98,7 @@ event_actor add_event(self_ptr self, event_setup setup) {
 shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
   auto& st = self->state;
   st.index = setup.index;
-  st.steady_origin = self->clock().now();
-  st.wall_origin_ms = setup.wall_origin_ms;
+  st.wall.start(self->clock(), setup.wall_origin_ms);
   st.snapshot_records = setup.snapshot_records;
   st.provider = setup.provider;
   st.checkout_wait_ms = setup.checkout_wait_ms;
