@@ -117,10 +117,11 @@ void notify_offers(self_ptr self) {
   for (uint32_t seq : offers) {
     auto entry = st.core->waitlist_ref().find(seq);
     if (!entry || st.watchers.count(entry->user) == 0) continue;
-    waitlist_notice n{st.core->id(), entry->user, *entry, {}};
-    for (auto& h : st.core->holdings(entry->user).holds)
-      if (h.id == entry->hold) n.hold = h;
-    notices.push_back(std::move(n));
+    // The offer's hold may already be gone (an event cancel right after the
+    // expiry that made it): then there is nothing to offer.
+    auto hold = st.core->hold_view_of(entry->hold);
+    if (!hold) continue;
+    notices.push_back(waitlist_notice{st.core->id(), entry->user, *entry, std::move(*hold)});
   }
   st.replies.when_durable([self, notices = std::move(notices)] {
     for (const auto& n : notices) {

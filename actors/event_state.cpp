@@ -502,21 +502,26 @@ seat_map_view event_state::seat_map() const {
   return view;
 }
 
+hold_view event_state::view_of_hold(uint32_t seq, const hold_record& h) const {
+  return hold_view{
+      make_event_scoped_id(config_.id, seq), h.expires_at_ms, h.total_cents, h.ga_area, h.quantity,
+      {h.seats, h.seats + h.seat_count}};
+}
+
+std::optional<hold_view> event_state::hold_view_of(hold_id id) const {
+  const hold_record* h = find_hold(id);
+  if (h == nullptr) return std::nullopt;
+  return view_of_hold(seq_of(id), *h);
+}
+
 user_holdings event_state::holdings(user_id user) const {
   user_holdings out;
   out.event = config_.id;
   out.user = user;
   auto it = users_.find(user);
   if (it == users_.end()) return out;
-  for (uint32_t seq : it->second.holds) {
-    const hold_record& h = holds_.at(seq);
-    out.holds.push_back(hold_view{make_event_scoped_id(config_.id, seq),
-                                  h.expires_at_ms,
-                                  h.total_cents,
-                                  h.ga_area,
-                                  h.quantity,
-                                  {h.seats, h.seats + h.seat_count}});
-  }
+  for (uint32_t seq : it->second.holds)
+    out.holds.push_back(view_of_hold(seq, holds_.at(seq)));
   for (uint32_t seq : it->second.orders) {
     const order_record& o = orders_[seq - 1];
     out.orders.push_back(order_view{make_event_scoped_id(config_.id, seq),

@@ -177,6 +177,7 @@ public:
   int64_t section_price(uint16_t section) const { return prices_[section]; }
 
   const hold_record* find_hold(hold_id id) const;
+  std::optional<hold_view> hold_view_of(hold_id id) const;
   const order_record* find_order(order_id id) const;
   size_t live_holds() const { return holds_.size(); }
   size_t order_count() const { return orders_.size(); }
@@ -209,6 +210,7 @@ private:
   result_code validate_hold(const command& cmd) const;
   void place_hold(uint32_t seq, const hold_record& rec);
   void count_demand(const hold_record& rec);
+  hold_view view_of_hold(uint32_t seq, const hold_record& h) const;
   void hold_ended(uint32_t seq, release_reason reason, int64_t now_ms);
   bool can_fill(uint16_t section, uint16_t quantity) const;
   void offer_released(int64_t now_ms);
