@@ -8,7 +8,7 @@
 
 #include <caf/all.hpp>
 
-#include "actors/durable_replies.hpp"
+#include "actors/stream_journal.hpp"
 #include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
 #include "persistence/journal_format.hpp"
@@ -32,11 +32,7 @@ struct event_actor_state {
   std::unordered_multimap<user_id, caf::actor> watchers; // users waiting for waitlist offers
   caf::actor queue;
 
-  journal_actor journal;
-  std::unique_ptr<journal_sink> sink;
-  durable_replies replies; // answers held until their records commit
-  uint64_t records_since_snapshot = 0;
-  uint64_t snapshot_records = limits::snapshot_records_interval;
+  stream_journal<journal_sink> journal; // answers wait in journal.replies() for their commit
 };
 
 using self_ptr = event_actor::stateful_pointer<event_actor_state>;
@@ -45,27 +41,14 @@ int64_t now_ms(self_ptr self) {
   return self->state.wall.now_ms(self->clock());
 }
 
-// Sends the records decided since the last call to the journal as one append.
-void flush_journal(self_ptr self) {
-  auto& st = self->state;
-  if (!st.journal || st.sink->empty()) return;
-  const uint64_t before = st.sink->records_taken();
-  journal_append append{caf::actor_cast<caf::strong_actor_ptr>(self), st.core->id(),
-                        st.replies.next_ticket(), st.sink->take_frames()};
-  st.records_since_snapshot += st.sink->records_taken() - before;
-  self->send(st.journal, std::move(append));
-}
-
 void take_snapshot(self_ptr self) {
   auto& st = self->state;
-  if (!st.journal) return;
-  flush_journal(self); // the snapshot must follow the records it covers
-  st.records_since_snapshot = 0;
+  if (!st.journal.on()) return;
+  st.journal.flush(self); // the snapshot must follow the records it covers
   auto snapshot = std::make_shared<const event_snapshot>(st.core->export_snapshot());
-  self->send(st.journal,
-             journal_snapshot{st.core->id(), [snapshot, venue = st.venue_id](uint64_t seq) {
-                                return encode_snapshot(*snapshot, venue, seq);
-                              }});
+  st.journal.snapshot([snapshot, venue = st.venue_id](uint64_t seq) {
+    return encode_snapshot(*snapshot, venue, seq);
+  });
 }
 
 // Keeps exactly one pending wake-up at or before the earliest hold deadline.
@@ -123,7 +106,7 @@ void notify_offers(self_ptr self) {
     if (!hold) continue;
     notices.push_back(waitlist_notice{st.core->id(), entry->user, *entry, std::move(*hold)});
   }
-  st.replies.when_durable([self, notices = std::move(notices)] {
+  st.journal.replies().when_durable([self, notices = std::move(notices)] {
     for (const auto& n : notices) {
       auto [first, last] = self->state.watchers.equal_range(n.user);
       for (auto it = first; it != last; ++it)
@@ -134,10 +117,11 @@ void notify_offers(self_ptr self) {
 
 void after_change(self_ptr self, int64_t now) {
   notify_offers(self);
-  flush_journal(self);
+  // One append per decision batch; a snapshot after every snapshot_records records.
+  const bool snapshot_due = self->state.journal.flush(self);
   schedule_expiry(self, now);
   schedule_flush(self);
-  if (self->state.records_since_snapshot >= self->state.snapshot_records) take_snapshot(self);
+  if (snapshot_due) take_snapshot(self);
 }
 
 outcome_batch decide(self_ptr self, const command_batch& batch) {
@@ -166,7 +150,7 @@ outcome_batch decide(self_ptr self, const command_batch& batch) {
 // Answers through a promise once the decisions behind `value` are durable.
 template <class T> caf::typed_response_promise<T> reply_durable(self_ptr self, T value) {
   auto rp = self->make_response_promise<T>();
-  self->state.replies.when_durable(
+  self->state.journal.replies().when_durable(
       [rp, v = std::move(value)]() mutable { rp.deliver(std::move(v)); });
   return rp;
 }
@@ -240,16 +224,15 @@ void start(self_ptr self, event_setup& setup) {
   auto& st = self->state;
   st.wall.start(self->clock(), setup.wall_origin_ms);
   st.venue_id = setup.venue->id();
-  st.journal = std::move(setup.journal);
-  st.snapshot_records = std::max<uint64_t>(setup.snapshot_records, 1);
   st.queue = std::move(setup.queue);
   const bool fresh = setup.recovered == nullptr;
   st.core =
       fresh ? std::make_shared<event_state>(setup.venue, setup.config) : std::move(setup.recovered);
-  if (!st.journal) return;
-  st.sink = std::make_unique<journal_sink>(st.core->id());
-  st.core->set_sink(st.sink.get());
-  if (fresh) st.sink->event_created(st.core->config(), st.venue_id, now_ms(self));
+  if (!setup.journal) return;
+  st.journal.open(std::move(setup.journal), st.core->id(), setup.snapshot_records,
+                  std::make_unique<journal_sink>(st.core->id()));
+  st.core->set_sink(st.journal.sink());
+  if (fresh) st.journal.sink()->event_created(st.core->config(), st.venue_id, now_ms(self));
   // Holds whose deadline passed while the node was down expire now, journaled.
   on_expiry_wakeup(self);
   self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
@@ -319,13 +302,12 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
       [self](prices_atom, const std::vector<int64_t>& prices) { apply_prices(self, prices); },
       [self](snapshot_atom) {
         // Periodic: only when something changed since the last snapshot.
-        if (!self->state.journal) return;
-        if (self->state.records_since_snapshot > 0 || !self->state.sink->empty())
-          take_snapshot(self);
+        if (!self->state.journal.on()) return;
+        if (self->state.journal.changed_since_snapshot()) take_snapshot(self);
         self->delayed_send(self, std::chrono::milliseconds(limits::snapshot_interval_ms),
                            snapshot_atom::value);
       },
-      [self](committed_atom, uint64_t ticket) { self->state.replies.committed(ticket); },
+      [self](committed_atom, uint64_t ticket) { self->state.journal.replies().committed(ticket); },
       [self](expire_atom) { on_expiry_wakeup(self); },
       [self](flush_atom) { publish_delta(self); },
   };

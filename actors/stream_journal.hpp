@@ -1,10 +1,9 @@
-// The journal side of an actor that owns one journal stream of its own (the
-// queue actor's waiting room, the checkout actor's saga): what its sink framed
+// The journal side of an actor that owns one journal stream (the event actor's
+// decisions, the queue actor's waiting room, the checkout actor's saga): what its sink framed
 // goes to the shard's journal actor as one append per flush, numbered with a
 // ticket; answers wait in durable_replies until their ticket commits; and a
 // snapshot is due every snapshot_records records (or on the owner's periodic
-// timer when anything changed). The event actor predates this and keeps its
-// own copy of the pattern, tied to its seat deltas.
+// timer when anything changed).
 #pragma once
 
 #include <functional>

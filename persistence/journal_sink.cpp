@@ -47,7 +47,7 @@ void split_frames(std::string_view frames, event_id event, std::vector<journal_r
 
 void journal_sink::add() {
   append_frame(frames_, scratch_);
-  ++records_pending_;
+  ++records_;
 }
 
 void journal_sink::hold_placed(uint32_t seq, const hold_record& h, int64_t now_ms) {
@@ -111,8 +111,6 @@ void journal_sink::cancelled(uint32_t seq) {
 }
 
 std::string journal_sink::take_frames() {
-  records_taken_ += records_pending_;
-  records_pending_ = 0;
   std::string out = std::move(frames_);
   frames_ = std::string{};
   return out;

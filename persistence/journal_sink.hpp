@@ -40,15 +40,14 @@ public:
   // Takes the frames encoded so far, leaving the sink empty.
   std::string take_frames();
   bool empty() const { return frames_.empty(); }
-  uint64_t records_taken() const { return records_taken_; }
+  uint64_t records() const { return records_; } // every record framed so far
 
 private:
   void add();
   event_id event_;
   std::string frames_;
   std::string scratch_;
-  uint64_t records_pending_ = 0;
-  uint64_t records_taken_ = 0;
+  uint64_t records_ = 0;
   int64_t last_at_ms_ = 0; // for records whose change carries no time of its own
 };
 
