@@ -5,6 +5,7 @@
 
 #include <caf/all.hpp>
 
+#include "net/command_lanes.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
 
@@ -116,9 +117,9 @@ http_response method_not_allowed(const char* allow) {
 
 } // namespace
 
-void api::handle(const http_request& req, const caf::actor& gateway, reply_fn reply, defer_fn defer,
-                 std::string_view client_ip) {
-  call c{req, gateway, {}, {}, split_path(req.target()), client_ip, std::nullopt};
+void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
+                 reply_fn reply, defer_fn defer, std::string_view client_ip) {
+  call c{req, gateway, lanes, {}, {}, split_path(req.target()), client_ip, std::nullopt};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
@@ -260,7 +261,7 @@ std::optional<json::object> api::parse_body(call& c,
 }
 
 void api::submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done) {
-  caf::anon_send(c.gateway, gateway_command{event, cmd, std::move(done)});
+  c.lanes.submit(event, cmd, std::move(done));
 }
 
 std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,

@@ -1,7 +1,8 @@
 // The public HTTP API (net/API.md): routing, validation at the edge and the
 // handlers. Handlers never block: they hand work to the gateway actor and
-// answer through `reply`, which may run later on another thread (the session
-// posts it back to its own executor). Every answer is JSON; every refusal is
+// answer through `reply`, which may run later, on this I/O thread (holds and
+// other commands, through the command lanes) or on another (the session posts
+// it back to its own executor). Every answer is JSON; every refusal is
 // {"error": {"code", "message"}} with a stable code.
 #pragma once
 
@@ -29,6 +30,8 @@
 
 namespace holdfast {
 
+class command_lanes;
+
 namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
@@ -55,8 +58,10 @@ public:
   explicit api(api_services& services) : s_(services) {}
 
   // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
-  void handle(const http_request& req, const caf::actor& gateway, reply_fn reply, defer_fn defer,
-              std::string_view client_ip = {});
+  // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
+  // releases, confirms), used only from this thread.
+  void handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
+              reply_fn reply, defer_fn defer, std::string_view client_ip = {});
   // The event a WebSocket upgrade wants to watch, or a ready error response.
   std::shared_ptr<const catalog_entry> live_target(const http_request& req,
                                                    std::optional<http_response>& refusal);
@@ -71,6 +76,7 @@ private:
   struct call {
     const http_request& req;
     const caf::actor& gateway;
+    command_lanes& lanes;
     reply_fn reply;
     defer_fn defer;
     std::vector<std::string_view> path; // segments after the leading '/'

@@ -4,6 +4,7 @@
 #include <boost/asio/strand.hpp>
 #include <caf/all.hpp>
 
+#include "net/command_lanes.hpp"
 #include "net/gateway.hpp"
 #include "net/http_session.hpp"
 
@@ -16,6 +17,7 @@ struct http_server::worker {
   std::shared_ptr<net::io_context> io = std::make_shared<net::io_context>(1);
   tcp::acceptor acceptor{*io};
   caf::actor gateway;
+  std::shared_ptr<command_lanes> lanes;
   std::thread thread;
 };
 
@@ -47,7 +49,9 @@ std::string http_server::start() {
     if (ec)
       return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
     port = w->acceptor.local_endpoint().port(); // port 0: every worker shares the first's
-    w->gateway = spawn_gateway(services_.sys, services_.dir);
+    w->gateway = spawn_gateway(services_.sys);
+    w->lanes = std::make_shared<command_lanes>(services_.sys, services_.dir, w->io, w->gateway);
+    w->lanes->start();
     workers_.push_back(std::move(w));
   }
   port_ = port;
@@ -63,8 +67,8 @@ void http_server::accept(worker& w) {
     if (ec == net::error::operation_aborted || !w.acceptor.is_open()) return;
     if (!ec) {
       socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway, services_.metrics,
-                                     services_.hubs)
+      std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway, w.lanes,
+                                     services_.metrics, services_.hubs)
           ->run();
     }
     accept(w);
@@ -84,8 +88,10 @@ void http_server::stop() {
     net::post(*w->io, [io = w->io] { io->stop(); });
     w->thread.join();
   }
-  for (auto& w : workers_)
+  for (auto& w : workers_) {
+    w->lanes->stop(); // the loop has stopped: nothing else touches the lanes
     caf::anon_send_exit(w->gateway, caf::exit_reason::user_shutdown);
+  }
   workers_.clear();
 }
 

@@ -1,6 +1,6 @@
 // The HTTP/WebSocket front: one io_context and one thread per core, each with
 // its own listening socket on the same port (SO_REUSEPORT: the kernel spreads
-// connections) and its own gateway actor, so a request never crosses threads
+// connections), its own command lanes and gateway actor, so a request never crosses threads
 // on its way to the actors. stop() closes the listeners, lets in-flight
 // answers go out, then joins the threads.
 #pragma once

@@ -2,6 +2,7 @@
 
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/write.hpp>
 #include <boost/beast/websocket.hpp>
 #include <caf/all.hpp>
 
@@ -20,32 +21,76 @@ constexpr uint64_t http_body_bytes_max = 16 * 1024;
 constexpr uint32_t http_header_bytes_max = 8 * 1024;
 } // namespace
 
+void serialize_response(const http_response& res, std::string& out) {
+  const auto reason = res.reason();
+  const auto& body = res.body();
+  out.clear();
+  out.reserve(160 + body.size());
+  out += res.version() == 10 ? "HTTP/1.0 " : "HTTP/1.1 ";
+  out += std::to_string(res.result_int());
+  out += ' ';
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  for (const auto& field : res) {
+    const auto name = field.name_string();
+    const auto value = field.value();
+    out.append(name.data(), name.size());
+    out += ": ";
+    out.append(value.data(), value.size());
+    out += "\r\n";
+  }
+  out += "\r\n";
+  out += body;
+}
+
 http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::io_context> io,
-                           api& routes, caf::actor gateway, http_metrics& metrics, live_hubs& hubs)
-    : io_(std::move(io)), stream_(std::move(socket)), routes_(routes), gateway_(std::move(gateway)),
-      metrics_(metrics), hubs_(hubs) {
+                           api& routes, caf::actor gateway, std::shared_ptr<command_lanes> lanes,
+                           http_metrics& metrics, live_hubs& hubs)
+    : io_(std::move(io)), socket_(std::move(socket)), watchdog_(socket_.get_executor()),
+      routes_(routes), gateway_(std::move(gateway)), lanes_(std::move(lanes)), metrics_(metrics),
+      hubs_(hubs) {
   beast::error_code ec;
-  const auto peer = stream_.socket().remote_endpoint(ec);
+  const auto peer = socket_.remote_endpoint(ec);
   if (!ec) client_ip_ = peer.address().to_string();
 }
 
 void http_session::run() {
-  net::dispatch(stream_.get_executor(),
-                beast::bind_front_handler(&http_session::do_read, shared_from_this()));
+  net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
+    self->deadline_ = clock::now() + request_deadline;
+    self->arm_watchdog(self->deadline_);
+    self->do_read();
+  });
+}
+
+// The watchdog sleeps until the deadline it last saw. Requests move the
+// deadline forward without touching the timer; a wake-up before the current
+// deadline only goes back to sleep.
+void http_session::arm_watchdog(clock::time_point at) {
+  watchdog_.expires_at(at);
+  watchdog_.async_wait(
+      [self = shared_from_this()](beast::error_code ec) { self->on_watchdog(ec); });
+}
+
+void http_session::on_watchdog(beast::error_code ec) {
+  if (ec || closed_) return; // cancelled: closed or upgraded
+  const auto now = clock::now();
+  if (awaiting_answer_) return arm_watchdog(now + request_deadline);
+  if (now >= deadline_) return close(); // aborts the pending read or write
+  arm_watchdog(deadline_);
 }
 
 void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(http_body_bytes_max);
   parser_->header_limit(http_header_bytes_max);
-  stream_.expires_after(request_deadline);
-  http::async_read(stream_, buffer_, *parser_,
+  deadline_ = clock::now() + request_deadline;
+  http::async_read(socket_, buffer_, *parser_,
                    beast::bind_front_handler(&http_session::on_read, shared_from_this()));
 }
 
 void http_session::on_read(beast::error_code ec, size_t) {
-  if (ec == http::error::end_of_stream || ec == beast::error::timeout ||
-      ec == net::error::connection_reset || ec == net::error::operation_aborted)
+  if (closed_ || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
+      ec == net::error::operation_aborted || ec == net::error::bad_descriptor)
     return close();
   if (ec == http::error::body_limit)
     return refuse_and_close(make_error(http::status::payload_too_large, "body_too_large",
@@ -57,16 +102,18 @@ void http_session::on_read(beast::error_code ec, size_t) {
     return refuse_and_close(
         make_error(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1"));
   if (beast::websocket::is_upgrade(parser_->get())) return upgrade();
-  // The answer may come from another thread; it is posted back here.
+  awaiting_answer_ = true;
+  // The answer comes on this thread (command lanes, refusals at the edge):
+  // it is written at once; from another thread (gateway tasks), it is posted.
   auto self = shared_from_this();
   routes_.handle(
-      parser_->get(), gateway_,
+      parser_->get(), gateway_, *lanes_,
       [self](http_response res) {
-        net::post(self->stream_.get_executor(),
-                  [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+        net::dispatch(self->socket_.get_executor(),
+                      [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
       },
       [self](std::function<void()> work) {
-        net::post(self->stream_.get_executor(), std::move(work));
+        net::post(self->socket_.get_executor(), std::move(work));
       },
       client_ip_);
 }
@@ -81,8 +128,10 @@ void http_session::upgrade() {
   std::optional<http_response> refusal;
   auto event = routes_.live_target(parser_->get(), refusal);
   if (!event) return refuse_and_close(std::move(*refusal));
-  stream_.expires_never(); // the WebSocket has its own timeouts
-  auto ws = std::make_shared<websocket_session>(std::move(stream_), io_, metrics_);
+  closed_ = true; // for this session: the socket now belongs to the WebSocket
+  watchdog_.cancel();
+  auto ws = std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), io_,
+                                                metrics_);
   auto watch = routes_.live_watch(parser_->get(), event); // per-user pushes, if signed in
   auto hub = hubs_.hub_for(std::move(event));
   ws->run(parser_->release(), [hub, watch](std::shared_ptr<websocket_session> open) {
@@ -93,25 +142,29 @@ void http_session::upgrade() {
 }
 
 void http_session::send(http_response res) {
+  awaiting_answer_ = false;
+  if (closed_) return;
   const bool keep_alive = res.keep_alive() && parser_->get().keep_alive();
   res.keep_alive(keep_alive);
-  response_ = std::make_shared<http_response>(std::move(res));
-  stream_.expires_after(request_deadline);
-  http::async_write(
-      stream_, *response_,
+  serialize_response(res, out_);
+  deadline_ = clock::now() + request_deadline;
+  net::async_write(
+      socket_, net::buffer(out_),
       beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, size_t) {
-  response_.reset();
-  if (ec || !keep_alive) return close();
+  if (ec || !keep_alive || closed_) return close();
   do_read();
 }
 
 void http_session::close() {
+  if (closed_ && !socket_.is_open()) return;
+  closed_ = true;
+  watchdog_.cancel();
   beast::error_code ec;
-  stream_.socket().shutdown(net::ip::tcp::socket::shutdown_send, ec);
-  stream_.socket().close(ec);
+  socket_.shutdown(net::ip::tcp::socket::shutdown_send, ec);
+  socket_.close(ec);
 }
 
 } // namespace holdfast

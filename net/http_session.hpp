@@ -1,27 +1,42 @@
 // One HTTP/1.1 connection. Reads a request (bounded header and body, a
 // deadline against slow clients), hands it to the api, writes the answer when
-// it comes back (posted onto this connection's executor), and repeats while
+// it comes back (on this connection's thread), and repeats while
 // the client keeps the connection alive. Upgrades to a WebSocket on /live.
+//
+// The hot path is kept lean because the I/O threads are where a spike costs
+// CPU: the socket is a plain tcp::socket (no per-operation timer), the answer
+// is serialized into one string and sent with one write, and the deadline is a
+// single watchdog timer that is re-armed lazily: a request only stores its new
+// deadline; the watchdog, when it wakes, closes the connection if the deadline
+// passed and otherwise sleeps until the current one.
 #pragma once
 
+#include <chrono>
 #include <memory>
 #include <optional>
+#include <string>
 
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 #include <caf/actor.hpp>
 
 #include "net/api.hpp"
+#include "net/command_lanes.hpp"
 
 namespace holdfast {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
   http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<boost::asio::io_context> io,
-               api& routes, caf::actor gateway, http_metrics& metrics, live_hubs& hubs);
+               api& routes, caf::actor gateway, std::shared_ptr<command_lanes> lanes,
+               http_metrics& metrics, live_hubs& hubs);
   void run();
 
 private:
+  using clock = std::chrono::steady_clock;
+
   void do_read();
   void on_read(boost::beast::error_code ec, size_t);
   void refuse_and_close(http_response res);
@@ -29,17 +44,28 @@ private:
   void send(http_response res);
   void on_write(bool keep_alive, boost::beast::error_code ec, size_t);
   void close();
+  void arm_watchdog(clock::time_point at);
+  void on_watchdog(boost::beast::error_code ec);
 
   std::shared_ptr<boost::asio::io_context> io_; // handed to a WebSocket on upgrade
-  boost::beast::tcp_stream stream_;
+  boost::asio::ip::tcp::socket socket_;
+  boost::asio::steady_timer watchdog_;
+  clock::time_point deadline_;   // the client must finish reading or writing by then
+  bool awaiting_answer_ = false; // the request is with the actors: no client deadline
+  bool closed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
-  std::shared_ptr<http_response> response_; // alive until written
+  std::string out_; // the serialized answer, alive until written
   api& routes_;
   caf::actor gateway_;
+  std::shared_ptr<command_lanes> lanes_;
   http_metrics& metrics_;
   live_hubs& hubs_;
   std::string client_ip_; // the peer, for the per-IP rate limit
 };
+
+// The wire form of a response: status line, fields, blank line, body. Bodies
+// are always sized (prepare_payload); nothing here is chunked.
+void serialize_response(const http_response& res, std::string& out);
 
 } // namespace holdfast
