@@ -153,9 +153,7 @@ void api::dispatch(call& c) {
   if (p[0] == "metrics" && p.size() == 1) {
     if (!only(http::verb::get, "GET")) return;
     sample_queues(c);
-    auto res = make_json(http::status::ok, s_.metrics.render());
-    res.set(http::field::content_type, "text/plain; version=0.0.4");
-    return c.reply(std::move(res));
+    return scrape_metrics(c);
   }
   if (p[0] != "v1" || p.size() < 2)
     return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
@@ -258,6 +256,39 @@ std::optional<json::object> api::parse_body(call& c,
       return std::nullopt;
     }
   return std::move(v.as_object());
+}
+
+// Asks every shard for its journal counters, then renders: the scrape shows
+// the journal as of now (queue gauges lag one scrape; see sample_queues).
+void api::scrape_metrics(call& c) {
+  caf::anon_send(c.gateway, gateway_task{[this, reply = c.reply](caf::event_based_actor* self) {
+    struct gather {
+      size_t waiting = 0;
+      journal_stats sum;
+    };
+    auto g = std::make_shared<gather>();
+    auto finish = [this, g, reply] {
+      if (--g->waiting != 0) return;
+      s_.metrics.set_journal(g->sum.commits, g->sum.records, g->sum.commit_us_total,
+                             g->sum.commit_us_max);
+      auto res = make_json(http::status::ok, s_.metrics.render());
+      res.set(http::field::content_type, "text/plain; version=0.0.4");
+      reply(std::move(res));
+    };
+    g->waiting = s_.dir.shards().size() + 1; // +1: released below, after every request is out
+    for (const auto& shard : s_.dir.shards())
+      self->request(shard, std::chrono::seconds(2), stats_atom::value)
+          .then(
+              [g, finish](journal_stats& st) {
+                g->sum.commits += st.commits;
+                g->sum.records += st.records;
+                g->sum.commit_us_total += st.commit_us_total;
+                g->sum.commit_us_max = std::max(g->sum.commit_us_max, st.commit_us_max);
+                finish();
+              },
+              [finish](caf::error&) { finish(); });
+    finish();
+  }});
 }
 
 void api::submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done) {

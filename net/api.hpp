@@ -109,6 +109,7 @@ private:
   void admin_queue(call& c, event_id id);
   // Asks every waiting room for its gauges; the next /metrics scrape shows them.
   void sample_queues(call& c);
+  void scrape_metrics(call& c);
   // Runs `then` inside the gateway actor with the event's actors (looked up
   // once per event, then cached: they live as long as the node).
   void with_actors(call& c, event_id id,
