@@ -55,6 +55,8 @@ http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::i
 }
 
 void http_session::run() {
+  beast::error_code ec;
+  socket_.non_blocking(true, ec);
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     self->deadline_ = clock::now() + request_deadline;
     self->arm_watchdog(self->deadline_);
@@ -83,9 +85,69 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(http_body_bytes_max);
   parser_->header_limit(http_header_bytes_max);
+  parser_->eager(true);
+  header_bytes_ = 0;
   deadline_ = clock::now() + request_deadline;
-  http::async_read(socket_, buffer_, *parser_,
-                   beast::bind_front_handler(&http_session::on_read, shared_from_this()));
+  // A pipelined request may already be waiting in the buffer.
+  if (buffer_.size() > 0 && parse_buffered()) return;
+  wait_readable();
+}
+
+void http_session::wait_readable() {
+  socket_.async_wait(net::ip::tcp::socket::wait_read,
+                     [self = shared_from_this()](beast::error_code ec) {
+                       if (ec) return self->on_read(ec, 0);
+                       self->read_available();
+                     });
+}
+
+// Reads what the kernel has, without blocking, until a request is complete.
+void http_session::read_available() {
+  constexpr size_t read_chunk = 4096;
+  for (;;) {
+    beast::error_code ec;
+    const size_t n = socket_.read_some(buffer_.prepare(read_chunk), ec);
+    if (ec == net::error::would_block || ec == net::error::try_again) return wait_readable();
+    if (ec == net::error::eof) {
+      // A request cut short is malformed; a clean close between requests is not.
+      if (!parser_->got_some()) return on_read(http::error::end_of_stream, 0);
+      parser_->put_eof(ec);
+      return on_read(ec ? ec : beast::error_code{http::error::partial_message}, 0);
+    }
+    if (ec) return on_read(ec, 0);
+    buffer_.commit(n);
+    if (parse_buffered()) return;
+  }
+}
+
+// Feeds the buffered bytes to the parser. True when the request is complete
+// or refused (on_read has taken over), false when more bytes are needed.
+bool http_session::parse_buffered() {
+  while (buffer_.size() > 0) {
+    beast::error_code ec;
+    const size_t used = parser_->put(buffer_.data(), ec);
+    buffer_.consume(used);
+    header_bytes_ += parser_->is_header_done() ? 0 : used;
+    if (ec == http::error::need_more) {
+      // The parser forgets what it consumed of an unfinished header, so the
+      // limit on the whole header is kept here.
+      if (!parser_->is_header_done() && header_bytes_ + buffer_.size() > http_header_bytes_max) {
+        on_read(http::error::header_limit, 0);
+        return true;
+      }
+      return false;
+    }
+    if (ec) {
+      on_read(ec, 0);
+      return true;
+    }
+    if (parser_->is_done()) {
+      on_read({}, 0);
+      return true;
+    }
+    if (used == 0) return false;
+  }
+  return false;
 }
 
 void http_session::on_read(beast::error_code ec, size_t) {

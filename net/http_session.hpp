@@ -38,6 +38,9 @@ private:
   using clock = std::chrono::steady_clock;
 
   void do_read();
+  void wait_readable();
+  void read_available();
+  bool parse_buffered();
   void on_read(boost::beast::error_code ec, size_t);
   void refuse_and_close(http_response res);
   void upgrade();
@@ -55,6 +58,7 @@ private:
   bool closed_ = false;
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
+  size_t header_bytes_ = 0; // of the request being read, while its header is unfinished
   std::string out_; // the serialized answer, alive until written
   api& routes_;
   caf::actor gateway_;
