@@ -45,8 +45,11 @@ void take_snapshot(self_ptr self) {
   auto& st = self->state;
   if (!st.journal.on()) return;
   st.journal.flush(self); // the snapshot must follow the records it covers
-  auto snapshot = std::make_shared<const event_snapshot>(st.core->export_snapshot());
+  // Only the copy happens here, while decisions wait; sorting and encoding run
+  // on the shard's snapshot writer.
+  auto snapshot = std::make_shared<event_snapshot>(st.core->export_snapshot_unsorted());
   st.journal.snapshot([snapshot, venue = st.venue_id](uint64_t seq) {
+    sort_holds_by_deadline(*snapshot);
     return encode_snapshot(*snapshot, venue, seq);
   });
 }

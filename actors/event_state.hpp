@@ -96,6 +96,10 @@ public:
 
 // Everything needed to rebuild an event; seat slots, counters and per-user
 // tallies are derived from it on restore.
+struct event_snapshot;
+// Puts an exported snapshot's holds in deadline order (what restore expects).
+void sort_holds_by_deadline(event_snapshot& snap);
+
 struct event_snapshot {
   event_config config;
   event_status status = event_status::scheduled;
@@ -154,6 +158,10 @@ public:
   // Snapshots: export copies only what restore() needs (a few MB at most for a
   // 50,000-seat event); restore() rebuilds every derived structure from it.
   event_snapshot export_snapshot() const;
+  // The same with the holds in no particular order: the copy the event actor
+  // takes while decisions wait; sort_holds_by_deadline later, on the thread
+  // that encodes it.
+  event_snapshot export_snapshot_unsorted() const;
   static std::unique_ptr<event_state> restore(std::shared_ptr<const venue> v,
                                               const event_snapshot& snap);
 

@@ -20,26 +20,41 @@ struct sink_muted {
 
 } // namespace
 
-event_snapshot event_state::export_snapshot() const {
+event_snapshot event_state::export_snapshot_unsorted() const {
   event_snapshot snap;
   snap.config = config_;
   snap.status = status_;
   snap.prices = prices_;
   snap.hold_seq = hold_seq_;
-  // Deadline order lets restore() refill the deadline lanes without sorting.
-  // Sort 16-byte keys, not 100-byte records: this runs on the event actor.
-  std::vector<std::pair<int64_t, uint32_t>> order;
-  order.reserve(holds_.size());
-  for (const auto& [seq, h] : holds_)
-    order.emplace_back(h.expires_at_ms, seq);
-  std::sort(order.begin(), order.end());
-  snap.holds.reserve(order.size());
-  for (const auto& [deadline, seq] : order)
-    snap.holds.emplace_back(seq, holds_.find(seq)->second);
+  snap.holds.assign(holds_.begin(), holds_.end());
   snap.orders = orders_;
   snap.expired_holds = expired_holds_;
   snap.waitlist = waitlist_.export_snapshot();
   return snap;
+}
+
+event_snapshot event_state::export_snapshot() const {
+  auto snap = export_snapshot_unsorted();
+  sort_holds_by_deadline(snap);
+  return snap;
+}
+
+// Deadline order lets restore() refill the deadline lanes without sorting.
+// Sorts 16-byte keys, then moves each record once.
+void sort_holds_by_deadline(event_snapshot& snap) {
+  std::vector<std::pair<int64_t, uint32_t>> order; // (deadline, index)
+  order.reserve(snap.holds.size());
+  for (uint32_t k = 0; k < snap.holds.size(); ++k)
+    order.emplace_back(snap.holds[k].second.expires_at_ms, k);
+  std::sort(order.begin(), order.end(), [&](const auto& a, const auto& b) {
+    if (a.first != b.first) return a.first < b.first;
+    return snap.holds[a.second].first < snap.holds[b.second].first; // then by hold seq
+  });
+  std::vector<std::pair<uint32_t, hold_record>> sorted;
+  sorted.reserve(snap.holds.size());
+  for (const auto& [deadline, k] : order)
+    sorted.push_back(std::move(snap.holds[k]));
+  snap.holds = std::move(sorted);
 }
 
 std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v,

@@ -25,6 +25,7 @@ struct journal_state {
   bool commit_scheduled = false;
   uint64_t compaction_bound = 0; // journal rows up to here are covered by snapshots
   bool compaction_pending = false;
+  caf::actor snapshot_writer; // encodes and writes snapshots on its own thread
   journal_stats stats;
 };
 
@@ -80,21 +81,41 @@ void commit_pending(self_ptr self) {
   compact_some(self); // after the acknowledgements: it delays only the next commit
 }
 
-void write_snapshot(self_ptr self, const journal_snapshot& snap) {
+void write_snapshot(self_ptr self, journal_snapshot& snap) {
   auto& st = self->state;
   commit_pending(self); // the snapshot covers every record its event sent before it
-  const uint64_t seq = st.store->last_seq();
-  auto blob = snap.encode(seq);
-  if (auto status = st.store->put_snapshot(snap.stream, seq, blob); !status) fatal(status);
+  // The writer is dynamically typed: anon_send (it answers the journal by handle).
+  caf::anon_send(st.snapshot_writer,
+                 snapshot_job{snap.stream, st.store->last_seq(), std::move(snap.encode)});
+}
+
+void snapshot_stored_at(self_ptr self) {
+  auto& st = self->state;
   st.stats.snapshots += 1;
   if (auto status = st.store->compaction_bound(st.compaction_bound); !status) fatal(status);
   st.compaction_pending = true;
   compact_some(self);
 }
 
-journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<shard_store> store) {
+void spawn_snapshot_writer(self_ptr self, bool detached) {
+  auto& st = self->state;
+  std::unique_ptr<shard_store> writer_store;
+  if (auto status =
+          shard_store::open_snapshot_writer(st.store->path(), st.store->shard(), writer_store);
+      !status)
+    fatal(status);
+  std::shared_ptr<shard_store> store = std::move(writer_store);
+  auto journal = caf::actor_cast<caf::actor>(self);
+  st.snapshot_writer =
+      detached ? self->spawn<caf::linked + caf::detached>(snapshot_writer_behavior, store, journal)
+               : self->spawn<caf::linked>(snapshot_writer_behavior, store, journal);
+}
+
+journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<shard_store> store,
+                                              bool detached) {
   self->state.store = std::move(store);
   self->state.stats.last_seq = self->state.store->last_seq();
+  spawn_snapshot_writer(self, detached);
   return {
       [self](journal_append& append) {
         auto& st = self->state;
@@ -105,6 +126,7 @@ journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<sha
         }
       },
       [self](journal_snapshot& snap) { write_snapshot(self, snap); },
+      [self](snapshot_stored&) { snapshot_stored_at(self); },
       [self](journal_venue& v) {
         std::string existing;
         if (self->state.store->get_venue(v.id, existing)) return;
@@ -120,8 +142,8 @@ journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<sha
 
 journal_actor spawn_journal_actor(caf::actor_system& sys, std::shared_ptr<shard_store> store,
                                   bool detached) {
-  if (detached) return sys.spawn<caf::detached>(journal_behavior, std::move(store));
-  return sys.spawn(journal_behavior, std::move(store));
+  if (detached) return sys.spawn<caf::detached>(journal_behavior, std::move(store), true);
+  return sys.spawn(journal_behavior, std::move(store), false);
 }
 
 } // namespace holdfast

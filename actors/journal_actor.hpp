@@ -9,7 +9,10 @@
 //
 // Protocol:
 //   journal_append{from, ticket, frames}  -> later (committed_atom, ticket) to `from`
-//   journal_snapshot{stream, encode}      commits pending appends, then writes the snapshot
+//   journal_snapshot{stream, encode}      commits pending appends, then hands the snapshot
+//                                         (covering the journal up to its last seq) to the
+//                                         shard's snapshot writer (snapshot_writer.hpp)
+//   snapshot_stored{stream, seq}          from the writer: the journal may compact up to it
 //   journal_venue{id, venue}              stores a venue once (events refer to it by id)
 //   (commit_atom)                         internal
 //   (stats_atom)                          -> journal_stats
@@ -24,6 +27,7 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/snapshot_writer.hpp"
 #include "actors/type_ids.hpp"
 
 namespace holdfast {
@@ -39,9 +43,9 @@ struct journal_append {
 };
 
 // A snapshot of one journal stream (an event, or an event's waiting room; see
-// queue_stream_of in journal_format.hpp). `encode` runs on the journal thread
-// with the sequence number the snapshot covers, so encoding never delays the
-// actor that took the snapshot.
+// queue_stream_of in journal_format.hpp). `encode` runs on the shard's
+// snapshot writer thread with the sequence number the snapshot covers, so
+// encoding delays neither the actor that took the snapshot nor the commits.
 struct journal_snapshot {
   event_id stream = 0;
   std::function<std::string(uint64_t seq)> encode;
@@ -63,7 +67,8 @@ namespace holdfast {
 
 using journal_actor =
     caf::typed_actor<caf::reacts_to<journal_append>, caf::reacts_to<journal_snapshot>,
-                     caf::reacts_to<journal_venue>, caf::reacts_to<commit_atom>,
+                     caf::reacts_to<snapshot_stored>, caf::reacts_to<journal_venue>,
+                     caf::reacts_to<commit_atom>,
                      caf::replies_to<stats_atom>::with<journal_stats>>;
 
 // Takes ownership of an open store. `detached`: own thread (production);

@@ -42,7 +42,7 @@ public:
   }
   bool changed_since_snapshot() const { return on() && sink_->records() != records_at_snapshot_; }
 
-  // `encode` runs on the journal thread with the seq the snapshot covers; it
+  // `encode` runs on the snapshot writer's thread with the seq the snapshot covers; it
   // follows every append already sent, so it covers exactly those records.
   void snapshot(std::function<std::string(uint64_t seq)> encode) {
     if (!on()) return;

@@ -85,7 +85,6 @@ void http_session::do_read() {
   parser_.emplace();
   parser_->body_limit(http_body_bytes_max);
   parser_->header_limit(http_header_bytes_max);
-  parser_->eager(true);
   header_bytes_ = 0;
   deadline_ = clock::now() + request_deadline;
   // A pipelined request may already be waiting in the buffer.
@@ -125,22 +124,25 @@ void http_session::read_available() {
 bool http_session::parse_buffered() {
   while (buffer_.size() > 0) {
     beast::error_code ec;
+    const bool in_header = !parser_->is_header_done();
     const size_t used = parser_->put(buffer_.data(), ec);
     buffer_.consume(used);
-    header_bytes_ += parser_->is_header_done() ? 0 : used;
-    if (ec == http::error::need_more) {
-      // The parser forgets what it consumed of an unfinished header, so the
-      // limit on the whole header is kept here.
-      if (!parser_->is_header_done() && header_bytes_ + buffer_.size() > http_header_bytes_max) {
-        on_read(http::error::header_limit, 0);
-        return true;
-      }
-      return false;
-    }
-    if (ec) {
+    if (ec && ec != http::error::need_more) {
       on_read(ec, 0);
       return true;
     }
+    // The parser forgets what it consumed of an unfinished header, so the
+    // limit on the whole header is kept here. Not eager: the put that ends
+    // the header stops there, so `used` counts header bytes only.
+    if (in_header) {
+      header_bytes_ += used;
+      const size_t pending = ec == http::error::need_more ? buffer_.size() : 0;
+      if (header_bytes_ + pending > http_header_bytes_max) {
+        on_read(http::error::header_limit, 0);
+        return true;
+      }
+    }
+    if (ec == http::error::need_more) return false;
     if (parser_->is_done()) {
       on_read({}, 0);
       return true;

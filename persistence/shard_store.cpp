@@ -1,5 +1,7 @@
 #include "persistence/shard_store.hpp"
 
+#include <filesystem>
+
 #include <sqlite3.h>
 
 #include <algorithm>
@@ -33,6 +35,80 @@ std::string_view column_blob(sqlite3_stmt* s, int col) {
 
 std::string shard_db_path(const std::string& data_dir, uint32_t shard) {
   return data_dir + "/shard-" + std::to_string(shard) + ".db";
+}
+
+std::string snapshot_db_path(const std::string& db_path) {
+  constexpr std::string_view ext = ".db";
+  const bool has_ext = db_path.size() > ext.size() &&
+                       db_path.compare(db_path.size() - ext.size(), ext.size(), ext) == 0;
+  return (has_ext ? db_path.substr(0, db_path.size() - ext.size()) : db_path) + ".snapshots.db";
+}
+
+namespace {
+constexpr const char* snapshot_schema =
+    "CREATE TABLE IF NOT EXISTS snap.snapshots("
+    "event_id INTEGER NOT NULL, seq INTEGER NOT NULL, crc INTEGER NOT NULL,"
+    "blob BLOB NOT NULL, PRIMARY KEY(event_id, seq))";
+
+std::string quoted(const std::string& text) {
+  std::string out = "'";
+  for (char c : text)
+    out += c == '\'' ? std::string("''") : std::string(1, c);
+  return out + "'";
+}
+} // namespace
+
+// The snapshots live in their own file, attached as "snap": writing a large
+// snapshot there never holds the journal file's write lock.
+store_status shard_store::attach_snapshots(bool read_only) {
+  const std::string file = snapshot_db_path(path_);
+  std::error_code ec;
+  const bool exists = std::filesystem::exists(file, ec);
+  if (read_only && !exists) {
+    // Nothing was ever snapshotted (or the files predate the split): an empty
+    // in-memory table reads the same as an empty file.
+    if (auto st = exec("ATTACH DATABASE ':memory:' AS snap"); !st) return st;
+    return exec(snapshot_schema);
+  }
+  if (auto st = exec(("ATTACH DATABASE " + quoted(file) + " AS snap").c_str()); !st) return st;
+  if (read_only) return store_status::success();
+  for (const char* sql : {"PRAGMA snap.journal_mode=WAL", "PRAGMA snap.synchronous=FULL"})
+    if (auto st = exec(sql); !st) return st;
+  if (auto st = exec(snapshot_schema); !st) return st;
+  // Files written before the split kept snapshots in the journal file: move them.
+  bool old_table = false;
+  {
+    statement old; // finalized before the DROP below, which it would lock
+    if (auto st = prepare("SELECT count(*) FROM main.sqlite_master WHERE name='snapshots'",
+                          &old.stmt);
+        !st)
+      return st;
+    old_table = sqlite3_step(old.stmt) == SQLITE_ROW && sqlite3_column_int(old.stmt, 0) > 0;
+  }
+  if (old_table)
+    return exec("INSERT OR IGNORE INTO snap.snapshots SELECT * FROM main.snapshots;"
+                "DROP TABLE main.snapshots;");
+  return store_status::success();
+}
+
+store_status shard_store::open_snapshot_writer(const std::string& path, uint32_t shard,
+                                               std::unique_ptr<shard_store>& out) {
+  std::unique_ptr<shard_store> s{new shard_store(path, shard)};
+  // A connection of its own, on an in-memory main database: it touches only
+  // the attached snapshot file, never the journal file.
+  if (sqlite3_open_v2(":memory:", &s->db_,
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
+      SQLITE_OK)
+    return s->fail("open");
+  sqlite3_busy_timeout(s->db_, 5000);
+  if (auto st = s->exec(("ATTACH DATABASE " + quoted(snapshot_db_path(path)) + " AS snap").c_str());
+      !st)
+    return st;
+  for (const char* sql : {"PRAGMA snap.journal_mode=WAL", "PRAGMA snap.synchronous=FULL"})
+    if (auto st = s->exec(sql); !st) return st;
+  if (auto st = s->exec(snapshot_schema); !st) return st;
+  out = std::move(s);
+  return store_status::success();
 }
 
 shard_store::~shard_store() {
@@ -78,9 +154,6 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
       CREATE TABLE IF NOT EXISTS journal(
         seq INTEGER PRIMARY KEY, event_id INTEGER NOT NULL, crc INTEGER NOT NULL,
         record BLOB NOT NULL);
-      CREATE TABLE IF NOT EXISTS snapshots(
-        event_id INTEGER NOT NULL, seq INTEGER NOT NULL, crc INTEGER NOT NULL,
-        blob BLOB NOT NULL, PRIMARY KEY(event_id, seq));
       CREATE TABLE IF NOT EXISTS venues(id TEXT PRIMARY KEY, crc INTEGER NOT NULL,
         blob BLOB NOT NULL);)";
     if (auto st = s->exec(schema); !st) return st;
@@ -93,12 +166,13 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
         !st)
       return st;
   }
+  if (auto st = s->attach_snapshots(read_only); !st) return st;
   // The file must belong to this shard and be a format we can read.
   statement q;
   if (auto st = s->prepare("SELECT (SELECT value FROM meta WHERE key='format'),"
                            " (SELECT value FROM meta WHERE key='shard'),"
                            " max(coalesce((SELECT max(seq) FROM journal),0),"
-                           "     coalesce((SELECT max(seq) FROM snapshots),0))",
+                           "     coalesce((SELECT max(seq) FROM snap.snapshots),0))",
                            &q.stmt);
       !st)
     return st;
@@ -124,7 +198,10 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
 store_status shard_store::append(std::span<const journal_row> rows) {
   HF_ASSERT(insert_ != nullptr); // opened for writing
   if (rows.empty()) return store_status::success();
-  if (auto st = exec("BEGIN IMMEDIATE"); !st) return st;
+  // Deferred, not IMMEDIATE: IMMEDIATE would write-lock every attached file,
+  // the snapshot file too, and wait on the snapshot writer. This connection is
+  // the journal file's only writer, so the first insert always gets its lock.
+  if (auto st = exec("BEGIN"); !st) return st;
   uint64_t seq = last_seq_;
   for (const auto& row : rows) {
     ++seq;
@@ -154,7 +231,7 @@ store_status shard_store::append(std::span<const journal_row> rows) {
 
 store_status shard_store::put_snapshot(event_id event, uint64_t seq, std::string_view blob) {
   statement ins;
-  if (auto st = prepare("INSERT OR REPLACE INTO snapshots(event_id, seq, crc, blob) "
+  if (auto st = prepare("INSERT OR REPLACE INTO snap.snapshots(event_id, seq, crc, blob) "
                         "VALUES(?,?,?,?)",
                         &ins.stmt);
       !st)
@@ -167,8 +244,8 @@ store_status shard_store::put_snapshot(event_id event, uint64_t seq, std::string
   // Keep the newest two per event: the previous one is the fallback if the newest
   // ever fails its checksum.
   statement del;
-  if (auto st = prepare("DELETE FROM snapshots WHERE event_id=? AND seq < (SELECT seq FROM "
-                        "snapshots WHERE event_id=? ORDER BY seq DESC LIMIT 1 OFFSET 1)",
+  if (auto st = prepare("DELETE FROM snap.snapshots WHERE event_id=? AND seq < (SELECT seq FROM "
+                        "snap.snapshots WHERE event_id=? ORDER BY seq DESC LIMIT 1 OFFSET 1)",
                         &del.stmt);
       !st)
     return st;
@@ -209,8 +286,8 @@ store_status shard_store::get_venue(std::string_view id, std::string& blob) cons
 store_status shard_store::latest_snapshots(
     const std::function<store_status(event_id, uint64_t, std::string_view)>& fn, int rank) const {
   statement q;
-  if (auto st = prepare("SELECT event_id, seq, crc, blob FROM snapshots s WHERE seq = "
-                        "(SELECT seq FROM snapshots WHERE event_id = s.event_id "
+  if (auto st = prepare("SELECT event_id, seq, crc, blob FROM snap.snapshots s WHERE seq = "
+                        "(SELECT seq FROM snap.snapshots WHERE event_id = s.event_id "
                         " ORDER BY seq DESC LIMIT 1 OFFSET ?) "
                         "ORDER BY event_id",
                         &q.stmt);
@@ -265,7 +342,7 @@ store_status shard_store::compaction_bound(uint64_t& bound) const {
   // The smallest "second-newest snapshot seq" over every event with journal
   // rows; an event without two snapshots pins the journal at 0.
   statement q;
-  if (auto st = prepare("SELECT seq FROM snapshots WHERE event_id = ? "
+  if (auto st = prepare("SELECT seq FROM snap.snapshots WHERE event_id = ? "
                         "ORDER BY seq DESC LIMIT 1 OFFSET 1",
                         &q.stmt);
       !st)

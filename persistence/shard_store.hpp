@@ -1,5 +1,8 @@
 // The SQLite database of one shard: the append-only journal, per-event
-// snapshots and the venues they refer to. Exactly one writer (the shard's
+// snapshots and the venues they refer to. The snapshots are in a second file
+// beside the first (shard-N.snapshots.db, attached as "snap"), written by
+// their own connection and thread, so a snapshot of a big event never holds
+// the journal's write lock while commits wait. Exactly one writer (the shard's
 // journal actor) opens it for writing, so SQLite never has to arbitrate locks.
 //
 // Durability: WAL mode with synchronous=FULL. A commit returns only after the WAL
@@ -50,6 +53,10 @@ public:
   // Opens (creating if needed) the database of `shard` at `path`.
   static store_status open(const std::string& path, uint32_t shard, bool read_only,
                            std::unique_ptr<shard_store>& out);
+  // A second connection that only writes snapshots (put_snapshot), to the
+  // snapshot file beside the journal file at `path`: the snapshot writer's.
+  static store_status open_snapshot_writer(const std::string& path, uint32_t shard,
+                                           std::unique_ptr<shard_store>& out);
 
   uint32_t shard() const { return shard_; }
   const std::string& path() const { return path_; }
@@ -89,6 +96,7 @@ private:
   store_status exec(const char* sql) const;
   store_status prepare(const char* sql, sqlite3_stmt** stmt) const;
   store_status fail(std::string_view what) const;
+  store_status attach_snapshots(bool read_only);
 
   std::string path_;
   uint32_t shard_ = 0;
@@ -100,5 +108,7 @@ private:
 
 // data_dir/shard-<n>.db
 std::string shard_db_path(const std::string& data_dir, uint32_t shard);
+// The snapshot file beside a shard database (shard-N.db -> shard-N.snapshots.db).
+std::string snapshot_db_path(const std::string& db_path);
 
 } // namespace holdfast

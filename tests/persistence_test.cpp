@@ -5,6 +5,8 @@
 // answer that leaves before its record is durable, records out of order).
 #include <doctest/doctest.h>
 
+#include <filesystem>
+
 #include <sqlite3.h>
 
 #include "actors/shard_actor.hpp"
@@ -397,4 +399,63 @@ TEST_CASE("compaction deletes in slices and never past the second-newest snapsho
   REQUIRE(store->journal_bounds(first, rows).ok);
   CHECK(first == older + 1); // the older snapshot's records are the last to go
   CHECK(rows == store->last_seq() - older);
+}
+
+TEST_CASE("snapshots live in their own file; files from before the split are moved over") {
+  temp_dir dir;
+  {
+    auto store = open_store(dir.db(), 0);
+    journaled_event ev{*store};
+    ev.run_sale();
+  }
+  const std::string snapshots = snapshot_db_path(dir.db());
+  CHECK(snapshots.ends_with(".snapshots.db"));
+
+  SUBCASE("the writer's own connection writes them, the journal's reads them") {
+    std::unique_ptr<shard_store> writer;
+    REQUIRE(shard_store::open_snapshot_writer(dir.db(), 0, writer).ok);
+    REQUIRE(writer->put_snapshot(42, 7, "blob-7").ok);
+    auto store = open_store(dir.db(), 0);
+    std::vector<uint64_t> seen;
+    REQUIRE(store
+                ->latest_snapshots([&](event_id e, uint64_t seq, std::string_view blob) {
+                  CHECK(e == 42);
+                  CHECK(blob == "blob-7");
+                  seen.push_back(seq);
+                  return store_status::success();
+                })
+                .ok);
+    CHECK(seen == std::vector<uint64_t>{7});
+    // The journal file itself has no snapshot table any more.
+    CHECK(std::filesystem::exists(snapshots));
+  }
+  SUBCASE("a journal file that still holds a snapshots table gives its rows to the new file") {
+    for (const char* suffix : {"", "-wal", "-shm"})
+      std::filesystem::remove(snapshots + suffix);
+    // A row with a valid checksum, written through the new path, then moved
+    // into an old-style table in the journal file by hand.
+    {
+      std::unique_ptr<shard_store> writer;
+      const auto opened = shard_store::open_snapshot_writer(dir.db(), 0, writer);
+      REQUIRE_MESSAGE(opened.ok, opened.message);
+      REQUIRE(writer->put_snapshot(42, 9, "blob-9").ok);
+    }
+    raw_sql(dir.db(), ("CREATE TABLE snapshots(event_id INTEGER NOT NULL, seq INTEGER NOT NULL, "
+                       "crc INTEGER NOT NULL, blob BLOB NOT NULL, PRIMARY KEY(event_id, seq)); "
+                       "ATTACH DATABASE '" +
+                       snapshots +
+                       "' AS s; INSERT INTO main.snapshots SELECT * FROM s.snapshots; "
+                       "DELETE FROM s.snapshots;")
+                          .c_str());
+    auto store = open_store(dir.db(), 0); // moves the old rows
+    std::vector<uint64_t> seen;
+    REQUIRE(store
+                ->latest_snapshots([&](event_id, uint64_t seq, std::string_view blob) {
+                  CHECK(blob == "blob-9");
+                  seen.push_back(seq);
+                  return store_status::success();
+                })
+                .ok);
+    CHECK(seen == std::vector<uint64_t>{9});
+  }
 }
