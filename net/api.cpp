@@ -238,9 +238,10 @@ std::shared_ptr<const catalog_entry> api::find_event(call& c, event_id id) {
 // Parses a JSON object body, refusing malformed JSON (including invalid UTF-8),
 // non-objects and fields outside `allowed`.
 std::optional<json::object> api::parse_body(call& c,
-                                            std::initializer_list<std::string_view> allowed) {
+                                            std::initializer_list<std::string_view> allowed,
+                                            json::storage_ptr memory) {
   json::error_code ec;
-  json::value v = json::parse(c.req.body(), ec);
+  json::value v = json::parse(c.req.body(), ec, std::move(memory));
   if (ec) {
     c.reply(make_error(http::status::bad_request, "bad_json", "the body is not valid JSON"));
     return std::nullopt;

@@ -117,8 +117,11 @@ private:
 
   std::optional<user_claims> authenticate(call& c);
   std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
+  // `memory`: where the parsed document lives (default: the heap); a caller
+  // passing a stack arena must not let any part of it outlive the call.
   std::optional<boost::json::object> parse_body(call& c,
-                                                std::initializer_list<std::string_view> allowed);
+                                                std::initializer_list<std::string_view> allowed,
+                                                boost::json::storage_ptr memory = {});
   void submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done);
   std::shared_ptr<const std::string> cached_seatmap(event_id id, uint64_t version);
 

@@ -30,7 +30,11 @@ void api::create_hold(call& c, event_id id) {
   if (!user) return;
   auto e = find_event(c, id);
   if (!e) return;
-  auto body = parse_body(c, {"seats", "section", "quantity"});
+  // The body is parsed into a stack arena: a hold body is small, nothing of it
+  // outlives this function (the command and the refusals copy what they need).
+  unsigned char arena[2048];
+  json::monotonic_resource memory{arena, sizeof arena};
+  auto body = parse_body(c, {"seats", "section", "quantity"}, &memory);
   if (!body) return;
   const auto* seats = body->if_contains("seats");
   const auto* section = body->if_contains("section");
@@ -74,7 +78,7 @@ void api::create_hold(call& c, event_id id) {
   submit(c, id, cmd, [this, e, reply = c.reply](const outcome& out) {
     s_.metrics.count_hold(out.code == result_code::ok);
     if (out.code != result_code::ok) return reply(refusal(e.get(), out));
-    reply(make_json(http::status::created, json::serialize(hold_json(*e, out))));
+    reply(make_json(http::status::created, hold_body(*e, out)));
   });
 }
 

@@ -1,11 +1,13 @@
 #include "net/auth.hpp"
 
 #include <openssl/crypto.h>
+#include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
 #include <charconv>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -62,7 +64,56 @@ uint64_t random_u64() {
   return x;
 }
 
-token_authority::token_authority(std::string secret) : secret_(std::move(secret)) {
+hmac_sha256_key::hmac_sha256_key(std::string_view key) {
+  constexpr size_t block_bytes = 64; // SHA-256's block
+  unsigned char block[block_bytes] = {};
+  if (key.size() > block_bytes) {
+    unsigned int len = 0;
+    HF_ASSERT(EVP_Digest(key.data(), key.size(), block, &len, EVP_sha256(), nullptr) == 1);
+  } else {
+    std::memcpy(block, key.data(), key.size());
+  }
+  unsigned char ipad[block_bytes], opad[block_bytes];
+  for (size_t k = 0; k < block_bytes; ++k) {
+    ipad[k] = block[k] ^ 0x36;
+    opad[k] = block[k] ^ 0x5c;
+  }
+  inner_ = EVP_MD_CTX_new();
+  outer_ = EVP_MD_CTX_new();
+  HF_ASSERT(inner_ != nullptr && outer_ != nullptr);
+  HF_ASSERT(EVP_DigestInit_ex(inner_, EVP_sha256(), nullptr) == 1);
+  HF_ASSERT(EVP_DigestUpdate(inner_, ipad, block_bytes) == 1);
+  HF_ASSERT(EVP_DigestInit_ex(outer_, EVP_sha256(), nullptr) == 1);
+  HF_ASSERT(EVP_DigestUpdate(outer_, opad, block_bytes) == 1);
+  OPENSSL_cleanse(block, sizeof block);
+  OPENSSL_cleanse(ipad, sizeof ipad);
+  OPENSSL_cleanse(opad, sizeof opad);
+}
+
+hmac_sha256_key::~hmac_sha256_key() {
+  EVP_MD_CTX_free(inner_);
+  EVP_MD_CTX_free(outer_);
+}
+
+void hmac_sha256_key::sign(std::string_view data, unsigned char (&out)[32]) const {
+  struct scratch {
+    EVP_MD_CTX* ctx = EVP_MD_CTX_new();
+    ~scratch() { EVP_MD_CTX_free(ctx); }
+  };
+  thread_local scratch work;
+  HF_ASSERT(work.ctx != nullptr);
+  unsigned char inner_hash[32];
+  unsigned int len = 0;
+  HF_ASSERT(EVP_MD_CTX_copy_ex(work.ctx, inner_) == 1);
+  HF_ASSERT(EVP_DigestUpdate(work.ctx, data.data(), data.size()) == 1);
+  HF_ASSERT(EVP_DigestFinal_ex(work.ctx, inner_hash, &len) == 1 && len == sizeof inner_hash);
+  HF_ASSERT(EVP_MD_CTX_copy_ex(work.ctx, outer_) == 1);
+  HF_ASSERT(EVP_DigestUpdate(work.ctx, inner_hash, sizeof inner_hash) == 1);
+  HF_ASSERT(EVP_DigestFinal_ex(work.ctx, out, &len) == 1 && len == 32);
+}
+
+token_authority::token_authority(std::string secret)
+    : secret_(std::move(secret)), key_(std::make_unique<hmac_sha256_key>(secret_)) {
   HF_ASSERT(secret_.size() >= 16);
 }
 
@@ -77,7 +128,9 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 }
 
 std::string token_authority::mac(std::string_view data) const {
-  return hmac_sha256(secret_, data);
+  unsigned char out[32];
+  key_->sign(data, out);
+  return std::string(reinterpret_cast<char*>(out), sizeof out);
 }
 
 // Payload: "v1|<user>|<expires_at_ms>|<name>"; the name goes last so it may

@@ -145,9 +145,38 @@ void append_number(std::string& out, int64_t x) {
   out.append(buf, end);
 }
 
-// Section names come from venue files; escape them like any string.
+void append_number(std::string& out, uint64_t x) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, end);
+}
+
+// Names and labels come from venue files; escape them like any string (JSON's
+// short escapes, \u00XX for other control bytes; UTF-8 passes through).
 void append_string(std::string& out, std::string_view s) {
-  out += json::serialize(json::string(s));
+  static constexpr char hex[] = "0123456789abcdef";
+  out += '"';
+  for (const char ch : s) {
+    const auto c = static_cast<unsigned char>(ch);
+    switch (c) {
+    case '"': out += "\\\""; break;
+    case '\\': out += "\\\\"; break;
+    case '\b': out += "\\b"; break;
+    case '\f': out += "\\f"; break;
+    case '\n': out += "\\n"; break;
+    case '\r': out += "\\r"; break;
+    case '\t': out += "\\t"; break;
+    default:
+      if (c < 0x20) {
+        out += "\\u00";
+        out += hex[c >> 4];
+        out += hex[c & 15];
+      } else {
+        out += ch;
+      }
+    }
+  }
+  out += '"';
 }
 
 void append_sections(std::string& out, const catalog_entry& e,
@@ -238,6 +267,38 @@ json::object hold_json(const catalog_entry& e, const outcome& held) {
     out["section"] = e.hall->sections()[held.ga_area].name;
     out["quantity"] = held.quantity;
   }
+  return out;
+}
+
+// The answer to every granted hold, written directly: the same document as
+// json::serialize(hold_json(...)) without building the object first.
+std::string hold_body(const catalog_entry& e, const outcome& held) {
+  std::string out;
+  out.reserve(160 + 16 * held.seat_count);
+  out += "{\"holdId\":\"";
+  append_number(out, static_cast<uint64_t>(held.id));
+  out += "\",\"eventId\":\"";
+  append_number(out, static_cast<uint64_t>(e.config.id));
+  out += "\",\"expiresAt\":\"";
+  out += iso_time(held.expires_at_ms);
+  out += "\",\"expiresAtMs\":";
+  append_number(out, static_cast<int64_t>(held.expires_at_ms));
+  out += ",\"seats\":[";
+  const auto seats = held.seat_span();
+  for (size_t k = 0; k < seats.size(); ++k) {
+    if (k) out += ',';
+    append_string(out, e.hall->seat_label(seats[k]));
+  }
+  out += "],\"total\":";
+  append_number(out, static_cast<int64_t>(held.total_cents));
+  out += ",\"currency\":\"USD\"";
+  if (held.ga_area != no_area) {
+    out += ",\"section\":";
+    append_string(out, e.hall->sections()[held.ga_area].name);
+    out += ",\"quantity\":";
+    append_number(out, static_cast<int64_t>(held.quantity));
+  }
+  out += '}';
   return out;
 }
 

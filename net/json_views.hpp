@@ -30,6 +30,8 @@ boost::json::object event_detail(const catalog_entry& e);
 std::string seat_map_json(const catalog_entry& e, const seat_map_view& view);
 boost::json::array seat_labels(const venue& v, std::span<const seat_index> seats);
 boost::json::object hold_json(const catalog_entry& e, const outcome& held);
+// hold_json serialized, written directly (the hot path of POST .../holds).
+std::string hold_body(const catalog_entry& e, const outcome& held);
 
 struct order_fields {
   order_id order = 0;

@@ -64,6 +64,30 @@ TEST_CASE("hmac_sha256 matches RFC 4231 and the bearer token format is unchanged
         "JhA3X_CVfMgDNOKUDB0InhFm79xkgi27QBVFenW--x4");
 }
 
+TEST_CASE("the precomputed-key HMAC equals the one-shot HMAC for short, block-sized and long keys") {
+  uint64_t x = 0x9e3779b97f4a7c15ull;
+  auto next_byte = [&] {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    return static_cast<char>(x & 0xff);
+  };
+  for (size_t key_size : {1, 16, 32, 63, 64, 65, 131}) {
+    std::string key;
+    for (size_t k = 0; k < key_size; ++k)
+      key += next_byte();
+    const hmac_sha256_key keyed{key};
+    for (size_t data_size : {0, 1, 55, 56, 64, 200, 1000}) {
+      std::string data;
+      for (size_t k = 0; k < data_size; ++k)
+        data += next_byte();
+      unsigned char out[32];
+      keyed.sign(data, out);
+      CHECK(std::string(reinterpret_cast<char*>(out), 32) == hmac_sha256(key, data));
+    }
+  }
+}
+
 TEST_CASE("queue and access tokens round-trip their claims") {
   access_tokens tokens(secret);
   const auto q = tokens.verify_queue_token(tokens.issue_queue_token({7, 3, 0, 1'000}), 3);

@@ -1,0 +1,61 @@
+// The hand-written hold answer (hold_body, the hot path of POST .../holds)
+// must say exactly what the object-built reference (hold_json) says, for
+// seated and GA holds, and with names that need escaping.
+#include <doctest/doctest.h>
+
+#include <boost/json.hpp>
+
+#include "net/json_views.hpp"
+
+namespace holdfast {
+
+namespace {
+
+catalog_entry odd_names_entry() {
+  std::vector<section> sections(2);
+  sections[0].name = "Sec \"1\"\\ \x01\t Zo\xC3\xAB";
+  sections[0].tier = "lower";
+  sections[0].base_price_cents = 4'250;
+  sections[0].first_seat = 0;
+  sections[0].seat_count = 3;
+  sections[1].name = "FLOOR\n\"GA\"";
+  sections[1].tier = "floor";
+  sections[1].kind = section_kind::general_admission;
+  sections[1].ga_capacity = 100;
+  std::vector<seat> seats{{0, 0, 1}, {0, 0, 2}, {0, 27, 3}};
+  catalog_entry e;
+  e.config.id = 4'000'000'001u;
+  e.hall = std::make_shared<const venue>("v", "Venue", "City", std::move(sections),
+                                         std::move(seats));
+  return e;
+}
+
+} // namespace
+
+TEST_CASE("hold_body says what hold_json says") {
+  const auto e = odd_names_entry();
+  SUBCASE("seated, several seats, labels with quotes, backslashes and control bytes") {
+    outcome held;
+    held.id = 18'446'744'073'709'551'000ull;
+    held.expires_at_ms = 1'795'357'336'551;
+    held.total_cents = 12'750;
+    held.seat_count = 3;
+    held.seats[0] = 0;
+    held.seats[1] = 2;
+    held.seats[2] = 1;
+    const auto body = hold_body(e, held);
+    CHECK(boost::json::parse(body) == boost::json::value(hold_json(e, held)));
+    CHECK(body.find("\\u0001") != std::string::npos);
+  }
+  SUBCASE("general admission: section and quantity") {
+    outcome held;
+    held.id = 7;
+    held.expires_at_ms = 0;
+    held.total_cents = 0;
+    held.ga_area = 1;
+    held.quantity = 16;
+    CHECK(boost::json::parse(hold_body(e, held)) == boost::json::value(hold_json(e, held)));
+  }
+}
+
+} // namespace holdfast
