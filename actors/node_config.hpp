@@ -6,6 +6,7 @@
 #include <string>
 
 #include "core/antibot_config.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -39,7 +40,7 @@ struct node_config {
   // must see hold deadlines pass while a node is down; 0 in production.
   int64_t clock_offset_s = 0;
   // Each event snapshots after this many journal records (and every minute).
-  uint64_t snapshot_records = 200'000;
+  uint64_t snapshot_records = limits::snapshot_records_interval;
   uint32_t shards = 4;
   bool demo_load = true;
   uint32_t demo_sections = 40;

@@ -35,8 +35,11 @@ inline constexpr int64_t delta_window_ms = 50;
 inline constexpr uint32_t subscribers_max = 1u << 16;
 
 // An event writes a snapshot after this many journal records, or after this
-// long with any record at all, so recovery replays a bounded tail.
-inline constexpr uint64_t snapshot_records_interval = 200'000;
+// long with any record at all, so recovery replays a bounded tail (a million
+// records replay in about half a second). Fewer would cost CPU: a snapshot of
+// an event with 200,000 live holds takes ~300 ms of CPU to copy, encode and
+// write, 1.5 us per record at 200,000; at a million it is 0.3 us.
+inline constexpr uint64_t snapshot_records_interval = 1'000'000;
 inline constexpr int64_t snapshot_interval_ms = 60'000;
 
 // Waitlist offers one release may trigger at once (a cancelled event's worth
