@@ -55,8 +55,6 @@ http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::i
 }
 
 void http_session::run() {
-  beast::error_code ec;
-  socket_.non_blocking(true, ec);
   net::dispatch(socket_.get_executor(), [self = shared_from_this()] {
     self->deadline_ = clock::now() + request_deadline;
     self->arm_watchdog(self->deadline_);
@@ -92,31 +90,29 @@ void http_session::do_read() {
   wait_readable();
 }
 
+// Asio tries a read at once only when the last one did not drain the socket;
+// otherwise the read waits for epoll without a wasted recv and without
+// re-registering the socket (a plain async_wait would do an epoll_ctl each time).
 void http_session::wait_readable() {
-  socket_.async_wait(net::ip::tcp::socket::wait_read,
-                     [self = shared_from_this()](beast::error_code ec) {
-                       if (ec) return self->on_read(ec, 0);
-                       self->read_available();
-                     });
+  constexpr size_t read_chunk = 4096;
+  socket_.async_read_some(buffer_.prepare(read_chunk),
+                          [self = shared_from_this()](beast::error_code ec, size_t n) {
+                            self->on_bytes(ec, n);
+                          });
 }
 
-// Reads what the kernel has, without blocking, until a request is complete.
-void http_session::read_available() {
-  constexpr size_t read_chunk = 4096;
-  for (;;) {
-    beast::error_code ec;
-    const size_t n = socket_.read_some(buffer_.prepare(read_chunk), ec);
-    if (ec == net::error::would_block || ec == net::error::try_again) return wait_readable();
-    if (ec == net::error::eof) {
-      // A request cut short is malformed; a clean close between requests is not.
-      if (!parser_->got_some()) return on_read(http::error::end_of_stream, 0);
-      parser_->put_eof(ec);
-      return on_read(ec ? ec : beast::error_code{http::error::partial_message}, 0);
-    }
-    if (ec) return on_read(ec, 0);
-    buffer_.commit(n);
-    if (parse_buffered()) return;
+void http_session::on_bytes(beast::error_code ec, size_t n) {
+  if (ec == net::error::eof) {
+    // A request cut short is malformed; a clean close between requests is not.
+    if (!parser_->got_some() && buffer_.size() == 0)
+      return on_read(http::error::end_of_stream, 0);
+    parser_->put_eof(ec);
+    return on_read(ec ? ec : beast::error_code{http::error::partial_message}, 0);
   }
+  if (ec) return on_read(ec, 0);
+  buffer_.commit(n);
+  if (parse_buffered()) return;
+  wait_readable();
 }
 
 // Feeds the buffered bytes to the parser. True when the request is complete

@@ -39,7 +39,7 @@ private:
 
   void do_read();
   void wait_readable();
-  void read_available();
+  void on_bytes(boost::beast::error_code ec, size_t n);
   bool parse_buffered();
   void on_read(boost::beast::error_code ec, size_t);
   void refuse_and_close(http_response res);
