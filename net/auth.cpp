@@ -6,6 +6,7 @@
 #include <openssl/rand.h>
 #include <sys/stat.h>
 
+#include <array>
 #include <charconv>
 #include <cstring>
 #include <fstream>
@@ -38,14 +39,26 @@ std::string base64url_encode(std::string_view bytes) {
   return out;
 }
 
+namespace {
+// alphabet's inverse: 0..63, or 255 for a byte outside it.
+constexpr std::array<uint8_t, 256> alphabet_index = [] {
+  std::array<uint8_t, 256> index{};
+  index.fill(255);
+  for (size_t k = 0; k < alphabet.size(); ++k)
+    index[static_cast<unsigned char>(alphabet[k])] = static_cast<uint8_t>(k);
+  return index;
+}();
+} // namespace
+
 std::optional<std::string> base64url_decode(std::string_view text) {
   std::string out;
+  out.reserve(text.size() * 3 / 4 + 1);
   uint32_t acc = 0;
   int bits = 0;
   for (char c : text) {
-    const auto pos = alphabet.find(c);
-    if (pos == std::string_view::npos) return std::nullopt;
-    acc = (acc << 6) | static_cast<uint32_t>(pos);
+    const uint8_t pos = alphabet_index[static_cast<unsigned char>(c)];
+    if (pos == 255) return std::nullopt;
+    acc = (acc << 6) | pos;
     bits += 6;
     if (bits >= 8) {
       bits -= 8;

@@ -12,14 +12,30 @@ namespace http = boost::beast::http;
 namespace json = boost::json;
 
 std::string iso_time(int64_t ms) {
+  // Every answer to a hold carries one: formatted by hand, not by snprintf.
   const std::time_t secs = static_cast<std::time_t>(ms / 1000);
   std::tm tm{};
   gmtime_r(&secs, &tm);
-  char buf[80]; // generous: the compiler cannot bound tm fields
-  std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", tm.tm_year + 1900,
-                tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
-                static_cast<int>(ms % 1000));
-  return buf;
+  const int year = tm.tm_year + 1900;
+  if (ms < 0 || year > 9999) { // outside what the fixed-width form can say
+    char buf[80];
+    std::snprintf(buf, sizeof buf, "%04d-%02d-%02dT%02d:%02d:%02d.%03dZ", year, tm.tm_mon + 1,
+                  tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, static_cast<int>(ms % 1000));
+    return buf;
+  }
+  char out[] = "0000-00-00T00:00:00.000Z";
+  auto put = [&](int at, int value, int width) {
+    for (int k = width - 1; k >= 0; --k, value /= 10)
+      out[at + k] = static_cast<char>('0' + value % 10);
+  };
+  put(0, year, 4);
+  put(5, tm.tm_mon + 1, 2);
+  put(8, tm.tm_mday, 2);
+  put(11, tm.tm_hour, 2);
+  put(14, tm.tm_min, 2);
+  put(17, tm.tm_sec, 2);
+  put(20, static_cast<int>(ms % 1000), 3);
+  return std::string(out, sizeof out - 1);
 }
 
 std::optional<int64_t> parse_iso_time(std::string_view text) {

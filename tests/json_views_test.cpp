@@ -58,4 +58,21 @@ TEST_CASE("hold_body says what hold_json says") {
   }
 }
 
+TEST_CASE("iso_time writes RFC 3339 UTC with milliseconds, and parse_iso_time reads it back") {
+  CHECK(iso_time(0) == "1970-01-01T00:00:00.000Z");
+  CHECK(iso_time(951'782'400'123) == "2000-02-29T00:00:00.123Z"); // a leap day
+  CHECK(iso_time(1'795'357'336'551) == "2026-11-22T14:22:16.551Z");
+  CHECK(iso_time(253'402'300'799'999) == "9999-12-31T23:59:59.999Z");
+  uint64_t x = 88172645463325252ull;
+  for (int k = 0; k < 10'000; ++k) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+    const auto ms = static_cast<int64_t>(x % 4'102'444'800'000ull); // 1970..2100
+    const auto text = iso_time(ms);
+    REQUIRE(text.size() == 24);
+    CHECK(parse_iso_time(text) == ms);
+  }
+}
+
 } // namespace holdfast
