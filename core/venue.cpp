@@ -27,6 +27,42 @@ venue::venue(std::string id, std::string name, std::string city, std::vector<sec
     auto [_, fresh] = seat_by_label_.emplace(seat_label(i), i);
     HF_ASSERT(fresh); // labels are unique: they are the public seat ids
   }
+  build_layouts();
+}
+
+void venue::build_layouts() {
+  std::unordered_map<std::string, int> name_count;
+  for (const auto& s : sections_)
+    ++name_count[s.name];
+  layouts_.resize(sections_.size());
+  for (uint16_t k = 0; k < sections_.size(); ++k) {
+    const auto& s = sections_[k];
+    if (name_count[s.name] != 1) continue;
+    section_by_name_.emplace(s.name, k);
+    if (s.kind != section_kind::assigned || s.seat_count == 0) continue;
+    auto& layout = layouts_[k];
+    bool regular = true;
+    for (seat_index i = s.first_seat; i < s.first_seat + s.seat_count && regular; ++i) {
+      const auto& seat = seats_[i];
+      const bool first = i == s.first_seat;
+      const auto& prev = seats_[first ? i : i - 1];
+      if (seat.section != k) {
+        regular = false;
+      } else if (first ? seat.row == 0 && seat.number == 1
+                       : seat.row == prev.row && seat.number == prev.number + 1) {
+        if (first) layout.row_start.push_back(i);
+      } else if (!first && seat.row == prev.row + 1 && seat.number == 1) {
+        layout.row_start.push_back(i);
+      } else {
+        regular = false;
+      }
+    }
+    layout.regular = regular;
+    if (regular)
+      layout.row_start.push_back(s.first_seat + s.seat_count);
+    else
+      layout.row_start.clear();
+  }
 }
 
 std::string row_label(uint16_t row) {
@@ -46,10 +82,52 @@ std::string venue::seat_label(seat_index index) const {
   return sections_[s.section].name + "-" + row_label(s.row) + "-" + std::to_string(s.number);
 }
 
+std::optional<uint16_t> parse_row_label(std::string_view label) {
+  if (label.empty() || label.size() > 4) return std::nullopt;
+  uint32_t n = 0;
+  for (char c : label) {
+    if (c < 'A' || c > 'Z') return std::nullopt;
+    n = n * 26 + static_cast<uint32_t>(c - 'A' + 1);
+  }
+  if (n == 0 || n > 65'536) return std::nullopt;
+  return static_cast<uint16_t>(n - 1);
+}
+
 std::optional<seat_index> venue::find_seat(std::string_view label) const {
+  if (auto index = find_seat_by_layout(label)) return index;
+  return find_seat_by_map(label);
+}
+
+std::optional<seat_index> venue::find_seat_by_map(std::string_view label) const {
   auto it = seat_by_label_.find(std::string{label});
   if (it == seat_by_label_.end()) return std::nullopt;
   return it->second;
+}
+
+// "<section>-<row>-<number>", read from the right (a section name may contain
+// '-'). Only canonical spellings resolve here: the seat found is one whose
+// label is exactly `label`. Anything else goes to the map.
+std::optional<seat_index> venue::find_seat_by_layout(std::string_view label) const {
+  const auto last = label.rfind('-');
+  if (last == std::string_view::npos || last == 0) return std::nullopt;
+  const auto before = label.rfind('-', last - 1);
+  if (before == std::string_view::npos || before == 0) return std::nullopt;
+  const auto digits = label.substr(last + 1);
+  if (digits.empty() || digits.size() > 5 || digits[0] == '0') return std::nullopt;
+  uint32_t number = 0;
+  for (char c : digits) {
+    if (c < '0' || c > '9') return std::nullopt;
+    number = number * 10 + static_cast<uint32_t>(c - '0');
+  }
+  const auto row = parse_row_label(label.substr(before + 1, last - before - 1));
+  if (!row) return std::nullopt;
+  const auto section = section_by_name_.find(std::string{label.substr(0, before)});
+  if (section == section_by_name_.end()) return std::nullopt;
+  const auto& layout = layouts_[section->second];
+  if (!layout.regular || *row + 1u >= layout.row_start.size()) return std::nullopt;
+  const seat_index first = layout.row_start[*row];
+  if (number > layout.row_start[*row + 1] - first) return std::nullopt;
+  return first + number - 1;
 }
 
 std::optional<uint16_t> venue::find_section(std::string_view name) const {

@@ -53,15 +53,34 @@ public:
   std::optional<seat_index> find_seat(std::string_view label) const;
   std::optional<uint16_t> find_section(std::string_view name) const;
 
+  // Whether find_seat resolves this section's labels by parsing them.
+  bool parsed_lookup(uint16_t section) const { return layouts_[section].regular; }
+  // find_seat through the label map only (the reference the fast path is tested against).
+  std::optional<seat_index> find_seat_by_map(std::string_view label) const;
+
 private:
+  // A section laid out row after row, seats numbered 1..n in each row: its
+  // seat with row r and number k is row_start[r] + k - 1, so a label is found
+  // by parsing it, without hashing into a table of every seat.
+  struct row_layout {
+    bool regular = false;
+    std::vector<seat_index> row_start; // one per row, plus the end
+  };
+  std::optional<seat_index> find_seat_by_layout(std::string_view label) const;
+  void build_layouts();
+
   std::string id_, name_, city_;
   std::vector<section> sections_;
   std::vector<seat> seats_;
   uint32_t ga_capacity_total_ = 0;
   std::unordered_map<std::string, seat_index> seat_by_label_;
+  std::unordered_map<std::string, uint16_t> section_by_name_; // unique names only
+  std::vector<row_layout> layouts_;                          // one per section
 };
 
 std::string row_label(uint16_t row);
+// The inverse of row_label for its canonical spellings (A..Z, AA, ...).
+std::optional<uint16_t> parse_row_label(std::string_view label);
 
 // The demo stadium: `section_count` assigned sections in two rings around a floor
 // with one GA area; `seat_total` seats split evenly across the sections.
