@@ -894,6 +894,16 @@ TEST_CASE("/healthz, /metrics, /v1/openapi.json, / and /web/* serve what they pr
   CHECK(metrics.body.find("\nholdfast_http_requests_total{") != std::string::npos);
   CHECK(metrics.body.find("\nholdfast_websocket_clients ") != std::string::npos);
   CHECK(metrics.body.find("# TYPE holdfast_http_requests_total counter") != std::string::npos);
+  // The journal's counters come from the shards at scrape time (the demo
+  // events' creation alone is a commit).
+  auto counter = [&](const std::string& name) {
+    const auto at = metrics.body.find("\n" + name + " ");
+    REQUIRE_MESSAGE(at != std::string::npos, name);
+    return std::stod(metrics.body.substr(at + name.size() + 2));
+  };
+  CHECK(counter("holdfast_journal_commits_total") >= 1);
+  CHECK(counter("holdfast_journal_records_total") >= counter("holdfast_journal_commits_total"));
+  CHECK(counter("holdfast_journal_commit_seconds_sum") > 0);
 
   auto openapi = c.get("/v1/openapi.json");
   REQUIRE(openapi.status == 200);
