@@ -48,7 +48,12 @@ event_state::event_state(std::shared_ptr<const venue> v, event_config config)
   HF_ASSERT(config_.user_seats_max >= 1 && config_.user_seats_max <= limits::user_seats_max_max);
   for (const auto& s : venue_->sections())
     prices_.push_back(s.base_price_cents);
-  holds_.reserve(1024);
+  // Every live hold has at least one seat or GA place, and so does every user
+  // with a tally: sized once, the maps never rehash mid-sale (a rehash of a
+  // few hundred thousand entries stalls every decision for tens of ms).
+  const size_t places = venue_->seat_count() + venue_->ga_capacity_total();
+  holds_.reserve(places);
+  users_.reserve(places);
 }
 
 outcome event_state::apply(const command& cmd, int64_t now_ms) {
