@@ -1,7 +1,5 @@
 #include "net/access_tokens.hpp"
 
-#include <openssl/crypto.h>
-
 #include <charconv>
 
 #include "core/assert.hpp"
@@ -23,12 +21,11 @@ struct token_fields {
   int64_t time_ms = 0;
 };
 
-std::string sign(std::string_view key, std::string_view prefix, const token_fields& f) {
+std::string sign(const hmac_sha256_key& key, std::string_view prefix, const token_fields& f) {
   std::string payload(prefix);
   payload += std::to_string(f.event) + "|" + std::to_string(f.user) + "|" + std::to_string(f.seq) +
              "|" + std::to_string(f.time_ms);
-  const std::string encoded = base64url_encode(payload);
-  return encoded + "." + base64url_encode(hmac_sha256(key, encoded));
+  return sign_token(key, payload);
 }
 
 // Reads one decimal field up to `end_char` (or to the end when it is 0),
@@ -43,19 +40,11 @@ template <class T> bool take(std::string_view& rest, char end_char, T& out) {
 }
 
 // The fields of a token whose MAC under `key` checks out and whose payload
-// carries `prefix`; nothing otherwise. The MAC is checked first, in constant
-// time, so nothing about an unauthenticated payload is ever parsed.
-std::optional<token_fields> open(std::string_view key, std::string_view prefix,
+// carries `prefix`; nothing otherwise. open_token checks the MAC first, in
+// constant time, so nothing about an unauthenticated payload is ever parsed.
+std::optional<token_fields> open(const hmac_sha256_key& key, std::string_view prefix,
                                  std::string_view token) {
-  const auto dot = token.find('.');
-  if (dot == std::string_view::npos || token.size() > token_chars_max) return std::nullopt;
-  const auto encoded = token.substr(0, dot);
-  const auto given = base64url_decode(token.substr(dot + 1));
-  const std::string expected = hmac_sha256(key, encoded);
-  if (!given || given->size() != expected.size() ||
-      CRYPTO_memcmp(given->data(), expected.data(), expected.size()) != 0)
-    return std::nullopt;
-  const auto payload = base64url_decode(encoded);
+  const auto payload = open_token(key, token, token_chars_max);
   if (!payload || !payload->starts_with(prefix)) return std::nullopt;
   std::string_view rest = std::string_view(*payload).substr(prefix.size());
   token_fields f;
@@ -68,32 +57,34 @@ std::optional<token_fields> open(std::string_view key, std::string_view prefix,
 } // namespace
 
 access_tokens::access_tokens(std::string_view node_secret)
-    : queue_key_(hmac_sha256(node_secret, "holdfast queue token key v1")),
-      access_key_(hmac_sha256(node_secret, "holdfast access token key v1")) {
+    : queue_key_(std::make_unique<hmac_sha256_key>(
+          hmac_sha256(node_secret, "holdfast queue token key v1"))),
+      access_key_(std::make_unique<hmac_sha256_key>(
+          hmac_sha256(node_secret, "holdfast access token key v1"))) {
   HF_ASSERT(node_secret.size() >= 16);
 }
 
 std::string access_tokens::issue_queue_token(const queue_claims& c) const {
   HF_ASSERT(c.user != 0);
-  return sign(queue_key_, queue_prefix, {c.event, c.user, c.seq, c.issued_ms});
+  return sign(*queue_key_, queue_prefix, {c.event, c.user, c.seq, c.issued_ms});
 }
 
 std::optional<queue_claims> access_tokens::verify_queue_token(std::string_view token,
                                                               event_id event) const {
-  const auto f = open(queue_key_, queue_prefix, token);
+  const auto f = open(*queue_key_, queue_prefix, token);
   if (!f || f->event != event) return std::nullopt;
   return queue_claims{f->user, f->event, f->seq, f->time_ms};
 }
 
 std::string access_tokens::issue_access_token(const access_claims& c) const {
   HF_ASSERT(c.user != 0);
-  return sign(access_key_, access_prefix, {c.event, c.user, c.admitted_seq, c.expires_at_ms});
+  return sign(*access_key_, access_prefix, {c.event, c.user, c.admitted_seq, c.expires_at_ms});
 }
 
 std::optional<access_claims> access_tokens::verify_access_token(std::string_view token,
                                                                 user_id user, event_id event,
                                                                 int64_t now_ms) const {
-  const auto f = open(access_key_, access_prefix, token);
+  const auto f = open(*access_key_, access_prefix, token);
   if (!f || f->event != event || f->user != user || now_ms >= f->time_ms) return std::nullopt;
   return access_claims{f->user, f->event, f->seq, f->time_ms};
 }

@@ -15,11 +15,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 
 #include "core/ids.hpp"
+#include "net/auth.hpp"
 
 namespace holdfast {
 
@@ -53,8 +55,8 @@ public:
                                                    event_id event, int64_t now_ms) const;
 
 private:
-  std::string queue_key_;
-  std::string access_key_;
+  std::unique_ptr<hmac_sha256_key> queue_key_;
+  std::unique_ptr<hmac_sha256_key> access_key_;
 };
 
 } // namespace holdfast

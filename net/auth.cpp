@@ -125,9 +125,34 @@ void hmac_sha256_key::sign(std::string_view data, unsigned char (&out)[32]) cons
   HF_ASSERT(EVP_DigestFinal_ex(work.ctx, out, &len) == 1 && len == 32);
 }
 
+std::string hmac_sha256_key::sign(std::string_view data) const {
+  unsigned char out[32];
+  sign(data, out);
+  return std::string(reinterpret_cast<char*>(out), sizeof out);
+}
+
+std::string sign_token(const hmac_sha256_key& key, std::string_view payload) {
+  const std::string encoded = base64url_encode(payload);
+  return encoded + "." + base64url_encode(key.sign(encoded));
+}
+
+std::optional<std::string> open_token(const hmac_sha256_key& key, std::string_view token,
+                                      size_t chars_max) {
+  const auto dot = token.find('.');
+  if (dot == std::string_view::npos || token.size() > chars_max) return std::nullopt;
+  const auto encoded = token.substr(0, dot);
+  const auto given = base64url_decode(token.substr(dot + 1));
+  unsigned char expected[32];
+  key.sign(encoded, expected);
+  if (!given || given->size() != sizeof expected ||
+      CRYPTO_memcmp(given->data(), expected, sizeof expected) != 0)
+    return std::nullopt;
+  return base64url_decode(encoded);
+}
+
 token_authority::token_authority(std::string secret)
-    : secret_(std::move(secret)), key_(std::make_unique<hmac_sha256_key>(secret_)) {
-  HF_ASSERT(secret_.size() >= 16);
+    : key_(std::make_unique<hmac_sha256_key>(secret)) {
+  HF_ASSERT(secret.size() >= 16);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
@@ -140,31 +165,17 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-std::string token_authority::mac(std::string_view data) const {
-  unsigned char out[32];
-  key_->sign(data, out);
-  return std::string(reinterpret_cast<char*>(out), sizeof out);
-}
 
 // Payload: "v1|<user>|<expires_at_ms>|<name>"; the name goes last so it may
 // contain any character.
 std::string token_authority::issue(const user_claims& c) const {
   const std::string payload =
       "v1|" + std::to_string(c.user) + "|" + std::to_string(c.expires_at_ms) + "|" + c.name;
-  const std::string encoded = base64url_encode(payload);
-  return encoded + "." + base64url_encode(mac(encoded));
+  return sign_token(*key_, payload);
 }
 
 std::optional<user_claims> token_authority::verify(std::string_view token, int64_t now_ms) const {
-  const auto dot = token.find('.');
-  if (dot == std::string_view::npos || token.size() > 1024) return std::nullopt;
-  const auto encoded = token.substr(0, dot);
-  const auto given = base64url_decode(token.substr(dot + 1));
-  const std::string expected = mac(encoded);
-  if (!given || given->size() != expected.size() ||
-      CRYPTO_memcmp(given->data(), expected.data(), expected.size()) != 0)
-    return std::nullopt;
-  const auto payload = base64url_decode(encoded);
+  const auto payload = open_token(*key_, token, 1024);
   if (!payload || payload->rfind("v1|", 0) != 0) return std::nullopt;
   std::string_view rest = std::string_view(*payload).substr(3);
   user_claims c;

@@ -35,6 +35,7 @@ public:
   hmac_sha256_key(const hmac_sha256_key&) = delete;
   hmac_sha256_key& operator=(const hmac_sha256_key&) = delete;
   void sign(std::string_view data, unsigned char (&out)[32]) const;
+  std::string sign(std::string_view data) const; // the 32 raw bytes
 
 private:
   EVP_MD_CTX* inner_ = nullptr; // after hashing key ^ ipad
@@ -50,10 +51,17 @@ public:
   std::optional<user_claims> verify(std::string_view token, int64_t now_ms) const;
 
 private:
-  std::string mac(std::string_view data) const;
-  std::string secret_;
   std::unique_ptr<hmac_sha256_key> key_;
 };
+
+// Every signed token of the node (bearer, queue, access):
+// base64url(payload) "." base64url(HMAC(key, base64url(payload))).
+std::string sign_token(const hmac_sha256_key& key, std::string_view payload);
+// The payload of a token at most chars_max long whose MAC under `key` checks
+// out, compared in constant time before anything of the payload is read;
+// nothing otherwise.
+std::optional<std::string> open_token(const hmac_sha256_key& key, std::string_view token,
+                                      size_t chars_max);
 
 // Reads data_dir/node.secret, creating it with 32 random bytes (mode 0600) if
 // it does not exist. Empty string on failure, with `error` set.
