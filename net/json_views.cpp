@@ -271,23 +271,8 @@ json::array seat_labels(const venue& v, std::span<const seat_index> seats) {
   return out;
 }
 
-json::object hold_json(const catalog_entry& e, const outcome& held) {
-  json::object out{{"holdId", std::to_string(held.id)},
-                   {"eventId", std::to_string(e.config.id)},
-                   {"expiresAt", iso_time(held.expires_at_ms)},
-                   {"expiresAtMs", held.expires_at_ms},
-                   {"seats", seat_labels(*e.hall, held.seat_span())},
-                   {"total", held.total_cents},
-                   {"currency", "USD"}};
-  if (held.ga_area != no_area) {
-    out["section"] = e.hall->sections()[held.ga_area].name;
-    out["quantity"] = held.quantity;
-  }
-  return out;
-}
-
-// The answer to every granted hold, written directly: the same document as
-// json::serialize(hold_json(...)) without building the object first.
+// The answer to every granted hold, written directly rather than built as a
+// json::object and serialized (this is the hot path of POST .../holds).
 std::string hold_body(const catalog_entry& e, const outcome& held) {
   std::string out;
   out.reserve(160 + 16 * held.seat_count);

@@ -29,8 +29,8 @@ boost::json::object event_summary(const catalog_entry& e);
 boost::json::object event_detail(const catalog_entry& e);
 std::string seat_map_json(const catalog_entry& e, const seat_map_view& view);
 boost::json::array seat_labels(const venue& v, std::span<const seat_index> seats);
-boost::json::object hold_json(const catalog_entry& e, const outcome& held);
-// hold_json serialized, written directly (the hot path of POST .../holds).
+// {"holdId", "eventId", "expiresAt", "expiresAtMs", "seats", "total", "currency"}
+// (+ "section", "quantity" for GA): the 201 answer to a hold.
 std::string hold_body(const catalog_entry& e, const outcome& held);
 
 struct order_fields {

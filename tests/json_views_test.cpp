@@ -1,6 +1,6 @@
 // The hand-written hold answer (hold_body, the hot path of POST .../holds)
-// must say exactly what the object-built reference (hold_json) says, for
-// seated and GA holds, and with names that need escaping.
+// must parse to exactly the document the API promises, for seated and GA
+// holds, and with names that need escaping.
 #include <doctest/doctest.h>
 
 #include <boost/json.hpp>
@@ -30,9 +30,28 @@ catalog_entry odd_names_entry() {
   return e;
 }
 
+// What hold_body must say, built as an object.
+boost::json::value expected_hold(const catalog_entry& e, const outcome& held) {
+  boost::json::array seats;
+  for (auto i : held.seat_span())
+    seats.emplace_back(e.hall->seat_label(i));
+  boost::json::object out{{"holdId", std::to_string(held.id)},
+                          {"eventId", std::to_string(e.config.id)},
+                          {"expiresAt", iso_time(held.expires_at_ms)},
+                          {"expiresAtMs", held.expires_at_ms},
+                          {"seats", std::move(seats)},
+                          {"total", held.total_cents},
+                          {"currency", "USD"}};
+  if (held.ga_area != no_area) {
+    out["section"] = e.hall->sections()[held.ga_area].name;
+    out["quantity"] = held.quantity;
+  }
+  return out;
+}
+
 } // namespace
 
-TEST_CASE("hold_body says what hold_json says") {
+TEST_CASE("hold_body writes the hold document") {
   const auto e = odd_names_entry();
   SUBCASE("seated, several seats, labels with quotes, backslashes and control bytes") {
     outcome held;
@@ -44,7 +63,7 @@ TEST_CASE("hold_body says what hold_json says") {
     held.seats[1] = 2;
     held.seats[2] = 1;
     const auto body = hold_body(e, held);
-    CHECK(boost::json::parse(body) == boost::json::value(hold_json(e, held)));
+    CHECK(boost::json::parse(body) == expected_hold(e, held));
     CHECK(body.find("\\u0001") != std::string::npos);
   }
   SUBCASE("general admission: section and quantity") {
@@ -54,7 +73,7 @@ TEST_CASE("hold_body says what hold_json says") {
     held.total_cents = 0;
     held.ga_area = 1;
     held.quantity = 16;
-    CHECK(boost::json::parse(hold_body(e, held)) == boost::json::value(hold_json(e, held)));
+    CHECK(boost::json::parse(hold_body(e, held)) == expected_hold(e, held));
   }
 }
 
