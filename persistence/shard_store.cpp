@@ -58,6 +58,15 @@ std::string quoted(const std::string& text) {
 }
 } // namespace
 
+// Attaches `file` as "snap" for writing: WAL, synchronous=FULL (like the
+// journal file), with its table.
+store_status shard_store::attach_snapshot_file(const std::string& file) {
+  if (auto st = exec(("ATTACH DATABASE " + quoted(file) + " AS snap").c_str()); !st) return st;
+  for (const char* sql : {"PRAGMA snap.journal_mode=WAL", "PRAGMA snap.synchronous=FULL"})
+    if (auto st = exec(sql); !st) return st;
+  return exec(snapshot_schema);
+}
+
 // The snapshots live in their own file, attached as "snap": writing a large
 // snapshot there never holds the journal file's write lock.
 store_status shard_store::attach_snapshots(bool read_only) {
@@ -70,11 +79,8 @@ store_status shard_store::attach_snapshots(bool read_only) {
     if (auto st = exec("ATTACH DATABASE ':memory:' AS snap"); !st) return st;
     return exec(snapshot_schema);
   }
-  if (auto st = exec(("ATTACH DATABASE " + quoted(file) + " AS snap").c_str()); !st) return st;
-  if (read_only) return store_status::success();
-  for (const char* sql : {"PRAGMA snap.journal_mode=WAL", "PRAGMA snap.synchronous=FULL"})
-    if (auto st = exec(sql); !st) return st;
-  if (auto st = exec(snapshot_schema); !st) return st;
+  if (read_only) return exec(("ATTACH DATABASE " + quoted(file) + " AS snap").c_str());
+  if (auto st = attach_snapshot_file(file); !st) return st;
   // Files written before the split kept snapshots in the journal file: move them.
   bool old_table = false;
   {
@@ -101,12 +107,7 @@ store_status shard_store::open_snapshot_writer(const std::string& path, uint32_t
       SQLITE_OK)
     return s->fail("open");
   sqlite3_busy_timeout(s->db_, 5000);
-  if (auto st = s->exec(("ATTACH DATABASE " + quoted(snapshot_db_path(path)) + " AS snap").c_str());
-      !st)
-    return st;
-  for (const char* sql : {"PRAGMA snap.journal_mode=WAL", "PRAGMA snap.synchronous=FULL"})
-    if (auto st = s->exec(sql); !st) return st;
-  if (auto st = s->exec(snapshot_schema); !st) return st;
+  if (auto st = s->attach_snapshot_file(snapshot_db_path(path)); !st) return st;
   out = std::move(s);
   return store_status::success();
 }

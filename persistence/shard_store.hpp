@@ -97,6 +97,7 @@ private:
   store_status prepare(const char* sql, sqlite3_stmt** stmt) const;
   store_status fail(std::string_view what) const;
   store_status attach_snapshots(bool read_only);
+  store_status attach_snapshot_file(const std::string& file);
 
   std::string path_;
   uint32_t shard_ = 0;
