@@ -31,14 +31,11 @@ venue::venue(std::string id, std::string name, std::string city, std::vector<sec
 }
 
 void venue::build_layouts() {
-  std::unordered_map<std::string, int> name_count;
-  for (const auto& s : sections_)
-    ++name_count[s.name];
+  // Sections may share a name: whichever find_section returns, a seat found
+  // through its layout has exactly the label asked for, and labels are unique.
   layouts_.resize(sections_.size());
   for (uint16_t k = 0; k < sections_.size(); ++k) {
     const auto& s = sections_[k];
-    if (name_count[s.name] != 1) continue;
-    section_by_name_.emplace(s.name, k);
     if (s.kind != section_kind::assigned || s.seat_count == 0) continue;
     auto& layout = layouts_[k];
     bool regular = true;
@@ -121,9 +118,9 @@ std::optional<seat_index> venue::find_seat_by_layout(std::string_view label) con
   }
   const auto row = parse_row_label(label.substr(before + 1, last - before - 1));
   if (!row) return std::nullopt;
-  const auto section = section_by_name_.find(std::string{label.substr(0, before)});
-  if (section == section_by_name_.end()) return std::nullopt;
-  const auto& layout = layouts_[section->second];
+  const auto section = find_section(label.substr(0, before));
+  if (!section) return std::nullopt;
+  const auto& layout = layouts_[*section];
   if (!layout.regular || *row + 1u >= layout.row_start.size()) return std::nullopt;
   const seat_index first = layout.row_start[*row];
   if (number > layout.row_start[*row + 1] - first) return std::nullopt;

@@ -74,8 +74,7 @@ private:
   std::vector<seat> seats_;
   uint32_t ga_capacity_total_ = 0;
   std::unordered_map<std::string, seat_index> seat_by_label_;
-  std::unordered_map<std::string, uint16_t> section_by_name_; // unique names only
-  std::vector<row_layout> layouts_;                          // one per section
+  std::vector<row_layout> layouts_; // one per section
 };
 
 std::string row_label(uint16_t row);

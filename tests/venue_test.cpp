@@ -23,7 +23,7 @@ void check_every_label(const venue& v) {
 // Section "B-2" has a gap in row A, "C" starts at number 2, "D" is regular
 // but its name has dashes; "E" shares its name with nobody and is regular.
 std::shared_ptr<const venue> odd_venue() {
-  std::vector<section> sections(4);
+  std::vector<section> sections(4); // one more is inserted below
   std::vector<seat> seats;
   auto add = [&](uint16_t s, uint16_t row, uint16_t number) {
     seats.push_back(seat{s, row, number});
@@ -44,9 +44,18 @@ std::shared_ptr<const venue> odd_venue() {
     for (uint16_t n = 1; n <= (r % 3) + 1; ++n)
       add(2, r, n);
   sections[2].seat_count = static_cast<uint32_t>(seats.size()) - 5;
-  sections[3].name = "FLOOR";
-  sections[3].kind = section_kind::general_admission;
-  sections[3].ga_capacity = 10;
+  // A second "C", laid out regularly: its labels cannot collide with the
+  // first "C" (which has no A-1), and find_section returns the first.
+  sections.insert(sections.begin() + 3, section{});
+  sections[3].name = "C";
+  sections[3].first_seat = static_cast<seat_index>(seats.size());
+  for (uint16_t r = 0; r < 2; ++r)
+    for (uint16_t n = 1; n <= 4; ++n)
+      if (!(r == 0 && (n == 2 || n == 3))) add(3, r, n);
+  sections[3].seat_count = static_cast<uint32_t>(seats.size()) - sections[3].first_seat;
+  sections[4].name = "FLOOR";
+  sections[4].kind = section_kind::general_admission;
+  sections[4].ga_capacity = 10;
   return std::make_shared<const venue>("odd", "Odd", "Town", std::move(sections),
                                        std::move(seats));
 }
@@ -79,9 +88,10 @@ TEST_CASE("find_seat answers what the label map answers") {
     CHECK_FALSE(v->parsed_lookup(0)); // a gap
     CHECK_FALSE(v->parsed_lookup(1)); // starts at 2
     CHECK(v->parsed_lookup(2));
-    CHECK_FALSE(v->parsed_lookup(3)); // general admission
+    CHECK_FALSE(v->parsed_lookup(3)); // the second "C": a gap at
+    CHECK_FALSE(v->parsed_lookup(4)); // general admission
     check_every_label(*v);
-    for (const char* label : {"B-2-A-3", "C-A-1", "D-x-y-A-2", "D-x-y-B-3", "D-x-y-AE-1",
+    for (const char* label : {"B-2-A-3", "C-A-1", "C-A-4", "C-B-4", "C-B-5", "D-x-y-A-2", "D-x-y-B-3", "D-x-y-AE-1",
                               "x-y-A-1", "D-A-1", "FLOOR-A-1"})
       CHECK(v->find_seat(label) == v->find_seat_by_map(label));
   }
