@@ -13,6 +13,8 @@
 // fixed times spaced connections/R seconds apart, and latency is measured from
 // the time a request was *due*, not from when it went out, so a slow server is
 // charged for the requests it delayed (no coordinated omission, as in wrk2).
+// Due requests go out on one timer per thread ticking every --pace-tick-us
+// (1 ms, like wrk2's event-loop timers); the tick's delay counts as latency.
 //
 // Requests carry Host and, with a --body, Content-Length and Content-Type:
 // application/json, unless a --header gives them. Template language, in the URL
@@ -50,6 +52,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <queue>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -358,12 +361,45 @@ struct load_plan {
   double warmup_s = 2;
   double seconds = 10;
   double rate_per_s = 0; // 0: as fast as responses come back
+  uint32_t pace_tick_us = 1000; // paced sends go out on ticks this far apart
   double timeout_s = 5;
   uint64_t seed = 1;
   response_hook on_response;
 };
 
 // -- one connection -----------------------------------------------------------
+
+class connection;
+
+// Paced sends of one worker go through one timer at --pace-tick granularity
+// (as wrk2's millisecond event-loop timers do): a timer per connection would
+// cost the load generator a wake-up and a timerfd_settime per request, CPU
+// taken from the server it shares the cores with. A request still counts its
+// latency from its exact due time, so the tick's delay is charged to the server.
+class pacer {
+public:
+  pacer(asio::io_context& ioc, clock_type::time_point origin, clock_type::duration tick)
+      : timer_(ioc), origin_(origin), tick_(tick) {}
+  void schedule(clock_type::time_point due, connection* c) {
+    waiting_.push(entry{due, c});
+    arm();
+  }
+
+private:
+  struct entry {
+    clock_type::time_point due;
+    connection* conn;
+    bool operator>(const entry& o) const { return due > o.due; }
+  };
+  void arm();
+  void fire();
+
+  asio::steady_timer timer_;
+  clock_type::time_point origin_;
+  clock_type::duration tick_;
+  std::priority_queue<entry, std::vector<entry>, std::greater<>> waiting_;
+  std::optional<clock_type::time_point> armed_for_;
+};
 
 // What the connections of one worker thread share. Only that thread touches it,
 // except `seq`, which all workers share.
@@ -374,6 +410,7 @@ struct worker_context {
   std::atomic<uint64_t>& seq;
   load_stats stats;
   uint32_t active = 0; // connections not finished
+  pacer* pace = nullptr; // set when plan.rate_per_s > 0
 };
 
 // One keep-alive connection with one request in flight:
@@ -438,18 +475,21 @@ private:
     next_due_ += interval_;
     if (due <= now) return do_write(due);
     if (due >= ctx_.end) return finish();
-    timer_.expires_at(due);
-    timer_.async_wait([this, due](error_code ec) {
-      if (ec) return finish();
-      do_write(due);
-    });
+    ctx_.pace->schedule(due, this);
   }
 
+public:
+  // The pacer's call: `due` has come (the tick may have rounded it up).
+  void on_due(clock_type::time_point due) {
+    if (finished_) return;
+    do_write(due);
+  }
+
+private:
   // The request is first written with a plain call on the non-blocking socket
-  // (a request nearly always fits the send buffer), and the response is read
-  // only once the socket is readable. Against async_write + http::async_read
-  // this saves a completion hop and a read that fails with EAGAIN per request:
-  // a load generator sharing two cores with the server must be frugal.
+  // (a request nearly always fits the send buffer): against async_write this
+  // saves a completion hop per request. A load generator sharing two cores
+  // with the server must be frugal.
   void do_write(clock_type::time_point due) {
     due_ = due;
     busy_since_ = clock_type::now();
@@ -466,21 +506,35 @@ private:
     parser_.emplace();
     parser_->body_limit(response_body_bytes_max);
     response_bytes_ = 0;
-    wait_readable();
+    parse_buffered();
   }
 
+  // async_read_some, not async_wait + read: Asio keeps the socket registered
+  // edge-triggered and reads speculatively only when the last read filled its
+  // buffer, so a response costs one recv and no epoll_ctl (a wait_read costs an
+  // epoll_ctl per request).
   void wait_readable() {
-    socket_.async_wait(tcp::socket::wait_read, [this](error_code ec) {
+    constexpr size_t read_chunk = 4096;
+    socket_.async_read_some(buffer_.prepare(read_chunk), [this](error_code ec, size_t n) {
       if (ec) return fail(ec, ctx_.stats.read_errors);
-      read_available();
+      buffer_.commit(n);
+      parse_buffered();
     });
   }
 
-  void read_available() {
-    error_code ec;
-    response_bytes_ += http::read(socket_, buffer_, *parser_, ec);
-    if (ec == asio::error::would_block) return wait_readable();
-    on_read(ec);
+  // Feeds what was read to the parser: the response is done, or more is needed.
+  void parse_buffered() {
+    while (buffer_.size() > 0 && !parser_->is_done()) {
+      error_code ec;
+      const size_t used = parser_->put(buffer_.data(), ec);
+      buffer_.consume(used);
+      response_bytes_ += used;
+      if (ec == http::error::need_more) break;
+      if (ec) return fail(ec, ctx_.stats.read_errors);
+      if (used == 0) break;
+    }
+    if (parser_->is_done()) return on_read({});
+    wait_readable();
   }
 
   void on_read(error_code ec) {
@@ -570,7 +624,7 @@ private:
   worker_context& ctx_;
   const uint32_t index_;
   tcp::socket socket_;
-  asio::steady_timer timer_; // pacing and reconnect pauses
+  asio::steady_timer timer_; // reconnect pauses (pacing is the worker's pacer)
   rng random_;
   beast::flat_buffer buffer_;
   std::optional<http::response_parser<http::string_body>> parser_;
@@ -586,6 +640,31 @@ private:
   bool finished_ = false;
 };
 
+void pacer::arm() {
+  if (waiting_.empty()) return;
+  // The first tick boundary at or after the earliest due time.
+  const auto since = waiting_.top().due - origin_;
+  const auto at = origin_ + (since + tick_ - clock_type::duration(1)) / tick_ * tick_;
+  if (armed_for_ && *armed_for_ <= at) return;
+  armed_for_ = at;
+  timer_.expires_at(at); // cancels an earlier wait, whose handler sees operation_aborted
+  timer_.async_wait([this](error_code ec) {
+    if (ec) return;
+    armed_for_.reset();
+    fire();
+  });
+}
+
+void pacer::fire() {
+  const auto now = clock_type::now();
+  while (!waiting_.empty() && waiting_.top().due <= now) {
+    const entry e = waiting_.top();
+    waiting_.pop();
+    e.conn->on_due(e.due);
+  }
+  arm();
+}
+
 // -- one thread ---------------------------------------------------------------
 
 // Owns an io_context and its connections; a sweep timer enforces timeouts and
@@ -593,7 +672,11 @@ private:
 class worker {
 public:
   worker(worker_context ctx_init, std::vector<uint32_t> conn_indexes)
-      : ctx_(std::move(ctx_init)), sweep_(ioc_) {
+      : ctx_(std::move(ctx_init)), sweep_(ioc_),
+        pace_(ioc_, ctx_.start,
+              std::chrono::duration_cast<clock_type::duration>(
+                  std::chrono::microseconds(ctx_.plan.pace_tick_us))) {
+    if (ctx_.plan.rate_per_s > 0) ctx_.pace = &pace_;
     for (auto i : conn_indexes)
       conns_.push_back(std::make_unique<connection>(ioc_, ctx_, i));
   }
@@ -621,6 +704,7 @@ private:
   asio::io_context ioc_{1};
   worker_context ctx_;
   asio::steady_timer sweep_;
+  pacer pace_; // holds connection pointers: declared before, destroyed after them
   std::vector<std::unique_ptr<connection>> conns_; // destroyed before ioc_
 };
 
@@ -820,6 +904,7 @@ std::string make_plan(const cli_options& cli, load_plan& plan) {
   plan.threads = std::min(plan.threads, plan.connections);
   if (!(plan.seconds > 0) || plan.warmup_s < 0 || !(plan.timeout_s > 0) || plan.rate_per_s < 0)
     return "--seconds and --timeout must be > 0, --warmup and --rate >= 0";
+  if (plan.pace_tick_us == 0 || plan.pace_tick_us > 1'000'000) return "bad --pace-tick-us";
   return {};
 }
 
@@ -843,6 +928,8 @@ int main(int argc, char** argv) {
       "seconds", po::value(&plan.seconds),
       "measured duration (10)")("warmup", po::value(&plan.warmup_s), "unmeasured lead-in (2)")(
       "rate", po::value(&plan.rate_per_s), "target requests/s over all connections (0: max)")(
+      "pace-tick-us", po::value(&plan.pace_tick_us),
+      "with --rate: due requests go out on ticks this many us apart (1000)")(
       "timeout", po::value(&plan.timeout_s), "per-operation timeout in seconds (5)")(
       "seed", po::value(&plan.seed), "seed for {rand} and {pick} (1)")(
       "json", po::bool_switch(&cli.json), "print one line of JSON instead of the report");
