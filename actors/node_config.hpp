@@ -30,7 +30,7 @@ struct node_config {
   uint16_t http_port = 8080;
   std::string data_dir = "data";
   uint16_t caf_port = 4300;   // caf::io remoting (node actor), on http_host
-  unsigned http_threads = 0;  // 0: one per core
+  unsigned http_threads = 0;  // 0: half the cores, at least one (default_io_threads)
   unsigned actor_threads = 0; // CAF scheduler workers; 0: one per core
   // CAF policy. "sharing": idle workers block on a condition variable; measured
   // +18% HTTP holds/s over "stealing", whose idle workers poll-sleep.

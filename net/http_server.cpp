@@ -29,8 +29,7 @@ http_server::~http_server() {
 }
 
 std::string http_server::start() {
-  const unsigned threads =
-      config_.threads ? config_.threads : std::max(1u, std::thread::hardware_concurrency());
+  const unsigned threads = config_.threads ? config_.threads : default_io_threads();
   boost::system::error_code ec;
   auto address = net::ip::make_address(config_.host, ec);
   if (ec) return "bad host " + config_.host + ": " + ec.message();
