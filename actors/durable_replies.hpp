@@ -39,6 +39,7 @@ public:
   }
 
   size_t waiting() const { return waiting_.size(); }
+  bool all_committed() const { return issued_ == committed_; }
 
 private:
   struct waiting_reply {

@@ -118,21 +118,23 @@ void notify_offers(self_ptr self) {
   });
 }
 
-void after_change(self_ptr self, int64_t now) {
-  notify_offers(self);
+// `answer` (if any) runs once this batch's decisions are durable (see
+// stream_journal::flush).
+void after_change(self_ptr self, int64_t now, std::function<void()> answer = {}) {
   // One append per decision batch; a snapshot after every snapshot_records records.
-  const bool snapshot_due = self->state.journal.flush(self);
+  const bool snapshot_due = self->state.journal.flush(self, std::move(answer));
+  // After the flush: the notices wait for the append that holds the offers.
+  notify_offers(self);
   schedule_expiry(self, now);
   schedule_flush(self);
   if (snapshot_due) take_snapshot(self);
 }
 
-outcome_batch decide(self_ptr self, const command_batch& batch) {
+outcome_batch decide(self_ptr self, const command_batch& batch, int64_t now) {
   auto& core = *self->state.core;
   outcome_batch out;
   out.batch_id = batch.batch_id;
   out.outcomes.reserve(batch.commands.size());
-  const int64_t now = now_ms(self);
   if (batch.commands.size() > limits::batch_commands_max) {
     for (const auto& cmd : batch.commands)
       out.outcomes.push_back(outcome{cmd.tag, result_code::overloaded});
@@ -146,8 +148,22 @@ outcome_batch decide(self_ptr self, const command_batch& batch) {
         self->state.queue)
       caf::anon_send(self->state.queue, finish_atom::value, cmd.user);
   }
-  after_change(self, now);
   return out;
+}
+
+// Decides a batch and answers its sender once the decisions are durable. With
+// a journal the answer rides on the batch's append and the journal actor sends
+// it right after the commit: a hold crosses I/O thread -> event actor ->
+// journal -> I/O thread, not back through the event actor as well.
+void decide_and_answer(self_ptr self, const command_batch& batch) {
+  const int64_t now = now_ms(self);
+  auto out = decide(self, batch, now);
+  std::function<void()> answer;
+  if (auto to = caf::actor_cast<caf::actor>(self->current_sender()))
+    answer = [to = std::move(to), out = std::move(out)]() mutable {
+      caf::anon_send(to, std::move(out));
+    };
+  after_change(self, now, std::move(answer));
 }
 
 // Answers through a promise once the decisions behind `value` are durable.
@@ -251,7 +267,7 @@ event_actor::behavior_type event_behavior(self_ptr self, event_setup setup) {
       it = it->second.address() == dm.source ? w.erase(it) : std::next(it);
   });
   return {
-      [self](const command_batch& batch) { return reply_durable(self, decide(self, batch)); },
+      [self](const command_batch& batch) { decide_and_answer(self, batch); },
       [self](seatmap_atom) { return self->state.core->seat_map(); },
       [self](holdings_atom, user_id user) {
         self->state.core->expire_due(now_ms(self));

@@ -5,7 +5,10 @@
 //
 // Protocol (callers may `request` for a few calls, or `send` and receive the
 // reply as an ordinary message: the fast path for many batches in flight):
-//   command_batch                      -> outcome_batch (same order, same batch_id)
+//   command_batch                      -> outcome_batch (same order, same batch_id), sent
+//                                         to the sender as an ordinary message; never a
+//                                         response to a `request`, because the journal
+//                                         actor sends it, straight after the commit
 //   (seatmap_atom)                     -> seat_map_view
 //   (holdings_atom, user_id)           -> user_holdings
 //   (lookup_atom, user_id, hold_id)    -> outcome: what a confirm would answer, deciding
@@ -45,7 +48,7 @@
 namespace holdfast {
 
 using event_actor = caf::typed_actor<
-    caf::replies_to<command_batch>::with<outcome_batch>,
+    caf::reacts_to<command_batch>,
     caf::replies_to<seatmap_atom>::with<seat_map_view>,
     caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
     caf::replies_to<lookup_atom, user_id, hold_id>::with<outcome>,

@@ -57,16 +57,21 @@ void commit_pending(self_ptr self) {
   st.rows.clear();
   for (const auto& append : st.pending)
     split_frames(append.frames, append.event, st.rows);
-  const auto start = std::chrono::steady_clock::now();
-  if (auto status = st.store->append(st.rows); !status) fatal(status);
-  const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                      std::chrono::steady_clock::now() - start)
-                      .count();
-  st.stats.commits += 1;
-  st.stats.records += st.rows.size();
-  st.stats.commit_us_total += static_cast<uint64_t>(us);
-  st.stats.commit_us_max = std::max<uint64_t>(st.stats.commit_us_max, static_cast<uint64_t>(us));
-  st.stats.last_seq = st.store->last_seq();
+  if (!st.rows.empty()) { // appends that only carry answers commit nothing
+    const auto start = std::chrono::steady_clock::now();
+    if (auto status = st.store->append(st.rows); !status) fatal(status);
+    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
+                        std::chrono::steady_clock::now() - start)
+                        .count();
+    st.stats.commits += 1;
+    st.stats.records += st.rows.size();
+    st.stats.commit_us_total += static_cast<uint64_t>(us);
+    st.stats.commit_us_max =
+        std::max<uint64_t>(st.stats.commit_us_max, static_cast<uint64_t>(us));
+    st.stats.last_seq = st.store->last_seq();
+  }
+  for (auto& append : st.pending)
+    if (append.after_commit) append.after_commit();
   // One acknowledgement per event actor: its newest ticket covers the older ones.
   std::unordered_map<caf::actor_addr, std::pair<caf::strong_actor_ptr, uint64_t>> newest;
   for (auto& append : st.pending) {

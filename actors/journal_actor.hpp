@@ -8,7 +8,10 @@
 // Appends that arrive during a commit wait in the mailbox for the next one.
 //
 // Protocol:
-//   journal_append{from, ticket, frames}  -> later (committed_atom, ticket) to `from`
+//   journal_append{from, ticket, frames, after_commit}
+//                                         -> later (committed_atom, ticket) to `from`; first
+//                                         `after_commit` runs on this thread (an answer
+//                                         that only had to wait for this commit)
 //   journal_snapshot{stream, encode}      commits pending appends, then hands the snapshot
 //                                         (covering the journal up to its last seq) to the
 //                                         shard's snapshot writer (snapshot_writer.hpp)
@@ -39,7 +42,12 @@ struct journal_append {
   caf::strong_actor_ptr from; // the event actor (an event_actor handle)
   event_id event = 0;
   uint64_t ticket = 0;
-  std::string frames;
+  std::string frames; // may be empty: an append that only carries an answer
+  // Runs on the journal's thread once every record up to this append is
+  // committed, before `from` hears of it. It must only send messages: an event
+  // actor's answer to a command batch goes straight to the I/O thread that
+  // asked, one thread hand-off fewer than through the event actor.
+  std::function<void()> after_commit;
 };
 
 // A snapshot of one journal stream (an event, or an event's waiting room; see

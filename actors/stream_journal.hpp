@@ -34,10 +34,28 @@ public:
   durable_replies& replies() { return replies_; }
 
   // Ships what the sink framed since the last flush. True when a snapshot is due.
-  bool flush(caf::local_actor* self) {
-    if (!on() || sink_->empty()) return false;
+  bool flush(caf::local_actor* self) { return flush(self, {}); }
+
+  // The same, and `answer` runs once everything framed so far is durable: at
+  // once when it already is (or there is no journal), else on the journal's
+  // thread straight after the commit, so it must only send messages. With
+  // nothing new to ship it still waits for the appends in flight: an answer
+  // may depend on decisions that are not durable yet.
+  bool flush(caf::local_actor* self, std::function<void()> answer) {
+    if (!on()) {
+      if (answer) answer();
+      return false;
+    }
+    if (sink_->empty()) {
+      if (!answer) return false;
+      if (replies_.all_committed()) {
+        answer();
+        return false;
+      }
+    }
     caf::anon_send(journal_, journal_append{caf::actor_cast<caf::strong_actor_ptr>(self), stream_,
-                                            replies_.next_ticket(), sink_->take_frames()});
+                                            replies_.next_ticket(), sink_->take_frames(),
+                                            std::move(answer)});
     return sink_->records() - records_at_snapshot_ >= snapshot_records_;
   }
   bool changed_since_snapshot() const { return on() && sink_->records() != records_at_snapshot_; }

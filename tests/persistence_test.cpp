@@ -6,6 +6,7 @@
 #include <doctest/doctest.h>
 
 #include <filesystem>
+#include <map>
 
 #include <sqlite3.h>
 
@@ -372,6 +373,38 @@ TEST_CASE_FIXTURE(durable_fixture, "answers leave only after their records commi
   REQUIRE(st.ok);
   CHECK(std::is_sorted(seqs_of_event1.begin(), seqs_of_event1.end()));
   CHECK(seqs_of_event1.size() == 3);
+}
+
+TEST_CASE_FIXTURE(durable_fixture,
+                  "a refusal that records nothing still waits for the hold it was refused by") {
+  // Batch 1 holds seat 40; batch 2, decided before the journal runs, is refused
+  // because of that hold and journals nothing. Answering it at once would tell
+  // user 2 "taken" on the strength of a hold a crash could still erase.
+  auto ev = create(1);
+  const uint64_t before = store->last_seq();
+  self->send(ev, command_batch{1, {make_hold(1, 1, std::vector<seat_index>{40, 41})}});
+  self->send(ev, command_batch{2, {make_hold(2, 2, std::vector<seat_index>{41})}});
+  std::map<uint64_t, result_code> answers;
+  while (answers.size() < 2 && sched.try_run_once()) {
+    self->receive(
+        [&](outcome_batch& out) {
+          CHECK(store->last_seq() == before + 1); // the hold committed before either answer
+          answers[out.batch_id] = out.outcomes.at(0).code;
+        },
+        caf::after(0s) >> [] {});
+  }
+  REQUIRE(answers.size() == 2);
+  CHECK(answers[1] == result_code::ok);
+  CHECK(answers[2] == result_code::seat_unavailable);
+  CHECK(store->last_seq() == before + 1); // the refusal journaled nothing
+
+  // With everything durable, a refusal is answered without a journal round trip.
+  deliver(); // the journal's acknowledgement reaches the event actor
+  self->send(ev, command_batch{3, {make_hold(3, 3, std::vector<seat_index>{40})}});
+  REQUIRE(sched.try_run_once()); // the event actor alone
+  auto out = reply_of_type<outcome_batch>();
+  CHECK(out.batch_id == 3);
+  CHECK(out.outcomes.at(0).code == result_code::seat_unavailable);
 }
 
 TEST_CASE("compaction deletes in slices and never past the second-newest snapshot") {
