@@ -31,7 +31,7 @@ struct node_config {
   std::string data_dir = "data";
   uint16_t caf_port = 4300;   // caf::io remoting (node actor), on http_host
   unsigned http_threads = 0;  // 0: half the cores, at least one (default_io_threads)
-  unsigned actor_threads = 0; // CAF scheduler workers; 0: one per core
+  unsigned actor_threads = 0; // CAF scheduler workers; 0: CAF's default, max(cores, 4)
   // CAF policy. "sharing": idle workers block on a condition variable; measured
   // +18% HTTP holds/s over "stealing", whose idle workers poll-sleep.
   std::string actor_scheduler = "sharing";

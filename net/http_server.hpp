@@ -18,7 +18,7 @@
 namespace holdfast {
 
 // I/O threads when the config leaves it at 0: half the cores, at least one.
-// The cores are shared with the CAF workers (one per core) and each shard's
+// The cores are shared with the CAF workers (CAF starts max(cores, 4)) and each shard's
 // journal thread, and every hold crosses all three. On two cores one I/O
 // thread instead of two served 10-15% more durable holds flat out (bench/http:
 // 51-55K against 44-48K, nginx in the same runs) with bigger batches to the
