@@ -48,8 +48,7 @@
 namespace holdfast {
 
 using event_actor = caf::typed_actor<
-    caf::reacts_to<command_batch>,
-    caf::replies_to<seatmap_atom>::with<seat_map_view>,
+    caf::reacts_to<command_batch>, caf::replies_to<seatmap_atom>::with<seat_map_view>,
     caf::replies_to<holdings_atom, user_id>::with<user_holdings>,
     caf::replies_to<lookup_atom, user_id, hold_id>::with<outcome>,
     caf::replies_to<sale_atom, sale_action>::with<event_status>,

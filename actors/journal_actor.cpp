@@ -66,8 +66,7 @@ void commit_pending(self_ptr self) {
     st.stats.commits += 1;
     st.stats.records += st.rows.size();
     st.stats.commit_us_total += static_cast<uint64_t>(us);
-    st.stats.commit_us_max =
-        std::max<uint64_t>(st.stats.commit_us_max, static_cast<uint64_t>(us));
+    st.stats.commit_us_max = std::max<uint64_t>(st.stats.commit_us_max, static_cast<uint64_t>(us));
     st.stats.last_seq = st.store->last_seq();
   }
   for (auto& append : st.pending)

@@ -76,8 +76,7 @@ namespace holdfast {
 using journal_actor =
     caf::typed_actor<caf::reacts_to<journal_append>, caf::reacts_to<journal_snapshot>,
                      caf::reacts_to<snapshot_stored>, caf::reacts_to<journal_venue>,
-                     caf::reacts_to<commit_atom>,
-                     caf::replies_to<stats_atom>::with<journal_stats>>;
+                     caf::reacts_to<commit_atom>, caf::replies_to<stats_atom>::with<journal_stats>>;
 
 // Takes ownership of an open store. `detached`: own thread (production);
 // false only under the deterministic test scheduler. A failed commit is fatal for the node

@@ -53,9 +53,9 @@ public:
         return false;
       }
     }
-    caf::anon_send(journal_, journal_append{caf::actor_cast<caf::strong_actor_ptr>(self), stream_,
-                                            replies_.next_ticket(), sink_->take_frames(),
-                                            std::move(answer)});
+    caf::anon_send(journal_,
+                   journal_append{caf::actor_cast<caf::strong_actor_ptr>(self), stream_,
+                                  replies_.next_ticket(), sink_->take_frames(), std::move(answer)});
     return sink_->records() - records_at_snapshot_ >= snapshot_records_;
   }
   bool changed_since_snapshot() const { return on() && sink_->records() != records_at_snapshot_; }

@@ -360,7 +360,7 @@ struct load_plan {
   uint32_t threads = 1;
   double warmup_s = 2;
   double seconds = 10;
-  double rate_per_s = 0; // 0: as fast as responses come back
+  double rate_per_s = 0;        // 0: as fast as responses come back
   uint32_t pace_tick_us = 1000; // paced sends go out on ticks this far apart
   double timeout_s = 5;
   uint64_t seed = 1;
@@ -409,7 +409,7 @@ struct worker_context {
   clock_type::time_point start, measure_from, end, hard_stop;
   std::atomic<uint64_t>& seq;
   load_stats stats;
-  uint32_t active = 0; // connections not finished
+  uint32_t active = 0;   // connections not finished
   pacer* pace = nullptr; // set when plan.rate_per_s > 0
 };
 

@@ -85,8 +85,8 @@ store_status shard_store::attach_snapshots(bool read_only) {
   bool old_table = false;
   {
     statement old; // finalized before the DROP below, which it would lock
-    if (auto st = prepare("SELECT count(*) FROM main.sqlite_master WHERE name='snapshots'",
-                          &old.stmt);
+    if (auto st =
+            prepare("SELECT count(*) FROM main.sqlite_master WHERE name='snapshots'", &old.stmt);
         !st)
       return st;
     old_table = sqlite3_step(old.stmt) == SQLITE_ROW && sqlite3_column_int(old.stmt, 0) > 0;
@@ -103,8 +103,8 @@ store_status shard_store::open_snapshot_writer(const std::string& path, uint32_t
   // A connection of its own, on an in-memory main database: it touches only
   // the attached snapshot file, never the journal file.
   if (sqlite3_open_v2(":memory:", &s->db_,
-                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX, nullptr) !=
-      SQLITE_OK)
+                      SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                      nullptr) != SQLITE_OK)
     return s->fail("open");
   sqlite3_busy_timeout(s->db_, 5000);
   if (auto st = s->attach_snapshot_file(snapshot_db_path(path)); !st) return st;
