@@ -297,7 +297,9 @@ void api::submit(call& c, event_id event, command cmd, std::function<void(const 
 }
 
 std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,
+                                                      std::string_view client_ip,
                                                       std::optional<http_response>& refusal) {
+  if (!upgrade_allowed(req, client_ip, refusal)) return nullptr;
   auto p = split_path(req.target());
   if (p.size() != 4 || p[0] != "v1" || p[1] != "events" || p[3] != "live") {
     refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");

@@ -63,7 +63,11 @@ public:
   void handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
               reply_fn reply, defer_fn defer, std::string_view client_ip = {});
   // The event a WebSocket upgrade wants to watch, or a ready error response.
+  // Upgrades take from the same per-IP and per-device buckets as requests: a
+  // socket costs more than a request, and a flood of them must not get around
+  // the limits by asking for a protocol switch.
   std::shared_ptr<const catalog_entry> live_target(const http_request& req,
+                                                   std::string_view client_ip,
                                                    std::optional<http_response>& refusal);
   int64_t now_ms() const;
   // What to run once a live socket is open: its per-user pushes (waiting
@@ -101,6 +105,9 @@ private:
   bool request_allowed(call& c);
   bool hold_allowed(call& c, event_id id);
   void refuse_blocked(call& c, const block& b);
+  http_response blocked_response(const block& b); // 429 rate_limited, counted in /metrics
+  bool upgrade_allowed(const http_request& req, std::string_view client_ip,
+                       std::optional<http_response>& refusal);
   void queue_challenge(call& c, event_id id);
   void join_queue(call& c, event_id id);
   void get_queue_status(call& c, event_id id);

@@ -69,6 +69,10 @@ void ask_queue(caf::event_based_actor* self, const event_actors& a, bool join, u
 // --- anti-bot ------------------------------------------------------------------
 
 void api::refuse_blocked(call& c, const block& b) {
+  c.reply(blocked_response(b));
+}
+
+http_response api::blocked_response(const block& b) {
   s_.metrics.count_block(b.reason);
   json::object error{
       {"code", "rate_limited"},
@@ -78,7 +82,7 @@ void api::refuse_blocked(call& c, const block& b) {
   auto res = make_json(http::status::too_many_requests,
                        json::serialize(json::object{{"error", std::move(error)}}));
   res.set(http::field::retry_after, std::to_string(b.retry_after_s));
-  c.reply(std::move(res));
+  return res;
 }
 
 bool api::request_allowed(call& c) {
@@ -90,6 +94,15 @@ bool api::request_allowed(call& c) {
                              c.user ? std::optional<user_id>(c.user->user) : std::nullopt, now);
   if (!b) return true;
   refuse_blocked(c, *b);
+  return false;
+}
+
+bool api::upgrade_allowed(const http_request& req, std::string_view client_ip,
+                          std::optional<http_response>& refusal) {
+  if (s_.guard == nullptr) return true;
+  auto b = s_.guard->take_request(client_ip, header(req, "Device-Id"), std::nullopt, now_ms());
+  if (!b) return true;
+  refusal = blocked_response(*b);
   return false;
 }
 

@@ -186,7 +186,7 @@ void http_session::refuse_and_close(http_response res) {
 
 void http_session::upgrade() {
   std::optional<http_response> refusal;
-  auto event = routes_.live_target(parser_->get(), refusal);
+  auto event = routes_.live_target(parser_->get(), client_ip_, refusal);
   if (!event) return refuse_and_close(std::move(*refusal));
   closed_ = true; // for this session: the socket now belongs to the WebSocket
   watchdog_.cancel();

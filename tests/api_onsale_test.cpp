@@ -14,6 +14,7 @@
 //   - the waitlist: a sold-out section's released seats are offered in join
 //     order, shown on GET and over the socket, and nobody else can take them;
 //   - 429 rate_limited with Retry-After per IP, device, user and hold velocity,
+//     WebSocket upgrades included,
 //     each counted in /metrics.
 // Nodes with their own config (extra_node) keep tight limits and small venues
 // away from the main node the other API tests share. Every wait polls with a
@@ -537,6 +538,14 @@ TEST_CASE("rate limits: 429 rate_limited with Retry-After per user, device, hold
 
   auto by_ip = until_429(70, [&](int) { return c.get("/v1/events"); });
   check_429(by_ip, "ip");
+  // A WebSocket upgrade takes from the same IP bucket: once it is empty, the
+  // handshake is refused with 429 (a few tries: the bucket refills 1 a second).
+  std::string upgrade_refusal;
+  for (int k = 0; k < 5 && upgrade_refusal.empty(); ++k) {
+    ws_client ws(port, "/v1/events/1/live");
+    if (!ws.handshake_error().empty()) upgrade_refusal = ws.handshake_error();
+  }
+  CHECK(upgrade_refusal == "status 429");
   // /metrics and /healthz stay reachable for operators; each limit is counted.
   for (const char* reason : {"ip", "user", "device", "hold_velocity"})
     CHECK_MESSAGE(
