@@ -7,6 +7,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <sys/resource.h>
 #include <thread>
 
 #include <caf/all.hpp>
@@ -31,6 +32,20 @@ int64_t wall_now_ms(const node_config& conf) {
              std::chrono::system_clock::now().time_since_epoch())
              .count() +
          conf.clock_offset_s * 1000;
+}
+
+// Every connection and live socket is a file descriptor, and Debian starts a
+// shell's processes at a soft limit of 1,024: raise it to the hard limit, as
+// far as this process is allowed. Returns the soft limit now in force.
+rlim_t raise_open_files_limit() {
+  rlimit lim{};
+  if (getrlimit(RLIMIT_NOFILE, &lim) != 0) return 0;
+  if (lim.rlim_cur < lim.rlim_max) {
+    rlimit raised = lim;
+    raised.rlim_cur = lim.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &raised) == 0) lim = raised;
+  }
+  return lim.rlim_cur;
 }
 
 sigset_t stop_signals() {
@@ -132,6 +147,7 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
 
 int main(int argc, char** argv) {
   holdfast::keep_large_allocations_in_heap();
+  const rlim_t open_files = raise_open_files_limit();
   // Block the stop signals before any thread starts so only sigwait sees them.
   sigset_t signals = stop_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
@@ -199,8 +215,10 @@ int main(int argc, char** argv) {
                  conf.caf_port, caf::to_string(port.error()).c_str());
     return 4;
   }
-  std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u\n", conf.name.c_str(),
-              conf.shards, conf.data_dir.c_str(), conf.http_host.c_str(), *port);
+  std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u, open files up to "
+              "%llu\n",
+              conf.name.c_str(), conf.shards, conf.data_dir.c_str(), conf.http_host.c_str(), *port,
+              static_cast<unsigned long long>(open_files));
   if (conf.demo_load) load_demo(sys, dir, conf, events);
 
   std::string error;

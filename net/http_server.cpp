@@ -1,6 +1,7 @@
 #include "net/http_server.hpp"
 
 #include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 #include <caf/all.hpp>
 
@@ -13,9 +14,18 @@ namespace holdfast {
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
 
+namespace {
+// How long a listener rests after a failed accept. Out of file descriptors
+// (EMFILE), the pending connection stays queued and every retry fails at once:
+// retrying without a pause would spin the I/O thread at 100% while the
+// connections it already has wait for it.
+constexpr auto accept_pause = std::chrono::milliseconds(100);
+} // namespace
+
 struct http_server::worker {
   std::shared_ptr<net::io_context> io = std::make_shared<net::io_context>(1);
   tcp::acceptor acceptor{*io};
+  net::steady_timer accept_pause_timer{*io};
   caf::actor gateway;
   std::shared_ptr<command_lanes> lanes;
   std::thread thread;
@@ -64,12 +74,18 @@ std::string http_server::start() {
 void http_server::accept(worker& w) {
   w.acceptor.async_accept(*w.io, [this, &w](boost::system::error_code ec, tcp::socket socket) {
     if (ec == net::error::operation_aborted || !w.acceptor.is_open()) return;
-    if (!ec) {
-      socket.set_option(tcp::no_delay(true), ec);
-      std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway, w.lanes,
-                                     services_.metrics, services_.hubs)
-          ->run();
+    if (ec) {
+      services_.metrics.count_accept_error();
+      w.accept_pause_timer.expires_after(accept_pause);
+      w.accept_pause_timer.async_wait([this, &w](boost::system::error_code wait_ec) {
+        if (!wait_ec && w.acceptor.is_open()) accept(w);
+      });
+      return;
     }
+    socket.set_option(tcp::no_delay(true), ec);
+    std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway, w.lanes,
+                                   services_.metrics, services_.hubs)
+        ->run();
     accept(w);
   });
 }
@@ -79,6 +95,7 @@ void http_server::stop() {
     net::post(*w->io, [&w] {
       boost::system::error_code ec;
       w->acceptor.close(ec);
+      w->accept_pause_timer.cancel();
     });
   // Answers already on their way get a moment to go out; then the loops stop.
   if (!workers_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));

@@ -145,6 +145,9 @@ std::string http_metrics::render() const {
   line("holdfast_websocket_clients", "gauge", "Open live seat-map WebSockets.", ws_clients_.load());
   line("holdfast_websocket_dropped_slow_total", "counter",
        "WebSocket clients dropped for not keeping up.", ws_dropped_slow_.load());
+  line("holdfast_http_accept_errors_total", "counter",
+       "Failed accepts (e.g. out of file descriptors); each pauses that listener 100 ms.",
+       accept_errors_.load());
   out +=
       "# HELP holdfast_antibot_blocks_total Requests refused by the anti-bot checks, by reason.\n"
       "# TYPE holdfast_antibot_blocks_total counter\n";

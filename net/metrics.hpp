@@ -62,6 +62,7 @@ public:
   void ws_opened() { ws_clients_++; }
   void ws_closed() { ws_clients_--; }
   void ws_dropped_slow() { ws_dropped_slow_++; }
+  void count_accept_error() { accept_errors_++; }
   void set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,
                    uint64_t commit_us_max);
   std::string render() const;
@@ -80,6 +81,7 @@ private:
   std::array<std::atomic<uint64_t>, 4> payments_{}; // by client_status
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
+  std::atomic<uint64_t> accept_errors_{0}; // e.g. out of file descriptors
   std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};
   mutable std::mutex queues_mutex_; // taken per scrape and per sample, never per request
   std::map<uint32_t, std::array<int64_t, 3>> queues_; // event -> waiting, active, pre_queue

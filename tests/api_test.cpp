@@ -35,6 +35,11 @@
 #include <sstream>
 #include <thread>
 
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
 #include <boost/json.hpp>
 
 #include "tests/api_test_fixture.hpp"
@@ -1126,6 +1131,86 @@ template <class Request> std::vector<http_reply> burst(uint16_t port, int n, Req
 size_t count_status(const std::vector<http_reply>& replies, int status) {
   return std::count_if(replies.begin(), replies.end(),
                        [&](const http_reply& r) { return r.status == status; });
+}
+
+// CPU seconds (user + system) the process has used so far, from /proc.
+double cpu_seconds_of(int pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string stat((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  // Fields after the ")" that closes the command name: state is field 3,
+  // utime and stime are fields 14 and 15.
+  std::istringstream rest(stat.substr(stat.rfind(')') + 2));
+  std::string field;
+  double ticks = 0;
+  for (int f = 3; f <= 15 && rest >> field; ++f)
+    if (f >= 14) ticks += std::stod(field);
+  return ticks / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
+
+// A plain connected TCP socket (one descriptor, nothing else), -1 on failure.
+int connect_plain(uint16_t port) {
+  const int fd = ::socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+  if (fd < 0) return -1;
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_port = htons(port);
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  if (::connect(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
+    ::close(fd);
+    return -1;
+  }
+  return fd;
+}
+
+TEST_CASE("out of file descriptors: the listener rests instead of spinning, the node keeps "
+          "serving, and accepts again once sockets close") {
+  // 96 descriptors, hard limit too: the node's own files, SQLite and CAF need
+  // about half; the rest go to the flood below.
+  extra_node node("api-fds",
+                  "[demo]\nload = true\nsections = 4\nseats = 80\nga_capacity = 10\nroom = false\n",
+                  96);
+  const uint16_t port = node.port();
+  http_client served(port); // connected before the flood, kept alive through it
+  REQUIRE(served.get("/healthz").status == 200);
+  auto accept_errors = [&] {
+    const auto body = served.get("/metrics").body;
+    const std::string name = "\nholdfast_http_accept_errors_total ";
+    const auto at = body.find(name);
+    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size()));
+  };
+  CHECK(accept_errors() == 0);
+
+  // The kernel completes these handshakes; the node runs out of descriptors
+  // accepting them, and the rest wait in its listen queue.
+  std::vector<int> flood;
+  for (int k = 0; k < 120; ++k)
+    if (const int fd = connect_plain(port); fd >= 0) flood.push_back(fd);
+  CHECK(flood.size() == 120);
+  const auto deadline = steady::now() + std::chrono::seconds(10);
+  while (accept_errors() < 1 && steady::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  REQUIRE_MESSAGE(accept_errors() >= 1, "the node never ran out of descriptors; log:\n"
+                                            << node.log());
+
+  // Failing accepts do not spin: over a second the node uses a fraction of a
+  // core (a retry loop would burn the whole second), and it still answers.
+  const double cpu_before = cpu_seconds_of(node.pid());
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  const double cpu_used = cpu_seconds_of(node.pid()) - cpu_before;
+  CHECK_MESSAGE(cpu_used < 0.3, "node used " << cpu_used << " s of CPU in 1 s");
+  CHECK(served.get("/healthz").status == 200);
+
+  // Once the flood goes away, new clients are served again.
+  for (const int fd : flood)
+    ::close(fd);
+  bool accepted_again = false;
+  const auto retry_until = steady::now() + std::chrono::seconds(10);
+  while (!accepted_again && steady::now() < retry_until) {
+    http_client fresh(port);
+    accepted_again = fresh.get("/healthz").status == 200;
+    if (!accepted_again) std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+  CHECK_MESSAGE(accepted_again, node.log());
 }
 
 TEST_CASE("one user's concurrent requests: the cap, one order per hold, one answer per key") {

@@ -30,13 +30,15 @@ void restart_node(int64_t clock_offset_s);
 // constructor (throws when it cannot), stops with SIGTERM in the destructor.
 class extra_node {
 public:
-  extra_node(const std::string& name, const std::string& extra_conf);
+  // open_files > 0: the node runs with that RLIMIT_NOFILE (soft and hard).
+  extra_node(const std::string& name, const std::string& extra_conf, uint64_t open_files = 0);
   ~extra_node();
   extra_node(const extra_node&) = delete;
   extra_node& operator=(const extra_node&) = delete;
   uint16_t port() const;
   std::string data_dir() const;
   std::string log() const;
+  int pid() const;
   // Stops the node with `signal` (SIGKILL: a crash) and starts it again on the
   // same data directory and config (new ports).
   void restart(int signal);

@@ -8,6 +8,7 @@
 #include <fcntl.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -39,7 +40,9 @@ class node_process {
 public:
   ~node_process() { stop(SIGKILL); }
 
-  void start(const std::string& bin, const std::string& conf) {
+  // open_files > 0: the child's RLIMIT_NOFILE, soft and hard (so the node
+  // cannot raise it).
+  void start(const std::string& bin, const std::string& conf, rlim_t open_files = 0) {
     int fds[2];
     if (pipe2(fds, O_CLOEXEC) != 0) throw std::runtime_error("pipe2 failed");
     const pid_t parent = getpid();
@@ -49,6 +52,10 @@ public:
       // Only async-signal-safe calls until exec.
       prctl(PR_SET_PDEATHSIG, SIGKILL);
       if (getppid() != parent) _exit(126);
+      if (open_files > 0) {
+        const rlimit lim{open_files, open_files};
+        if (setrlimit(RLIMIT_NOFILE, &lim) != 0) _exit(125);
+      }
       dup2(fds[1], STDOUT_FILENO);
       dup2(fds[1], STDERR_FILENO);
       execl(bin.c_str(), bin.c_str(), conf.c_str(), static_cast<char*>(nullptr));
@@ -97,6 +104,7 @@ public:
   }
 
   bool running() const { return pid_ > 0; }
+  pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
   std::string log() const {
     std::lock_guard<std::mutex> guard{mutex_};
@@ -155,6 +163,7 @@ struct harness {
   std::filesystem::path dir;
   node_process node;
   bool started = false;
+  rlim_t open_files = 0; // 0: inherited
 
   std::string data_dir() const { return (dir / "data").string(); }
 
@@ -172,7 +181,7 @@ struct harness {
 
   void start(int64_t clock_offset_s) {
     write_config(clock_offset_s);
-    node.start(node_bin_path, (dir / "node.conf").string());
+    node.start(node_bin_path, (dir / "node.conf").string(), open_files);
   }
 
   void make_dir() {
@@ -214,10 +223,11 @@ struct extra_node::impl {
   harness node;
 };
 
-extra_node::extra_node(const std::string& name, const std::string& extra_conf)
+extra_node::extra_node(const std::string& name, const std::string& extra_conf, uint64_t open_files)
     : impl_(std::make_unique<impl>()) {
   impl_->node.name = name;
   impl_->node.extra_conf = extra_conf;
+  impl_->node.open_files = static_cast<rlim_t>(open_files);
   impl_->node.make_dir();
   impl_->node.start(0);
 }
@@ -233,6 +243,9 @@ uint16_t extra_node::port() const {
 }
 std::string extra_node::data_dir() const {
   return impl_->node.data_dir();
+}
+int extra_node::pid() const {
+  return static_cast<int>(impl_->node.node.pid());
 }
 std::string extra_node::log() const {
   return impl_->node.node.log();
