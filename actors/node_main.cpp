@@ -239,7 +239,7 @@ int main(int argc, char** argv) {
   live_hubs hubs{sys, dir};
   api_services services{sys,     dir,         events,        tokens,
                         metrics, hubs,        conf.web_root, conf.clock_offset_s * 1000,
-                        &guard,  &room_tokens};
+                        &guard,  &room_tokens, conf.live_sockets_max};
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
   if (auto err = server.start(); !err.empty()) {

@@ -33,6 +33,11 @@ inline constexpr uint32_t deadline_lanes_max = 64;
 // Seat-map deltas are coalesced over this window before they go to subscribers.
 inline constexpr int64_t delta_window_ms = 50;
 inline constexpr uint32_t subscribers_max = 1u << 16;
+// Open live WebSockets per node (each holds a descriptor, buffers and up to 64
+// queued messages). Beyond it an upgrade gets 503 too_many_sockets; the seat
+// map stays readable over GET, and the web UI retries the socket with backoff.
+inline constexpr uint32_t live_sockets_max_default = 50'000;
+inline constexpr uint32_t live_sockets_max_max = 1u << 20;
 
 // An event writes a snapshot after this many journal records, or after this
 // long with any record at all, so recovery replays a bounded tail (a million

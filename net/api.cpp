@@ -307,7 +307,19 @@ std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,
   }
   auto id = parse_id(p[2]);
   auto e = id && *id <= UINT32_MAX ? s_.events.find(static_cast<event_id>(*id)) : nullptr;
-  if (!e) refusal = make_error(http::status::not_found, "unknown_event", "no such event");
+  if (!e) {
+    refusal = make_error(http::status::not_found, "unknown_event", "no such event");
+    return nullptr;
+  }
+  // A soft cap: sockets opening on other I/O threads at the same moment may
+  // pass it by a few.
+  if (s_.metrics.ws_clients() >= static_cast<int64_t>(s_.live_sockets_max)) {
+    refusal = make_error(http::status::service_unavailable, "too_many_sockets",
+                         "this node has as many live sockets open as it allows; poll "
+                         "GET /v1/events/{eventId}/seatmap or retry later");
+    refusal->set(http::field::retry_after, "5");
+    return nullptr;
+  }
   return e;
 }
 

@@ -22,6 +22,7 @@
 
 #include "actors/directory.hpp"
 #include "net/access_tokens.hpp"
+#include "core/limits.hpp"
 #include "net/antibot.hpp"
 #include "net/auth.hpp"
 #include "net/catalog.hpp"
@@ -51,6 +52,7 @@ struct api_services {
   int64_t clock_offset_ms = 0;
   antibot* guard = nullptr;        // none: no rate limits, no proof of work
   access_tokens* access = nullptr; // waiting-room tokens; required for rooms
+  uint32_t live_sockets_max = limits::live_sockets_max_default;
 };
 
 class api {

@@ -61,6 +61,7 @@ public:
   void set_queue(uint32_t event, int64_t waiting, int64_t active, int64_t pre_queue);
   void ws_opened() { ws_clients_++; }
   void ws_closed() { ws_clients_--; }
+  int64_t ws_clients() const { return ws_clients_.load(); }
   void ws_dropped_slow() { ws_dropped_slow_++; }
   void count_accept_error() { accept_errors_++; }
   void set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,

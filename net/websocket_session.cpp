@@ -23,7 +23,7 @@ websocket_session::websocket_session(beast::tcp_stream&& stream,
 }
 
 websocket_session::~websocket_session() {
-  metrics_.ws_closed();
+  if (!closed_.exchange(true)) metrics_.ws_closed();
 }
 
 void websocket_session::run(beast::http::request<beast::http::string_body> req,
@@ -60,8 +60,13 @@ void websocket_session::on_read(beast::error_code ec, size_t) {
   do_read();
 }
 
+// Counts the socket as gone and releases its descriptor at once: the hub lets
+// go of a closed session only at its event's next seat delta, which on a quiet
+// event may be a long time (and the per-node socket cap counts open ones).
 void websocket_session::mark_closed() {
-  closed_ = true;
+  if (closed_.exchange(true)) return;
+  metrics_.ws_closed();
+  beast::get_lowest_layer(ws_).close();
   if (auto fn = std::move(on_close_)) {
     on_close_ = nullptr;
     fn();

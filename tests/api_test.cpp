@@ -1040,6 +1040,43 @@ TEST_CASE("WebSocket /v1/events/1/live: hello, then deltas for another client's 
   CHECK_HEALTHY();
 }
 
+TEST_CASE("live sockets are capped per node: 503 too_many_sockets, then room again once one "
+          "closes") {
+  extra_node node("api-live-cap",
+                  "[demo]\nload = true\nsections = 4\nseats = 80\nga_capacity = 10\nroom = false\n"
+                  "[limits]\nlive_sockets_max = 2\n");
+  const uint16_t port = node.port();
+  auto first = std::make_unique<ws_client>(port, "/v1/events/1/live");
+  ws_client second(port, "/v1/events/1/live");
+  REQUIRE(first->handshake_error().empty());
+  REQUIRE(second.handshake_error().empty());
+  {
+    ws_client third(port, "/v1/events/1/live");
+    CHECK(third.handshake_error() == "status 503");
+  }
+  raw_connection raw(port);
+  raw.send("GET /v1/events/1/live HTTP/1.1\r\nHost: x\r\nUpgrade: websocket\r\n"
+           "Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+           "Sec-WebSocket-Version: 13\r\n\r\n");
+  auto refused = raw.read_response();
+  CHECK_ERROR(refused, 503, "too_many_sockets");
+  CHECK(refused.field("retry-after") == "5");
+  // The plain API is not affected.
+  http_client c(port);
+  CHECK(c.get("/v1/events/1").status == 200);
+
+  first->close();
+  first.reset();
+  bool opened = false;
+  const auto deadline = steady::now() + std::chrono::seconds(10);
+  while (!opened && steady::now() < deadline) {
+    ws_client again(port, "/v1/events/1/live");
+    opened = again.handshake_error().empty();
+    if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  CHECK(opened);
+}
+
 TEST_CASE("oversized bodies and headers, garbage bytes: refused or closed, node stays up") {
   const uint16_t port = node_port();
   http_client c(port);
