@@ -57,34 +57,32 @@ std::optional<token_fields> open(const hmac_sha256_key& key, std::string_view pr
 } // namespace
 
 access_tokens::access_tokens(std::string_view node_secret)
-    : queue_key_(std::make_unique<hmac_sha256_key>(
-          hmac_sha256(node_secret, "holdfast queue token key v1"))),
-      access_key_(std::make_unique<hmac_sha256_key>(
-          hmac_sha256(node_secret, "holdfast access token key v1"))) {
+    : queue_key_(hmac_sha256(node_secret, "holdfast queue token key v1")),
+      access_key_(hmac_sha256(node_secret, "holdfast access token key v1")) {
   HF_ASSERT(node_secret.size() >= 16);
 }
 
 std::string access_tokens::issue_queue_token(const queue_claims& c) const {
   HF_ASSERT(c.user != 0);
-  return sign(*queue_key_, queue_prefix, {c.event, c.user, c.seq, c.issued_ms});
+  return sign(queue_key_, queue_prefix, {c.event, c.user, c.seq, c.issued_ms});
 }
 
 std::optional<queue_claims> access_tokens::verify_queue_token(std::string_view token,
                                                               event_id event) const {
-  const auto f = open(*queue_key_, queue_prefix, token);
+  const auto f = open(queue_key_, queue_prefix, token);
   if (!f || f->event != event) return std::nullopt;
   return queue_claims{f->user, f->event, f->seq, f->time_ms};
 }
 
 std::string access_tokens::issue_access_token(const access_claims& c) const {
   HF_ASSERT(c.user != 0);
-  return sign(*access_key_, access_prefix, {c.event, c.user, c.admitted_seq, c.expires_at_ms});
+  return sign(access_key_, access_prefix, {c.event, c.user, c.admitted_seq, c.expires_at_ms});
 }
 
 std::optional<access_claims> access_tokens::verify_access_token(std::string_view token,
                                                                 user_id user, event_id event,
                                                                 int64_t now_ms) const {
-  const auto f = open(*access_key_, access_prefix, token);
+  const auto f = open(access_key_, access_prefix, token);
   if (!f || f->event != event || f->user != user || now_ms >= f->time_ms) return std::nullopt;
   return access_claims{f->user, f->event, f->seq, f->time_ms};
 }

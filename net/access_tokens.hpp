@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -55,8 +54,8 @@ public:
                                                    event_id event, int64_t now_ms) const;
 
 private:
-  std::unique_ptr<hmac_sha256_key> queue_key_;
-  std::unique_ptr<hmac_sha256_key> access_key_;
+  hmac_sha256_key queue_key_;
+  hmac_sha256_key access_key_;
 };
 
 } // namespace holdfast

@@ -21,8 +21,8 @@
 #include <caf/actor.hpp>
 
 #include "actors/directory.hpp"
-#include "net/access_tokens.hpp"
 #include "core/limits.hpp"
+#include "net/access_tokens.hpp"
 #include "net/antibot.hpp"
 #include "net/auth.hpp"
 #include "net/catalog.hpp"

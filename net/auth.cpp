@@ -150,8 +150,7 @@ std::optional<std::string> open_token(const hmac_sha256_key& key, std::string_vi
   return base64url_decode(encoded);
 }
 
-token_authority::token_authority(std::string secret)
-    : key_(std::make_unique<hmac_sha256_key>(secret)) {
+token_authority::token_authority(std::string secret) : key_(secret) {
   HF_ASSERT(secret.size() >= 16);
 }
 
@@ -165,17 +164,16 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return std::string(reinterpret_cast<char*>(out), len);
 }
 
-
 // Payload: "v1|<user>|<expires_at_ms>|<name>"; the name goes last so it may
 // contain any character.
 std::string token_authority::issue(const user_claims& c) const {
   const std::string payload =
       "v1|" + std::to_string(c.user) + "|" + std::to_string(c.expires_at_ms) + "|" + c.name;
-  return sign_token(*key_, payload);
+  return sign_token(key_, payload);
 }
 
 std::optional<user_claims> token_authority::verify(std::string_view token, int64_t now_ms) const {
-  const auto payload = open_token(*key_, token, 1024);
+  const auto payload = open_token(key_, token, 1024);
   if (!payload || payload->rfind("v1|", 0) != 0) return std::nullopt;
   std::string_view rest = std::string_view(*payload).substr(3);
   user_claims c;

@@ -6,8 +6,6 @@
 
 #include <openssl/types.h>
 
-#include <memory>
-
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -51,7 +49,7 @@ public:
   std::optional<user_claims> verify(std::string_view token, int64_t now_ms) const;
 
 private:
-  std::unique_ptr<hmac_sha256_key> key_;
+  hmac_sha256_key key_;
 };
 
 // Every signed token of the node (bearer, queue, access):

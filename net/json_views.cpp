@@ -1,6 +1,7 @@
 #include "net/json_views.hpp"
 
 #include <charconv>
+#include <concepts>
 #include <cstdio>
 #include <ctime>
 
@@ -155,13 +156,7 @@ void append_number(std::string& out, double x) {
   out.append(buf, end);
 }
 
-void append_number(std::string& out, int64_t x) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  out.append(buf, end);
-}
-
-void append_number(std::string& out, uint64_t x) {
+template <std::integral Int> void append_number(std::string& out, Int x) {
   char buf[24];
   auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
   out.append(buf, end);
@@ -171,25 +166,22 @@ void append_number(std::string& out, uint64_t x) {
 // short escapes, \u00XX for other control bytes; UTF-8 passes through).
 void append_string(std::string& out, std::string_view s) {
   static constexpr char hex[] = "0123456789abcdef";
+  constexpr std::string_view short_escaped = "\b\f\n\r\t"; // written \b \f \n \r \t
   out += '"';
   for (const char ch : s) {
     const auto c = static_cast<unsigned char>(ch);
-    switch (c) {
-    case '"': out += "\\\""; break;
-    case '\\': out += "\\\\"; break;
-    case '\b': out += "\\b"; break;
-    case '\f': out += "\\f"; break;
-    case '\n': out += "\\n"; break;
-    case '\r': out += "\\r"; break;
-    case '\t': out += "\\t"; break;
-    default:
-      if (c < 0x20) {
-        out += "\\u00";
-        out += hex[c >> 4];
-        out += hex[c & 15];
-      } else {
-        out += ch;
-      }
+    if (c == '"' || c == '\\') {
+      out += '\\';
+      out += ch;
+    } else if (c >= 0x20) {
+      out += ch;
+    } else if (const auto k = short_escaped.find(ch); k != std::string_view::npos) {
+      out += '\\';
+      out += "bfnrt"[k];
+    } else {
+      out += "\\u00";
+      out += hex[c >> 4];
+      out += hex[c & 15];
     }
   }
   out += '"';
@@ -277,13 +269,13 @@ std::string hold_body(const catalog_entry& e, const outcome& held) {
   std::string out;
   out.reserve(160 + 16 * held.seat_count);
   out += "{\"holdId\":\"";
-  append_number(out, static_cast<uint64_t>(held.id));
+  append_number(out, held.id);
   out += "\",\"eventId\":\"";
-  append_number(out, static_cast<uint64_t>(e.config.id));
+  append_number(out, e.config.id);
   out += "\",\"expiresAt\":\"";
   out += iso_time(held.expires_at_ms);
   out += "\",\"expiresAtMs\":";
-  append_number(out, static_cast<int64_t>(held.expires_at_ms));
+  append_number(out, held.expires_at_ms);
   out += ",\"seats\":[";
   const auto seats = held.seat_span();
   for (size_t k = 0; k < seats.size(); ++k) {
@@ -291,13 +283,13 @@ std::string hold_body(const catalog_entry& e, const outcome& held) {
     append_string(out, e.hall->seat_label(seats[k]));
   }
   out += "],\"total\":";
-  append_number(out, static_cast<int64_t>(held.total_cents));
+  append_number(out, held.total_cents);
   out += ",\"currency\":\"USD\"";
   if (held.ga_area != no_area) {
     out += ",\"section\":";
     append_string(out, e.hall->sections()[held.ga_area].name);
     out += ",\"quantity\":";
-    append_number(out, static_cast<int64_t>(held.quantity));
+    append_number(out, held.quantity);
   }
   out += '}';
   return out;

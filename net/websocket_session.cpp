@@ -91,9 +91,8 @@ void websocket_session::send(message msg) {
 void websocket_session::queue(message msg) {
   if (closed_) return;
   if (outbox_.size() >= outbox_max) {
-    mark_closed();
     metrics_.ws_dropped_slow();
-    beast::get_lowest_layer(ws_).close();
+    mark_closed(); // closes the socket too
     return;
   }
   outbox_.push_back(std::move(msg));

@@ -135,12 +135,10 @@ std::optional<json::value> next_of_type(ws_client& ws, const std::string& type,
   return std::nullopt;
 }
 
-int64_t metric(uint16_t port, const std::string& line_prefix) {
+int64_t metric(uint16_t port, const std::string& series) {
   http_client c(port);
-  const auto body = c.get("/metrics").body;
-  const auto at = body.find(line_prefix + " ");
-  if (at == std::string::npos) return -1;
-  return std::stoll(body.substr(at + line_prefix.size() + 1));
+  const auto value = metric_value(c.get("/metrics").body, series);
+  return value ? static_cast<int64_t>(*value) : -1;
 }
 
 // The seat ids of one section, in seat-map order.

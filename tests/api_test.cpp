@@ -902,9 +902,9 @@ TEST_CASE("/healthz, /metrics, /v1/openapi.json, / and /web/* serve what they pr
   // The journal's counters come from the shards at scrape time (the demo
   // events' creation alone is a commit).
   auto counter = [&](const std::string& name) {
-    const auto at = metrics.body.find("\n" + name + " ");
-    REQUIRE_MESSAGE(at != std::string::npos, name);
-    return std::stod(metrics.body.substr(at + name.size() + 2));
+    const auto value = metric_value(metrics.body, name);
+    REQUIRE_MESSAGE(value.has_value(), name);
+    return *value;
   };
   CHECK(counter("holdfast_journal_commits_total") >= 1);
   CHECK(counter("holdfast_journal_records_total") >= counter("holdfast_journal_commits_total"));
@@ -989,10 +989,9 @@ TEST_CASE("WebSocket /v1/events/1/live: hello, then deltas for another client's 
   REQUIRE(ws2.read(5s).has_value());
 
   http_client c(port);
-  auto metrics = c.get("/metrics").body;
-  const auto at = metrics.find("\nholdfast_websocket_clients ");
-  REQUIRE(at != std::string::npos);
-  CHECK(std::stoll(metrics.substr(at + 28)) >= 2);
+  const auto clients = metric_value(c.get("/metrics").body, "holdfast_websocket_clients");
+  REQUIRE(clients.has_value());
+  CHECK(*clients >= 2);
 
   const auto ada = make_user(c);
   const auto hold = must_hold(c, ada, {"105-C-7", "105-C-8"});
@@ -1210,10 +1209,8 @@ TEST_CASE("out of file descriptors: the listener rests instead of spinning, the 
   http_client served(port); // connected before the flood, kept alive through it
   REQUIRE(served.get("/healthz").status == 200);
   auto accept_errors = [&] {
-    const auto body = served.get("/metrics").body;
-    const std::string name = "\nholdfast_http_accept_errors_total ";
-    const auto at = body.find(name);
-    return at == std::string::npos ? -1.0 : std::stod(body.substr(at + name.size()));
+    return metric_value(served.get("/metrics").body, "holdfast_http_accept_errors_total")
+        .value_or(-1.0);
   };
   CHECK(accept_errors() == 0);
 

@@ -7,8 +7,10 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
+#include <optional>
 #include <sstream>
 #include <string>
 #include <string_view>
@@ -56,6 +58,19 @@ inline std::vector<std::string> strings(const json::value& v, std::string_view k
     for (const auto& s : m->as_array())
       out.push_back(s.is_string() ? std::string(s.as_string()) : "<not a string>");
   return out;
+}
+
+// The value on the line of a Prometheus text body that starts with `series`
+// (a name, with labels if any) and a space; nothing when there is no such line.
+inline std::optional<double> metric_value(std::string_view body, std::string_view series) {
+  for (size_t at = 0; at < body.size();) {
+    const size_t end = std::min(body.find('\n', at), body.size());
+    const auto line = body.substr(at, end - at);
+    if (line.size() > series.size() && line.starts_with(series) && line[series.size()] == ' ')
+      return std::stod(std::string(line.substr(series.size() + 1)));
+    at = end + 1;
+  }
+  return std::nullopt;
 }
 
 // "" when `r` is the documented JSON error, else what differs.
