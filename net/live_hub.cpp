@@ -16,6 +16,7 @@ struct hub_state {
   bool version_known = false; // hello waits until the hub has the event's version
   uint64_t version = 0;
   std::vector<std::shared_ptr<websocket_session>> sessions;
+  size_t sessions_after_prune = 0; // how many were left by the last prune
   std::vector<live_join> waiting_for_version;
 };
 
@@ -27,10 +28,21 @@ std::shared_ptr<const std::string> hello(const hub_state& st) {
                                              "\",\"version\":" + std::to_string(st.version) + "}");
 }
 
+// Drops the sessions whose sockets have closed (each has already released its
+// socket; this releases the rest of it).
+void prune(hub_state& st) {
+  std::erase_if(st.sessions, [](const auto& s) { return s->closed(); });
+  st.sessions_after_prune = st.sessions.size();
+}
+
 void greet(hub_state& st, live_join& join) {
   join.session->send(hello(st));
   if (join.after_hello) join.after_hello();
   st.sessions.push_back(std::move(join.session));
+  // Seat deltas prune too, but a quiet event has none: sockets that come and
+  // go would pile up. Pruning once the list has doubled keeps it under twice
+  // the open sessions (plus a few) at O(1) amortized per join.
+  if (st.sessions.size() >= 2 * st.sessions_after_prune + 16) prune(st);
 }
 
 caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> event,
@@ -63,7 +75,7 @@ caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> ev
         st.version = d.version;
         st.version_known = true;
         auto msg = std::make_shared<const std::string>(delta_json(*st.event, d));
-        std::erase_if(st.sessions, [](const auto& s) { return s->closed(); });
+        prune(st);
         for (auto& s : st.sessions)
           s->send(msg);
       },
