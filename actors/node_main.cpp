@@ -119,6 +119,11 @@ void create_demo_event(caf::actor_system& sys, const directory& dir, const node_
 void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf,
                catalog& events) {
   auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
+  // Shows start in the evening (20:00 UTC), not at whatever minute the node first ran.
+  const auto evening_in_days = [now = wall_now_ms(conf)](int64_t days) {
+    constexpr int64_t day_ms = 24LL * 3600 * 1000;
+    return (now / day_ms + days) * day_ms + 20LL * 3600 * 1000;
+  };
   const auto& room = conf.demo_room;
   event_config ev;
   ev.id = 1;
@@ -126,14 +131,14 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
   ev.artist = "The Anchors";
   ev.category = "concert";
   ev.user_seats_max = conf.demo_user_seats_max;
-  ev.starts_at_ms = wall_now_ms(conf) + 30LL * 24 * 3600 * 1000;
+  ev.starts_at_ms = evening_in_days(30);
   ev.onsale.pricing_interval_s = room.pricing_interval_s;
   create_demo_event(sys, dir, conf, events, ev, v);
   if (!room.enabled) return;
   ev.id = 2;
   ev.name = "Holdfast Live: The Big On-Sale";
   ev.artist = "The Anchors";
-  ev.starts_at_ms = wall_now_ms(conf) + 45LL * 24 * 3600 * 1000;
+  ev.starts_at_ms = evening_in_days(45);
   ev.onsale.waiting_room = true;
   ev.onsale.queue_opens_at_ms = wall_now_ms(conf) + room.opens_after_s * 1000;
   ev.onsale.admit_per_min = room.admit_per_min;
