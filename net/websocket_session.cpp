@@ -67,10 +67,10 @@ void websocket_session::mark_closed() {
   if (closed_.exchange(true)) return;
   metrics_.ws_closed();
   beast::get_lowest_layer(ws_).close();
-  if (auto fn = std::move(on_close_)) {
-    on_close_ = nullptr;
+  auto callbacks = std::move(on_close_);
+  on_close_.clear();
+  for (auto& fn : callbacks)
     fn();
-  }
 }
 
 void websocket_session::on_close(std::function<void()> fn) {
@@ -78,7 +78,7 @@ void websocket_session::on_close(std::function<void()> fn) {
     if (self->closed_)
       fn();
     else
-      self->on_close_ = std::move(fn);
+      self->on_close_.push_back(std::move(fn));
   });
 }
 

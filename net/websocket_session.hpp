@@ -4,9 +4,12 @@
 // forever (it reconnects and refetches the seat map).
 #pragma once
 
+#include <atomic>
 #include <deque>
+#include <functional>
 #include <memory>
 #include <string>
+#include <vector>
 
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -34,6 +37,7 @@ public:
   bool closed() const { return closed_; }
   // Thread-safe: `fn` runs once on the session's executor when the socket
   // closes (at once if it already has). Per-user watchers unwatch from it.
+  // Every registered callback runs, in registration order.
   void on_close(std::function<void()> fn);
 
 private:
@@ -50,7 +54,7 @@ private:
   boost::beast::flat_buffer buffer_;
   std::deque<message> outbox_;
   std::function<void(std::shared_ptr<websocket_session>)> on_open_;
-  std::function<void()> on_close_;
+  std::vector<std::function<void()>> on_close_;
   http_metrics& metrics_;
   std::atomic<bool> closed_{false};
 };
