@@ -108,10 +108,14 @@ route route_of(const std::vector<std::string_view>& p, http::verb verb) {
   return route::other;
 }
 
-http_response method_not_allowed(const char* allow) {
+// Wherever GET is allowed, so is HEAD (RFC 9110 requires both of a
+// general-purpose server; load balancers and `curl -I` probe with HEAD).
+http_response method_not_allowed(std::string_view allow) {
+  std::string allowed(allow);
+  if (allowed.starts_with("GET")) allowed.insert(3, ", HEAD");
   auto res = make_error(http::status::method_not_allowed, "method_not_allowed",
-                        std::string("this resource allows ") + allow);
-  res.set(http::field::allow, allow);
+                        "this resource allows " + allowed);
+  res.set(http::field::allow, allowed);
   return res;
 }
 
@@ -123,9 +127,12 @@ void api::handle(const http_request& req, const caf::actor& gateway, command_lan
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
+  const bool head = req.method() == http::verb::head;
   // Every answer is counted once, with its route, status and latency.
-  c.reply = [this, r, start, version, reply = std::move(reply)](http_response res) {
+  c.reply = [this, r, start, version, head, reply = std::move(reply)](http_response res) {
     res.version(version);
+    // HEAD: the GET answer's status and fields (Content-Length included), no body.
+    if (head) res.body().clear();
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
@@ -140,7 +147,7 @@ void api::dispatch(call& c) {
   const auto& p = c.path;
   const auto verb = c.req.method();
   auto only = [&](http::verb allowed, const char* name) {
-    if (verb == allowed) return true;
+    if (verb == allowed || (allowed == http::verb::get && verb == http::verb::head)) return true;
     c.reply(method_not_allowed(name));
     return false;
   };

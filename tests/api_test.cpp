@@ -864,26 +864,56 @@ TEST_CASE("unknown paths are 404 not_found; wrong methods are 405 with Allow") {
     const char* target;
     const char* allow;
   };
-  for (const auto& w : std::vector<wrong>{{verb::post, "/", "GET"},
-                                          {verb::post, "/web/app.js", "GET"},
-                                          {verb::post, "/healthz", "GET"},
-                                          {verb::delete_, "/metrics", "GET"},
-                                          {verb::put, "/v1/openapi.json", "GET"},
+  for (const auto& w : std::vector<wrong>{{verb::post, "/", "GET, HEAD"},
+                                          {verb::post, "/web/app.js", "GET, HEAD"},
+                                          {verb::post, "/healthz", "GET, HEAD"},
+                                          {verb::delete_, "/metrics", "GET, HEAD"},
+                                          {verb::put, "/v1/openapi.json", "GET, HEAD"},
                                           {verb::get, "/v1/users", "POST"},
-                                          {verb::post, "/v1/events", "GET"},
-                                          {verb::delete_, "/v1/events/1", "GET"},
-                                          {verb::post, "/v1/events/1/seatmap", "GET"},
+                                          {verb::post, "/v1/events", "GET, HEAD"},
+                                          {verb::delete_, "/v1/events/1", "GET, HEAD"},
+                                          {verb::post, "/v1/events/1/seatmap", "GET, HEAD"},
                                           {verb::get, "/v1/events/1/holds", "POST"},
                                           {verb::get, "/v1/holds/1", "DELETE"},
-                                          {verb::put, "/v1/orders", "GET, POST"},
-                                          {verb::delete_, "/v1/orders", "GET, POST"},
-                                          {verb::post, "/v1/orders/1", "GET"}}) {
+                                          {verb::put, "/v1/orders", "GET, HEAD, POST"},
+                                          {verb::delete_, "/v1/orders", "GET, HEAD, POST"},
+                                          {verb::post, "/v1/orders/1", "GET, HEAD"}}) {
     INFO(w.target);
     auto r = c.request(w.method, w.target, w.method == verb::get ? "" : "{}");
     CHECK_ERROR(r, 405, "method_not_allowed");
     CHECK(r.field("allow") == w.allow);
     CHECK(r.keep_alive);
   }
+  // HEAD is refused where GET is: the same 405 and Allow, without the body.
+  auto head_refused = c.request(verb::head, "/v1/users");
+  CHECK(head_refused.status == 405);
+  CHECK(head_refused.field("allow") == "POST");
+  CHECK(head_refused.body.empty());
+  CHECK(head_refused.keep_alive);
+  CHECK_HEALTHY();
+}
+
+TEST_CASE("HEAD answers as GET would, with the length and no body") {
+  http_client c(node_port());
+  const auto hedda = make_user(c, "Hedda");
+  for (const char* target :
+       {"/healthz", "/", "/web/app.js", "/v1/openapi.json", "/v1/events", "/v1/events/1",
+        "/v1/events/1/seatmap", "/v1/events/999", "/v1/orders"}) {
+    INFO(target);
+    const headers auth = hedda.auth();
+    auto got = c.get(target, auth);
+    auto head = c.request(verb::head, target, {}, auth);
+    CHECK(head.status == got.status);
+    CHECK(head.body.empty());
+    CHECK(head.field("content-type") == got.field("content-type"));
+    CHECK(head.field("content-length") == std::to_string(got.body.size()));
+    CHECK(head.keep_alive); // and the connection still works for the next request
+  }
+  // Without a token: the same 401 a GET gets, bodiless.
+  auto unauthorized = c.request(verb::head, "/v1/orders");
+  CHECK(unauthorized.status == 401);
+  CHECK(unauthorized.body.empty());
+  CHECK(c.get("/healthz").status == 200);
   CHECK_HEALTHY();
 }
 

@@ -138,6 +138,7 @@ http_reply http_client::request(http::verb verb, const std::string& target, cons
     if (!ec || write_cut) {
       http::response_parser<http::string_body> parser;
       parser.body_limit(response_body_bytes_max);
+      parser.skip(verb == http::verb::head); // a HEAD answer has a length but no body
       ec = run_bounded(io_, socket_, timeout,
                        [&](auto handler) { http::async_read(socket_, buffer_, parser, handler); });
       if (!ec) {
