@@ -132,17 +132,19 @@ private:
                                                 std::initializer_list<std::string_view> allowed,
                                                 boost::json::storage_ptr memory = {});
   void submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done);
-  std::shared_ptr<const std::string> cached_seatmap(event_id id, uint64_t version);
+  struct rendered_seatmap {
+    uint64_t version = 0;
+    std::chrono::steady_clock::time_point at;
+    std::shared_ptr<const std::string> body;
+    std::shared_ptr<const std::string> gzipped; // made in the background; null until then
+  };
+  std::optional<rendered_seatmap> cached_seatmap(event_id id, uint64_t version);
+  void gzip_seatmap_later(const caf::actor& gateway, event_id id, rendered_seatmap rendered);
 
   api_services& s_;
   // The rendered seat map of each event at its newest rendered version: many
   // fans fetch the same version, and rendering 50,000 seats costs milliseconds.
   std::mutex seatmap_mutex_;
-  struct rendered_seatmap {
-    uint64_t version = 0;
-    std::chrono::steady_clock::time_point at;
-    std::shared_ptr<const std::string> body;
-  };
   std::map<event_id, rendered_seatmap> seatmaps_;
   std::mutex actors_mutex_;
   std::map<event_id, event_actors> actors_;

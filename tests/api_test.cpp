@@ -42,6 +42,7 @@
 
 #include <boost/json.hpp>
 
+#include "net/content_coding.hpp"
 #include "tests/api_test_fixture.hpp"
 #include "tests/api_test_util.hpp"
 #include "tests/http_client.hpp"
@@ -374,6 +375,50 @@ TEST_CASE("GET /v1/events/1/seatmap: shape and counts agree") {
   CHECK(m.status.at("101-A-1") == "available");
   CHECK(m.status.at("220-Y-50") == "available");
   CHECK(m.status.count("101-Z-1") == 0);
+}
+
+TEST_CASE("the seat map is gzipped for clients that accept gzip, and only for them") {
+  http_client c(node_port());
+  const std::string target = "/v1/events/1/seatmap";
+  const headers gzip_ok{{"Accept-Encoding", "br;q=1.0, gzip;q=0.8"}};
+  // The gzipped copy is made in the background after a render: poll for it.
+  http_reply zipped;
+  const auto deadline = steady::now() + 3s;
+  do {
+    zipped = c.get(target, gzip_ok);
+    REQUIRE(zipped.status == 200);
+    if (zipped.field("content-encoding") == "gzip") break;
+    std::this_thread::sleep_for(25ms); // poll interval
+  } while (steady::now() < deadline);
+  REQUIRE(zipped.field("content-encoding") == "gzip");
+  CHECK(zipped.field("vary") == "Accept-Encoding");
+  CHECK(zipped.field("content-type") == "application/json");
+  auto plain = c.get(target); // no Accept-Encoding: identity
+  REQUIRE(plain.status == 200);
+  CHECK(plain.field("content-encoding").empty());
+  CHECK(plain.field("vary") == "Accept-Encoding");
+  CHECK(zipped.body.size() * 5 < plain.body.size());
+  // The same document, byte for byte: both come from one render unless the
+  // map changed in between (a reprice), so a mismatch gets two more tries.
+  auto inflated = holdfast::gunzip(zipped.body, 64 << 20);
+  REQUIRE(inflated.has_value());
+  for (int retry = 0; retry < 2 && *inflated != plain.body; ++retry) {
+    zipped = c.get(target, gzip_ok);
+    plain = c.get(target);
+    REQUIRE(zipped.field("content-encoding") == "gzip");
+    inflated = holdfast::gunzip(zipped.body, 64 << 20);
+    REQUIRE(inflated.has_value());
+  }
+  CHECK(*inflated == plain.body);
+  for (const char* refuses : {"gzip;q=0", "identity", "deflate, br", "*, gzip;q=0"}) {
+    INFO(refuses);
+    auto r = c.get(target, {{"Accept-Encoding", refuses}});
+    CHECK(r.field("content-encoding").empty());
+    CHECK(r.body == plain.body);
+  }
+  auto head = c.request(verb::head, target, {}, gzip_ok);
+  CHECK(head.field("content-encoding") == "gzip");
+  CHECK(head.field("content-length") == std::to_string(zipped.body.size()));
 }
 
 TEST_CASE("holds on assigned seats show in the seat map; DELETE releases them") {
