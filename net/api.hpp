@@ -28,6 +28,7 @@
 #include "net/catalog.hpp"
 #include "net/live_hub.hpp"
 #include "net/metrics.hpp"
+#include "net/static_files.hpp"
 
 namespace holdfast {
 
@@ -57,7 +58,7 @@ struct api_services {
 
 class api {
 public:
-  explicit api(api_services& services) : s_(services) {}
+  explicit api(api_services& services) : s_(services), statics_(services.web_root) {}
 
   // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
   // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
@@ -142,6 +143,7 @@ private:
   void gzip_seatmap_later(const caf::actor& gateway, event_id id, rendered_seatmap rendered);
 
   api_services& s_;
+  static_files statics_; // the web UI's files, from memory
   // The rendered seat map of each event at its newest rendered version: many
   // fans fetch the same version, and rendering 50,000 seats costs milliseconds.
   std::mutex seatmap_mutex_;

@@ -1,8 +1,6 @@
 // Users, the event catalog, seat maps and the web UI's static files.
 #include <algorithm>
 #include <cctype>
-#include <fstream>
-#include <sstream>
 
 #include <caf/all.hpp>
 
@@ -69,20 +67,6 @@ bool matches(const catalog_entry& e, const std::map<std::string, std::string>& q
   if (from && e.config.starts_at_ms < *from) return false;
   if (to && e.config.starts_at_ms > *to) return false;
   return true;
-}
-
-const char* content_type_of(std::string_view file) {
-  auto ends = [&](std::string_view ext) {
-    return file.size() >= ext.size() && file.substr(file.size() - ext.size()) == ext;
-  };
-  if (ends(".html")) return "text/html; charset=utf-8";
-  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
-  if (ends(".css")) return "text/css; charset=utf-8";
-  if (ends(".json")) return "application/json";
-  if (ends(".svg")) return "image/svg+xml";
-  if (ends(".png")) return "image/png";
-  if (ends(".ico")) return "image/x-icon";
-  return nullptr;
 }
 
 } // namespace
@@ -225,19 +209,38 @@ void api::get_seatmap(call& c, event_id id) {
       }});
 }
 
-void api::serve_static(call& c, std::string_view file) {
-  const char* type = content_type_of(file);
-  if (type == nullptr || file.find("..") != std::string_view::npos || file.front() == '.')
-    return c.reply(make_error(http::status::not_found, "not_found", "no such file"));
-  std::ifstream in(s_.web_root + "/" + std::string(file), std::ios::binary);
-  if (!in) return c.reply(make_error(http::status::not_found, "not_found", "no such file"));
-  std::stringstream ss;
-  ss << in.rdbuf();
-  http_response res{http::status::ok, c.req.version()};
-  res.set(http::field::server, "holdfast");
-  res.set(http::field::content_type, type);
-  res.set(http::field::cache_control, "no-cache");
-  res.body() = ss.str();
+void api::serve_static(call& c, std::string_view name) {
+  const auto file = statics_.get(name);
+  if (!file) return c.reply(make_error(http::status::not_found, "not_found", "no such file"));
+  auto accept = c.req.find(http::field::accept_encoding);
+  const bool zipped =
+      !file->gzipped.empty() && accept != c.req.end() && accepts_gzip(accept->value());
+  const std::string& etag = zipped ? file->etag_gzip : file->etag;
+  auto res_of = [&](http::status status) {
+    http_response res{status, c.req.version()};
+    res.set(http::field::server, "holdfast");
+    res.set(http::field::content_type, file->content_type);
+    // Revalidate every time (a new deployment shows at once); the ETag makes
+    // that a 304 without a body.
+    res.set(http::field::cache_control, "no-cache");
+    res.set(http::field::etag, etag);
+    if (!file->gzipped.empty()) res.set(http::field::vary, "Accept-Encoding");
+    return res;
+  };
+  if (auto match = c.req.find(http::field::if_none_match); match != c.req.end()) {
+    const bool plain_held = none_match(match->value(), file->etag);
+    const bool gzip_held = none_match(match->value(), file->etag_gzip);
+    if (plain_held || gzip_held) {
+      // Either copy is current: the 304 names the one the client holds.
+      auto res = res_of(http::status::not_modified);
+      if (!(zipped ? gzip_held : plain_held))
+        res.set(http::field::etag, plain_held ? file->etag : file->etag_gzip);
+      return c.reply(std::move(res)); // a 304 has no body and no length
+    }
+  }
+  auto res = res_of(http::status::ok);
+  if (zipped) res.set(http::field::content_encoding, "gzip");
+  res.body() = zipped ? file->gzipped : file->body;
   res.prepare_payload();
   c.reply(std::move(res));
 }

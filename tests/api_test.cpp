@@ -1050,6 +1050,43 @@ std::optional<json::value> await_delta(ws_client& ws, const std::string& seat,
   return std::nullopt;
 }
 
+TEST_CASE("the web UI's files revalidate by ETag (304) and come gzipped when accepted") {
+  http_client c(node_port());
+  for (const char* target : {"/", "/web/app.js", "/web/style.css"}) {
+    INFO(target);
+    auto plain = c.get(target);
+    REQUIRE(plain.status == 200);
+    const auto etag = plain.field("etag");
+    REQUIRE(etag.size() > 2);
+    CHECK(etag.front() == '"');
+    CHECK(plain.field("cache-control") == "no-cache");
+    CHECK(plain.field("vary") == "Accept-Encoding");
+    CHECK(plain.field("content-encoding").empty());
+
+    auto again = c.get(target, {{"If-None-Match", etag}});
+    CHECK(again.status == 304);
+    CHECK(again.body.empty());
+    CHECK(again.field("etag") == etag);
+    CHECK(again.keep_alive);
+    CHECK(c.get(target, {{"If-None-Match", "\"stale\", W/" + etag}}).status == 304);
+    CHECK(c.get(target, {{"If-None-Match", "*"}}).status == 304);
+    CHECK(c.get(target, {{"If-None-Match", "\"stale\""}}).status == 200);
+
+    auto zipped = c.get(target, {{"Accept-Encoding", "gzip"}});
+    REQUIRE(zipped.status == 200);
+    CHECK(zipped.field("content-encoding") == "gzip");
+    CHECK(zipped.field("etag") != etag); // another representation, another tag
+    CHECK(zipped.body.size() < plain.body.size());
+    CHECK(holdfast::gunzip(zipped.body, plain.body.size()) == plain.body);
+    // A client holding the gzipped copy revalidates it, with or without gzip.
+    auto held =
+        c.get(target, {{"Accept-Encoding", "gzip"}, {"If-None-Match", zipped.field("etag")}});
+    CHECK(held.status == 304);
+    CHECK(held.field("etag") == zipped.field("etag"));
+    CHECK(c.get(target, {{"If-None-Match", zipped.field("etag")}}).status == 304);
+  }
+}
+
 TEST_CASE("WebSocket /v1/events/1/live: hello, then deltas for another client's hold") {
   const uint16_t port = node_port();
   ws_client ws(port, "/v1/events/1/live"), ws2(port, "/v1/events/1/live");

@@ -1,0 +1,110 @@
+#include "net/static_files.hpp"
+
+#include <cstdint>
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include <sys/stat.h>
+
+#include "net/content_coding.hpp"
+
+namespace holdfast {
+
+namespace {
+
+// Below this a gzipped copy saves less than a packet.
+constexpr size_t gzip_bytes_min = 1024;
+
+const char* content_type_of(std::string_view file) {
+  auto ends = [&](std::string_view ext) {
+    return file.size() >= ext.size() && file.substr(file.size() - ext.size()) == ext;
+  };
+  if (ends(".html")) return "text/html; charset=utf-8";
+  if (ends(".js") || ends(".mjs")) return "text/javascript; charset=utf-8";
+  if (ends(".css")) return "text/css; charset=utf-8";
+  if (ends(".json")) return "application/json";
+  if (ends(".svg")) return "image/svg+xml";
+  if (ends(".png")) return "image/png";
+  if (ends(".ico")) return "image/x-icon";
+  return nullptr;
+}
+
+bool compressible(std::string_view type) {
+  return type.starts_with("text/") || type == "application/json" || type == "image/svg+xml";
+}
+
+// FNV-1a: a content fingerprint for the ETag, not a security boundary.
+uint64_t fingerprint(std::string_view data) {
+  uint64_t h = 14695981039346656037ull;
+  for (unsigned char ch : data)
+    h = (h ^ ch) * 1099511628211ull;
+  return h;
+}
+
+bool same_time(const struct timespec& a, const struct timespec& b) {
+  return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
+}
+
+std::string_view trim(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
+    s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
+    s.remove_suffix(1);
+  return s;
+}
+
+} // namespace
+
+std::shared_ptr<const static_file> static_files::get(std::string_view name) {
+  const char* type = content_type_of(name);
+  if (type == nullptr || name.empty() || name.front() == '.' ||
+      name.find('/') != std::string_view::npos || name.find("..") != std::string_view::npos)
+    return nullptr;
+  const std::string path = root_ + "/" + std::string(name);
+  struct stat st {};
+  if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return nullptr;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    auto it = files_.find(std::string(name));
+    if (it != files_.end() && it->second->size == st.st_size &&
+        same_time(it->second->modified, st.st_mtim))
+      return it->second;
+  }
+  // Read outside the lock; two threads loading the same change both store it.
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return nullptr;
+  std::ostringstream contents;
+  contents << in.rdbuf();
+  auto file = std::make_shared<static_file>();
+  file->content_type = type;
+  file->body = std::move(contents).str();
+  file->size = st.st_size;
+  file->modified = st.st_mtim;
+  char tag[48];
+  std::snprintf(tag, sizeof tag, "\"%zx-%016llx", file->body.size(),
+                static_cast<unsigned long long>(fingerprint(file->body)));
+  file->etag = std::string(tag) + "\"";
+  file->etag_gzip = std::string(tag) + "-gz\"";
+  if (compressible(type) && file->body.size() >= gzip_bytes_min) {
+    file->gzipped = gzip(file->body, 9); // once per file version: take the best
+    if (file->gzipped.size() >= file->body.size()) file->gzipped.clear();
+  }
+  std::lock_guard<std::mutex> guard{mutex_};
+  files_[std::string(name)] = file;
+  return file;
+}
+
+bool none_match(std::string_view if_none_match, std::string_view etag) {
+  auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
+  while (!if_none_match.empty()) {
+    const auto comma = if_none_match.find(',');
+    const auto tag = trim(if_none_match.substr(0, comma));
+    if_none_match =
+        comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
+    if (tag == "*" || (!tag.empty() && opaque(tag) == opaque(etag))) return true;
+  }
+  return false;
+}
+
+} // namespace holdfast
