@@ -8,18 +8,11 @@
 #include <zlib.h>
 
 #include "core/assert.hpp"
+#include "net/header_lists.hpp"
 
 namespace holdfast {
 
 namespace {
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
-}
 
 bool equals_lower(std::string_view s, std::string_view lower) {
   if (s.size() != lower.size()) return false;
@@ -32,7 +25,7 @@ bool equals_lower(std::string_view s, std::string_view lower) {
 double quality(std::string_view params) {
   while (!params.empty()) {
     const auto semicolon = params.find(';');
-    auto param = trim(params.substr(0, semicolon));
+    auto param = trim_ows(params.substr(0, semicolon));
     params =
         semicolon == std::string_view::npos ? std::string_view{} : params.substr(semicolon + 1);
     if (param.size() < 2 || std::tolower(static_cast<unsigned char>(param[0])) != 'q' ||
@@ -51,20 +44,17 @@ double quality(std::string_view params) {
 
 bool accepts_gzip(std::string_view accept_encoding) {
   std::optional<double> gzip_q, any_q;
-  while (!accept_encoding.empty()) {
-    const auto comma = accept_encoding.find(',');
-    const auto element = accept_encoding.substr(0, comma);
-    accept_encoding =
-        comma == std::string_view::npos ? std::string_view{} : accept_encoding.substr(comma + 1);
+  any_list_element(accept_encoding, [&](std::string_view element) {
     const auto semicolon = element.find(';');
-    const auto coding = trim(element.substr(0, semicolon));
+    const auto coding = trim_ows(element.substr(0, semicolon));
     const double q =
         semicolon == std::string_view::npos ? 1.0 : quality(element.substr(semicolon + 1));
     if (equals_lower(coding, "gzip") || equals_lower(coding, "x-gzip"))
       gzip_q = std::max(gzip_q.value_or(0), q);
     else if (coding == "*")
       any_q = q;
-  }
+    return false; // every element counts
+  });
   if (gzip_q) return *gzip_q > 0;
   return any_q && *any_q > 0;
 }

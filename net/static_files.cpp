@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include "net/content_coding.hpp"
+#include "net/header_lists.hpp"
 
 namespace holdfast {
 
@@ -44,14 +45,6 @@ uint64_t fingerprint(std::string_view data) {
 
 bool same_time(const struct timespec& a, const struct timespec& b) {
   return a.tv_sec == b.tv_sec && a.tv_nsec == b.tv_nsec;
-}
-
-std::string_view trim(std::string_view s) {
-  while (!s.empty() && (s.front() == ' ' || s.front() == '\t'))
-    s.remove_prefix(1);
-  while (!s.empty() && (s.back() == ' ' || s.back() == '\t'))
-    s.remove_suffix(1);
-  return s;
 }
 
 } // namespace
@@ -97,14 +90,9 @@ std::shared_ptr<const static_file> static_files::get(std::string_view name) {
 
 bool none_match(std::string_view if_none_match, std::string_view etag) {
   auto opaque = [](std::string_view tag) { return tag.starts_with("W/") ? tag.substr(2) : tag; };
-  while (!if_none_match.empty()) {
-    const auto comma = if_none_match.find(',');
-    const auto tag = trim(if_none_match.substr(0, comma));
-    if_none_match =
-        comma == std::string_view::npos ? std::string_view{} : if_none_match.substr(comma + 1);
-    if (tag == "*" || (!tag.empty() && opaque(tag) == opaque(etag))) return true;
-  }
-  return false;
+  return any_list_element(if_none_match, [&](std::string_view tag) {
+    return tag == "*" || opaque(tag) == opaque(etag);
+  });
 }
 
 } // namespace holdfast
