@@ -42,6 +42,7 @@ http_response make_json(http::status status, std::string body, unsigned version)
   res.set(http::field::date, http_date_now());
   res.set(http::field::content_type, "application/json");
   res.set(http::field::cache_control, "no-store");
+  res.set("X-Content-Type-Options", "nosniff"); // JSON is never sniffed into HTML
   res.body() = std::move(body);
   res.prepare_payload();
   return res;

@@ -966,6 +966,7 @@ TEST_CASE("/healthz, /metrics, /v1/openapi.json, / and /web/* serve what they pr
   http_client c(node_port());
   auto health = c.get("/healthz");
   CHECK(health.status == 200);
+  CHECK(health.field("x-content-type-options") == "nosniff");
   CHECK(health.json() == json::value(json::object{{"status", "ok"}}));
 
   auto metrics = c.get("/metrics");
@@ -1062,6 +1063,14 @@ TEST_CASE("the web UI's files revalidate by ETag (304) and come gzipped when acc
     CHECK(plain.field("cache-control") == "no-cache");
     CHECK(plain.field("vary") == "Accept-Encoding");
     CHECK(plain.field("content-encoding").empty());
+    // Pages that take payments: our own scripts only, never framed, no referrer.
+    const auto csp = plain.field("content-security-policy");
+    CHECK(csp.find("script-src 'self'") != std::string::npos);
+    CHECK(csp.find("frame-ancestors 'none'") != std::string::npos);
+    CHECK(csp.find("unsafe") == std::string::npos);
+    CHECK(plain.field("x-frame-options") == "DENY");
+    CHECK(plain.field("referrer-policy") == "no-referrer");
+    CHECK(plain.field("x-content-type-options") == "nosniff");
 
     auto again = c.get(target, {{"If-None-Match", etag}});
     CHECK(again.status == 304);

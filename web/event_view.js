@@ -729,7 +729,9 @@ export class EventPage {
 }
 
 function legend() {
-  const item = (key, label) => h('li', {}, h('i', { class: 'swatch', style: `background:${seatColors[key]}` }), label);
+  // The colour through the CSSOM: a style attribute would need CSP's 'unsafe-inline'.
+  const swatch = (key) => { const el = h('i', { class: 'swatch' }); el.style.background = seatColors[key]; return el; };
+  const item = (key, label) => h('li', {}, swatch(key), label);
   return h('ul', { class: 'legend', dataset: { testid: 'legend' } },
     item('available', 'Available'), item('selected', 'Your pick'), item('held', 'On hold'), item('sold', 'Sold'));
 }
