@@ -15,8 +15,6 @@ namespace json = boost::json;
 
 const char* openapi_document(); // generated from net/openapi.json at build time
 
-namespace {
-
 // RFC 7231 date of the current second, formatted once per second per thread.
 // Clients (the web UI's hold countdown) correct their clock from it.
 const std::string& http_date_now() {
@@ -33,8 +31,6 @@ const std::string& http_date_now() {
   }
   return cached;
 }
-
-} // namespace
 
 http_response make_json(http::status status, std::string body, unsigned version) {
   http_response res{status, version};

@@ -153,6 +153,8 @@ private:
 };
 
 // Response helpers shared by the handlers and the sessions.
+// The Date header's value for this second (RFC 9110 6.6.1).
+const std::string& http_date_now();
 http_response make_json(http::status status, std::string body, unsigned version = 11);
 http_response make_error(http::status status, std::string_view code, std::string_view message,
                          unsigned version = 11);

@@ -225,6 +225,7 @@ void api::serve_static(call& c, std::string_view name) {
   auto res_of = [&](http::status status) {
     http_response res{status, c.req.version()};
     res.set(http::field::server, "holdfast");
+    res.set(http::field::date, http_date_now());
     res.set(http::field::content_type, file->content_type);
     // Revalidate every time (a new deployment shows at once); the ETag makes
     // that a 304 without a body.

@@ -1071,6 +1071,7 @@ TEST_CASE("the web UI's files revalidate by ETag (304) and come gzipped when acc
     CHECK(plain.field("x-frame-options") == "DENY");
     CHECK(plain.field("referrer-policy") == "no-referrer");
     CHECK(plain.field("x-content-type-options") == "nosniff");
+    CHECK(plain.field("date").ends_with(" GMT"));
 
     auto again = c.get(target, {{"If-None-Match", etag}});
     CHECK(again.status == 304);
