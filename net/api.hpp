@@ -140,7 +140,7 @@ private:
     std::shared_ptr<const std::string> gzipped; // made in the background; null until then
   };
   std::optional<rendered_seatmap> cached_seatmap(event_id id, uint64_t version);
-  void gzip_seatmap_later(const caf::actor& gateway, event_id id, rendered_seatmap rendered);
+  void gzip_seatmap_later(event_id id, rendered_seatmap rendered);
 
   api_services& s_;
   static_files statics_; // the web UI's files, from memory
