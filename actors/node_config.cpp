@@ -61,6 +61,7 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("node.actor_threads", po::value(&out.actor_threads))
     ("node.actor_scheduler", po::value(&out.actor_scheduler))
     ("node.web_root", po::value(&out.web_root))
+    ("node.access_log", po::value(&out.access_log))
     ("node.clock_offset_s", po::value(&out.clock_offset_s))
     ("node.snapshot_records", po::value(&out.snapshot_records))
     ("demo.load", po::value(&out.demo_load))

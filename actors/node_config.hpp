@@ -36,6 +36,9 @@ struct node_config {
   // +18% HTTP holds/s over "stealing", whose idle workers poll-sleep.
   std::string actor_scheduler = "sharing";
   std::string web_root = "web"; // the web UI's static files
+  // One JSON line per answered HTTP request; empty: none. Relative paths are
+  // under data_dir.
+  std::string access_log;
   // Shifts this node's wall clock. For on-sale simulations and crash tests that
   // must see hold deadlines pass while a node is down; 0 in production.
   int64_t clock_offset_s = 0;

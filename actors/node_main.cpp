@@ -5,6 +5,7 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <string>
 #include <sys/resource.h>
@@ -148,6 +149,16 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
   create_demo_event(sys, dir, conf, events, ev, v);
 }
 
+// Once actors run, returning from main would wait for actors that never stop
+// on their own (journals, shards): a start that fails after that point exits
+// at once. Durability never depends on a graceful exit.
+[[noreturn]] void fail_start(int code, const std::string& message) {
+  std::fprintf(stderr, "holdfast: %s\n", message.c_str());
+  std::fflush(stdout);
+  std::fflush(stderr);
+  std::_Exit(code);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -165,6 +176,16 @@ int main(int argc, char** argv) {
   }
   std::error_code ec;
   std::filesystem::create_directories(conf.data_dir, ec);
+  // Opened before any actor runs: a bad path stops the node at once.
+  access_log requests_log; // outlives the HTTP server, which writes to it
+  if (!conf.access_log.empty()) {
+    const auto path = std::filesystem::path(conf.data_dir) / conf.access_log; // absolute stays
+    if (auto err = requests_log.open(path.string()); !err.empty()) {
+      std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+      return 2;
+    }
+    std::printf("holdfast: access log %s\n", path.c_str());
+  }
 
   caf::actor_system_config cfg;
   register_message_types(cfg);
@@ -203,8 +224,7 @@ int main(int argc, char** argv) {
   for (uint32_t i = 0; i < conf.shards; ++i) {
     shard_setup setup;
     if (auto err = open_shard(conf, i, setup); !err.empty()) {
-      std::fprintf(stderr, "holdfast: cannot start: %s\n", err.c_str());
-      return 3;
+      fail_start(3, "cannot start: " + err);
     }
     setup.provider = payments;
     setup.checkout_wait_ms = conf.payments_checkout_wait_ms;
@@ -216,9 +236,8 @@ int main(int argc, char** argv) {
   auto node = spawn_node_actor(sys, dir);
   auto port = sys.middleman().publish(node, conf.caf_port, conf.http_host.c_str(), true);
   if (!port) {
-    std::fprintf(stderr, "holdfast: cannot publish on %s:%u: %s\n", conf.http_host.c_str(),
-                 conf.caf_port, caf::to_string(port.error()).c_str());
-    return 4;
+    fail_start(4, "cannot publish on " + conf.http_host + ":" + std::to_string(conf.caf_port) +
+                      ": " + caf::to_string(port.error()));
   }
   std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u, open files up to "
               "%llu\n",
@@ -228,16 +247,10 @@ int main(int argc, char** argv) {
 
   std::string error;
   const std::string secret = load_or_create_secret(conf.data_dir, error);
-  if (secret.empty()) {
-    std::fprintf(stderr, "holdfast: %s\n", error.c_str());
-    return 5;
-  }
+  if (secret.empty()) fail_start(5, error);
   token_authority tokens{secret};
   const std::string admin_token = load_or_create_admin_token(conf.data_dir, error);
-  if (admin_token.empty()) {
-    std::fprintf(stderr, "holdfast: %s\n", error.c_str());
-    return 5;
-  }
+  if (admin_token.empty()) fail_start(5, error);
   access_tokens room_tokens{secret};
   antibot guard{conf.antibot, secret, admin_token};
   http_metrics metrics;
@@ -245,12 +258,10 @@ int main(int argc, char** argv) {
   api_services services{sys,     dir,         events,        tokens,
                         metrics, hubs,        conf.web_root, conf.clock_offset_s * 1000,
                         &guard,  &room_tokens, conf.live_sockets_max};
+  if (!conf.access_log.empty()) services.log = &requests_log;
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
-  if (auto err = server.start(); !err.empty()) {
-    std::fprintf(stderr, "holdfast: %s\n", err.c_str());
-    return 6;
-  }
+  if (auto err = server.start(); !err.empty()) fail_start(6, err);
   std::printf("holdfast: ready on http://%s:%u/ (API under /v1, docs at /v1/openapi.json). "
               "Ctrl-C stops.\n",
               conf.http_host.c_str(), server.port());

@@ -125,15 +125,27 @@ void api::handle(const http_request& req, const caf::actor& gateway, command_lan
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
   const bool head = req.method() == http::verb::head;
+  // Copied for the access log only when there is one: the request may be
+  // gone by the time an answer comes back from an actor.
+  std::shared_ptr<const request_line> line;
+  if (s_.log)
+    line = std::make_shared<const request_line>(request_line{
+        std::string(client_ip), std::string(req.method_string()), std::string(req.target())});
   // Every answer is counted once, with its route, status and latency.
-  c.reply = [this, r, start, version, head, reply = std::move(reply)](http_response res) {
+  c.reply = [this, r, start, version, head, line = std::move(line),
+             reply = std::move(reply)](http_response res) {
     res.version(version);
     // HEAD: the GET answer's status and fields (Content-Length included), no body.
     if (head) res.body().clear();
-    const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
-                        std::chrono::steady_clock::now() - start)
-                        .count();
-    s_.metrics.observe(r, res.result_int(), static_cast<uint64_t>(us));
+    const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
+                                              std::chrono::steady_clock::now() - start)
+                                              .count());
+    s_.metrics.observe(r, res.result_int(), us);
+    if (line)
+      s_.log->record(std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count(),
+                     line->ip, line->method, line->target, res.result_int(), res.body().size(), us);
     reply(std::move(res));
   };
   c.defer = std::move(defer);

@@ -22,6 +22,7 @@
 
 #include "actors/directory.hpp"
 #include "core/limits.hpp"
+#include "net/access_log.hpp"
 #include "net/access_tokens.hpp"
 #include "net/antibot.hpp"
 #include "net/auth.hpp"
@@ -54,6 +55,7 @@ struct api_services {
   antibot* guard = nullptr;        // none: no rate limits, no proof of work
   access_tokens* access = nullptr; // waiting-room tokens; required for rooms
   uint32_t live_sockets_max = limits::live_sockets_max_default;
+  access_log* log = nullptr; // none: no access log
 };
 
 class api {
@@ -80,6 +82,9 @@ public:
   live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event);
 
 private:
+  struct request_line { // what the access log says of a request
+    std::string ip, method, target;
+  };
   struct call {
     const http_request& req;
     const caf::actor& gateway;

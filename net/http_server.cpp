@@ -44,16 +44,28 @@ std::string http_server::start() {
   auto address = net::ip::make_address(config_.host, ec);
   if (ec) return "bad host " + config_.host + ": " + ec.message();
   uint16_t port = config_.port;
+  // Several listeners share the port through SO_REUSEPORT, which would just
+  // as gladly let a second node (same user, another data dir) join and take
+  // a share of the fans. A plain bind first proves nobody holds the port.
+  if (threads > 1 && port != 0) {
+    net::io_context probe_io;
+    tcp::acceptor probe{probe_io};
+    probe.open(address.is_v4() ? tcp::v4() : tcp::v6(), ec);
+    if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
+    if (!ec) probe.bind(tcp::endpoint{address, port}, ec);
+    if (ec)
+      return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
+  } // the probe closes here and the listeners bind at once
   for (unsigned i = 0; i < threads; ++i) {
     auto w = std::make_unique<worker>();
     tcp::endpoint endpoint{address, port};
     w->acceptor.open(endpoint.protocol(), ec);
     if (!ec) w->acceptor.set_option(net::socket_base::reuse_address(true), ec);
-    if (!ec) {
+    if (!ec && threads > 1) {
       int one = 1;
       ::setsockopt(w->acceptor.native_handle(), SOL_SOCKET, SO_REUSEPORT, &one, sizeof one);
-      w->acceptor.bind(endpoint, ec);
     }
+    if (!ec) w->acceptor.bind(endpoint, ec);
     if (!ec) w->acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
       return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();

@@ -1,6 +1,7 @@
 // The HTTP/WebSocket front: I/O threads with one io_context each (by default
 // one per two cores, see default_io_threads), each with its own listening socket on the same port
-// (SO_REUSEPORT: the kernel spreads connections), its own command lanes and gateway actor, so a
+// (SO_REUSEPORT when there are several: the kernel spreads connections; a plain bind first
+// proves no other process holds the port), its own command lanes and gateway actor, so a
 // request never crosses threads on its way to the actors. stop() closes the listeners, lets
 // in-flight answers go out, then joins the threads.
 #pragma once

@@ -148,20 +148,6 @@ json::object event_detail(const catalog_entry& e) {
   return out;
 }
 
-namespace {
-
-void append_number(std::string& out, double x) {
-  char buf[32];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, 1);
-  out.append(buf, end);
-}
-
-template <std::integral Int> void append_number(std::string& out, Int x) {
-  char buf[24];
-  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
-  out.append(buf, end);
-}
-
 // Names and labels come from venue files; escape them like any string (JSON's
 // short escapes, \u00XX for other control bytes; UTF-8 passes through).
 void append_string(std::string& out, std::string_view s) {
@@ -185,6 +171,20 @@ void append_string(std::string& out, std::string_view s) {
     }
   }
   out += '"';
+}
+
+namespace {
+
+void append_number(std::string& out, double x) {
+  char buf[32];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x, std::chars_format::fixed, 1);
+  out.append(buf, end);
+}
+
+template <std::integral Int> void append_number(std::string& out, Int x) {
+  char buf[24];
+  auto [end, ec] = std::to_chars(buf, buf + sizeof buf, x);
+  out.append(buf, end);
 }
 
 void append_sections(std::string& out, const catalog_entry& e,

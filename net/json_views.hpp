@@ -17,6 +17,9 @@
 namespace holdfast {
 
 std::string iso_time(int64_t ms);
+// Appends `s` as a JSON string: quoted, with JSON's short escapes and \u00XX for
+// other control bytes; UTF-8 passes through.
+void append_string(std::string& out, std::string_view s);
 // "2026-11-22" or "2026-11-22T10:15:00Z" (optionally with .mmm) -> ms since epoch.
 std::optional<int64_t> parse_iso_time(std::string_view text);
 

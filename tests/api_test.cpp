@@ -26,6 +26,7 @@
 
 #include <atomic>
 #include <csignal>
+#include <filesystem>
 #include <fstream>
 #include <future>
 #include <latch>
@@ -1159,6 +1160,77 @@ TEST_CASE("WebSocket /v1/events/1/live: hello, then deltas for another client's 
   CHECK(bad.handshake_error() == "status 404");
   CHECK(elsewhere.handshake_error() == "status 404");
   CHECK_HEALTHY();
+}
+
+TEST_CASE("the access log has one JSON line per answered request, the client's bytes escaped") {
+  extra_node node(
+      "api-access-log",
+      "access_log = access.log\n"
+      "[demo]\nload = true\nsections = 4\nseats = 80\nga_capacity = 10\nroom = false\n");
+  http_client c(node.port());
+  REQUIRE(c.get("/healthz").status == 200);
+  REQUIRE(c.request(verb::head, "/v1/events").status == 200);
+  REQUIRE(c.post("/v1/events/1/holds", hold_body({"1-A-1"})).status == 401); // no token
+  raw_connection raw(node.port());
+  REQUIRE(raw.send("GET /v1/events?q=\"x\"\\y HTTP/1.1\r\nHost: a\r\n\r\n"));
+  REQUIRE(raw.read_response().status == 200);
+
+  // The writer writes at least once a second: poll the file (bounded).
+  const auto path = std::filesystem::path(node.data_dir()) / "access.log";
+  std::vector<json::value> lines;
+  const auto deadline = steady::now() + 5s;
+  while (lines.size() < 4 && steady::now() < deadline) {
+    std::this_thread::sleep_for(100ms); // poll interval
+    lines.clear();
+    std::ifstream in(path);
+    for (std::string text; std::getline(in, text);) {
+      json::error_code ec;
+      auto v = json::parse(text, ec);
+      REQUIRE_MESSAGE(!ec, "not JSON: " << text);
+      lines.push_back(std::move(v));
+    }
+  }
+  REQUIRE(lines.size() == 4);
+  struct expected {
+    const char* method;
+    const char* target;
+    int64_t status;
+  };
+  const expected want[] = {{"GET", "/healthz", 200},
+                           {"HEAD", "/v1/events", 200},
+                           {"POST", "/v1/events/1/holds", 401},
+                           {"GET", "/v1/events?q=\"x\"\\y", 200}};
+  for (size_t k = 0; k < 4; ++k) {
+    INFO(json::serialize(lines[k]));
+    CHECK(str(lines[k], "method") == want[k].method);
+    CHECK(str(lines[k], "target") == want[k].target);
+    CHECK(num(lines[k], "status") == want[k].status);
+    CHECK(str(lines[k], "ip") == "127.0.0.1");
+    CHECK(str(lines[k], "t").size() == 24);
+    CHECK(num(lines[k], "us") >= 0);
+  }
+  CHECK(num(lines[0], "bytes") == 15); // {"status":"ok"}
+  CHECK(num(lines[1], "bytes") == 0);  // HEAD: no body sent
+}
+
+TEST_CASE("a second node on a port already served fails fast instead of sharing it") {
+  // SO_REUSEPORT (several I/O threads on one port) would let a second node of
+  // the same user join the port and take a share of the fans.
+  extra_node first("api-port-a", "http_threads = 2\n[demo]\nload = false\n");
+  const uint16_t port = first.port();
+  for (const char* threads : {"http_threads = 2\n", "http_threads = 1\n"}) {
+    INFO(threads);
+    const auto start = steady::now();
+    CHECK_THROWS(
+        extra_node("api-port-b", std::string(threads) + "[demo]\nload = false\n", 0, port));
+    CHECK(steady::now() - start < 10s); // exits at once, not after a shutdown timeout
+  }
+  http_client c(port);
+  CHECK(c.get("/healthz").status == 200);
+}
+
+TEST_CASE("a node whose access log cannot be opened says so and does not start") {
+  CHECK_THROWS(extra_node("api-bad-log", "access_log = /nonexistent-holdfast-dir/access.log\n"));
 }
 
 TEST_CASE("live sockets are capped per node: 503 too_many_sockets, then room again once one "

@@ -31,7 +31,9 @@ void restart_node(int64_t clock_offset_s);
 class extra_node {
 public:
   // open_files > 0: the node runs with that RLIMIT_NOFILE (soft and hard).
-  extra_node(const std::string& name, const std::string& extra_conf, uint64_t open_files = 0);
+  // http_port > 0: that port instead of one the kernel picks.
+  extra_node(const std::string& name, const std::string& extra_conf, uint64_t open_files = 0,
+             uint16_t http_port = 0);
   ~extra_node();
   extra_node(const extra_node&) = delete;
   extra_node& operator=(const extra_node&) = delete;

@@ -163,14 +163,16 @@ struct harness {
   std::filesystem::path dir;
   node_process node;
   bool started = false;
-  rlim_t open_files = 0; // 0: inherited
+  rlim_t open_files = 0;  // 0: inherited
+  uint16_t http_port = 0; // 0: the kernel picks
 
   std::string data_dir() const { return (dir / "data").string(); }
 
   void write_config(int64_t clock_offset_s) const {
     std::ofstream out(dir / "node.conf");
     out << "[cluster]\nshards = 2\n"
-        << "[node]\nname = " << name << "\nhttp_host = 127.0.0.1\nhttp_port = 0\ncaf_port = 0\n"
+        << "[node]\nname = " << name << "\nhttp_host = 127.0.0.1\nhttp_port = " << http_port
+        << "\ncaf_port = 0\n"
         << "data_dir = " << data_dir() << "\nweb_root = " HOLDFAST_SOURCE_DIR "/web\n"
         << "clock_offset_s = " << clock_offset_s
         << "\n"
@@ -223,8 +225,10 @@ struct extra_node::impl {
   harness node;
 };
 
-extra_node::extra_node(const std::string& name, const std::string& extra_conf, uint64_t open_files)
+extra_node::extra_node(const std::string& name, const std::string& extra_conf, uint64_t open_files,
+                       uint16_t http_port)
     : impl_(std::make_unique<impl>()) {
+  impl_->node.http_port = http_port;
   impl_->node.name = name;
   impl_->node.extra_conf = extra_conf;
   impl_->node.open_files = static_cast<rlim_t>(open_files);

@@ -1,0 +1,99 @@
+#include "net/access_log.hpp"
+
+#include <cerrno>
+#include <chrono>
+#include <cstring>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include "net/json_views.hpp"
+
+namespace holdfast {
+
+namespace {
+// The writer wakes this often, or sooner once this much is pending.
+constexpr auto write_interval = std::chrono::seconds(1);
+constexpr size_t write_soon_bytes = 256 << 10;
+} // namespace
+
+std::string access_log::open(const std::string& path) {
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  if (fd_ < 0) return "cannot open access log " + path + ": " + std::strerror(errno);
+  writer_ = std::thread([this] { write_loop(); });
+  return {};
+}
+
+access_log::~access_log() {
+  if (!writer_.joinable()) return;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    stopping_ = true;
+  }
+  wake_.notify_one();
+  writer_.join();
+  ::close(fd_);
+}
+
+void access_log::record(int64_t now_ms, std::string_view ip, std::string_view method,
+                        std::string_view target, unsigned status, size_t body_bytes,
+                        uint64_t latency_us) {
+  std::string line;
+  line.reserve(160 + target.size());
+  line += "{\"t\":\"";
+  line += iso_time(now_ms);
+  line += "\",\"ip\":";
+  append_string(line, ip);
+  line += ",\"method\":";
+  append_string(line, method);
+  line += ",\"target\":"; // the client's bytes: escaped like any string
+  append_string(line, target);
+  line += ",\"status\":" + std::to_string(status);
+  line += ",\"bytes\":" + std::to_string(body_bytes);
+  line += ",\"us\":" + std::to_string(latency_us);
+  line += "}\n";
+  bool soon = false;
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    if (pending_.size() + line.size() > pending_bytes_max) {
+      ++dropped_;
+      return;
+    }
+    pending_ += line;
+    soon = pending_.size() >= write_soon_bytes;
+  }
+  if (soon) wake_.notify_one();
+}
+
+void access_log::write_loop() {
+  std::string batch;
+  for (;;) {
+    bool stop = false;
+    {
+      std::unique_lock<std::mutex> lock{mutex_};
+      wake_.wait_for(lock, write_interval,
+                     [&] { return stopping_ || pending_.size() >= write_soon_bytes; });
+      batch.swap(pending_);
+      if (dropped_ > 0) {
+        batch += "{\"dropped\":" + std::to_string(dropped_) + "}\n";
+        dropped_ = 0;
+      }
+      stop = stopping_;
+    }
+    write_all(batch);
+    batch.clear();
+    if (stop) return;
+  }
+}
+
+void access_log::write_all(const std::string& bytes) {
+  size_t done = 0;
+  while (done < bytes.size()) {
+    const ssize_t n = ::write(fd_, bytes.data() + done, bytes.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) return; // a full or failing disk: the log is best effort
+    done += static_cast<size_t>(n);
+  }
+}
+
+} // namespace holdfast

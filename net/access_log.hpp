@@ -1,0 +1,51 @@
+// The HTTP access log: one JSON line per answered request, for operators
+// tracing what a fan saw ("my hold failed at 20:01"). Off unless [node]
+// access_log names a file. Lines are buffered in memory and written by the
+// log's own thread at least once a second, so an I/O thread never waits on
+// the disk; past pending_bytes_max of unwritten lines (a stalled disk), lines
+// are dropped and the next write says how many.
+//
+// A line: {"t":"2026-11-22T20:01:02.345Z","ip":"203.0.113.9","method":"POST",
+//          "target":"/v1/events/1/holds","status":409,"bytes":187,"us":1480}
+#pragma once
+
+#include <condition_variable>
+#include <cstdint>
+#include <mutex>
+#include <string>
+#include <string_view>
+#include <thread>
+
+namespace holdfast {
+
+class access_log {
+public:
+  static constexpr size_t pending_bytes_max = 16 << 20;
+
+  access_log() = default;
+  ~access_log(); // writes what is pending, then stops the writer
+  access_log(const access_log&) = delete;
+  access_log& operator=(const access_log&) = delete;
+
+  // Appends to `path` (created 0640 if missing) and starts the writer. Empty
+  // string on success, else why not.
+  std::string open(const std::string& path);
+
+  // Thread-safe; `now_ms` is the wall clock of the answer.
+  void record(int64_t now_ms, std::string_view ip, std::string_view method, std::string_view target,
+              unsigned status, size_t body_bytes, uint64_t latency_us);
+
+private:
+  void write_loop();
+  void write_all(const std::string& bytes);
+
+  int fd_ = -1;
+  std::mutex mutex_;
+  std::condition_variable wake_;
+  std::string pending_;
+  uint64_t dropped_ = 0;
+  bool stopping_ = false;
+  std::thread writer_;
+};
+
+} // namespace holdfast
