@@ -35,9 +35,11 @@ access_log::~access_log() {
   ::close(fd_);
 }
 
-void access_log::record(int64_t now_ms, std::string_view ip, std::string_view method,
-                        std::string_view target, unsigned status, size_t body_bytes,
-                        uint64_t latency_us) {
+void access_log::record(std::string_view ip, std::string_view method, std::string_view target,
+                        unsigned status, size_t body_bytes, uint64_t latency_us) {
+  const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                             std::chrono::system_clock::now().time_since_epoch())
+                             .count();
   std::string line;
   line.reserve(160 + target.size());
   line += "{\"t\":\"";

@@ -31,8 +31,9 @@ public:
   // string on success, else why not.
   std::string open(const std::string& path);
 
-  // Thread-safe; `now_ms` is the wall clock of the answer.
-  void record(int64_t now_ms, std::string_view ip, std::string_view method, std::string_view target,
+  // Thread-safe; stamps the line with the wall clock (not the node's shifted
+  // one: operators match it against other systems' logs).
+  void record(std::string_view ip, std::string_view method, std::string_view target,
               unsigned status, size_t body_bytes, uint64_t latency_us);
 
 private:

@@ -142,14 +142,19 @@ void api::handle(const http_request& req, const caf::actor& gateway, command_lan
                                               .count());
     s_.metrics.observe(r, res.result_int(), us);
     if (line)
-      s_.log->record(std::chrono::duration_cast<std::chrono::milliseconds>(
-                         std::chrono::system_clock::now().time_since_epoch())
-                         .count(),
-                     line->ip, line->method, line->target, res.result_int(), res.body().size(), us);
+      s_.log->record(line->ip, line->method, line->target, res.result_int(), res.body().size(), us);
     reply(std::move(res));
   };
   c.defer = std::move(defer);
   dispatch(c);
+}
+
+void api::log_edge(std::string_view client_ip, const http_request& req, unsigned status,
+                   size_t body_bytes) {
+  if (!s_.log) return;
+  auto or_dash = [](std::string_view s) { return s.empty() ? std::string_view("-") : s; };
+  s_.log->record(client_ip, or_dash(req.method_string()), or_dash(req.target()), status, body_bytes,
+                 0);
 }
 
 void api::dispatch(call& c) {

@@ -80,6 +80,11 @@ public:
   // &queueToken=); empty otherwise (api_onsale.cpp).
   std::function<void(std::shared_ptr<websocket_session>)>
   live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event);
+  // Access-logs an answer the session gave itself: a refusal at the edge
+  // (413, 431, 400, a refused upgrade) or a WebSocket upgrade (101). `req`
+  // may be only partly parsed.
+  void log_edge(std::string_view client_ip, const http_request& req, unsigned status,
+                size_t body_bytes);
 
 private:
   struct request_line { // what the access log says of a request

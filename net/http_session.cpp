@@ -181,6 +181,7 @@ void http_session::on_read(beast::error_code ec, size_t) {
 void http_session::refuse_and_close(http_response res) {
   res.keep_alive(false);
   metrics_.observe(route::other, res.result_int(), 0);
+  if (parser_) routes_.log_edge(client_ip_, parser_->get(), res.result_int(), res.body().size());
   send(std::move(res));
 }
 
@@ -190,6 +191,7 @@ void http_session::upgrade() {
   if (!event) return refuse_and_close(std::move(*refusal));
   closed_ = true; // for this session: the socket now belongs to the WebSocket
   watchdog_.cancel();
+  routes_.log_edge(client_ip_, parser_->get(), 101, 0); // the handshake answers next
   auto ws = std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), io_,
                                                 metrics_);
   auto watch = routes_.live_watch(parser_->get(), event); // per-user pushes, if signed in

@@ -1174,12 +1174,19 @@ TEST_CASE("the access log has one JSON line per answered request, the client's b
   raw_connection raw(node.port());
   REQUIRE(raw.send("GET /v1/events?q=\"x\"\\y HTTP/1.1\r\nHost: a\r\n\r\n"));
   REQUIRE(raw.read_response().status == 200);
+  // Answers the session gives itself are logged too: a refusal at the edge...
+  raw_connection big(node.port());
+  REQUIRE(big.send("POST /v1/users HTTP/1.1\r\nHost: a\r\nContent-Length: 100000\r\n\r\n"));
+  REQUIRE(big.read_response().status == 413);
+  // ...and a WebSocket upgrade.
+  ws_client live(node.port(), "/v1/events/1/live");
+  REQUIRE(live.handshake_error().empty());
 
   // The writer writes at least once a second: poll the file (bounded).
   const auto path = std::filesystem::path(node.data_dir()) / "access.log";
   std::vector<json::value> lines;
   const auto deadline = steady::now() + 5s;
-  while (lines.size() < 4 && steady::now() < deadline) {
+  while (lines.size() < 6 && steady::now() < deadline) {
     std::this_thread::sleep_for(100ms); // poll interval
     lines.clear();
     std::ifstream in(path);
@@ -1190,7 +1197,7 @@ TEST_CASE("the access log has one JSON line per answered request, the client's b
       lines.push_back(std::move(v));
     }
   }
-  REQUIRE(lines.size() == 4);
+  REQUIRE(lines.size() == 6);
   struct expected {
     const char* method;
     const char* target;
@@ -1199,8 +1206,10 @@ TEST_CASE("the access log has one JSON line per answered request, the client's b
   const expected want[] = {{"GET", "/healthz", 200},
                            {"HEAD", "/v1/events", 200},
                            {"POST", "/v1/events/1/holds", 401},
-                           {"GET", "/v1/events?q=\"x\"\\y", 200}};
-  for (size_t k = 0; k < 4; ++k) {
+                           {"GET", "/v1/events?q=\"x\"\\y", 200},
+                           {"POST", "/v1/users", 413},
+                           {"GET", "/v1/events/1/live", 101}};
+  for (size_t k = 0; k < 6; ++k) {
     INFO(json::serialize(lines[k]));
     CHECK(str(lines[k], "method") == want[k].method);
     CHECK(str(lines[k], "target") == want[k].target);
