@@ -223,9 +223,7 @@ int main(int argc, char** argv) {
   std::vector<shard_actor> shards;
   for (uint32_t i = 0; i < conf.shards; ++i) {
     shard_setup setup;
-    if (auto err = open_shard(conf, i, setup); !err.empty()) {
-      fail_start(3, "cannot start: " + err);
-    }
+    if (auto err = open_shard(conf, i, setup); !err.empty()) fail_start(3, "cannot start: " + err);
     setup.provider = payments;
     setup.checkout_wait_ms = conf.payments_checkout_wait_ms;
     for (const auto& [id, ev] : setup.recovered->events)
@@ -235,10 +233,9 @@ int main(int argc, char** argv) {
   directory dir{shards};
   auto node = spawn_node_actor(sys, dir);
   auto port = sys.middleman().publish(node, conf.caf_port, conf.http_host.c_str(), true);
-  if (!port) {
+  if (!port)
     fail_start(4, "cannot publish on " + conf.http_host + ":" + std::to_string(conf.caf_port) +
                       ": " + caf::to_string(port.error()));
-  }
   std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u, open files up to "
               "%llu\n",
               conf.name.c_str(), conf.shards, conf.data_dir.c_str(), conf.http_host.c_str(), *port,

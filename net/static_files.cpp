@@ -9,6 +9,7 @@
 
 #include "net/content_coding.hpp"
 #include "net/header_lists.hpp"
+#include "persistence/crc32c.hpp"
 
 namespace holdfast {
 
@@ -33,14 +34,6 @@ const char* content_type_of(std::string_view file) {
 
 bool compressible(std::string_view type) {
   return type.starts_with("text/") || type == "application/json" || type == "image/svg+xml";
-}
-
-// FNV-1a: a content fingerprint for the ETag, not a security boundary.
-uint64_t fingerprint(std::string_view data) {
-  uint64_t h = 14695981039346656037ull;
-  for (unsigned char ch : data)
-    h = (h ^ ch) * 1099511628211ull;
-  return h;
 }
 
 bool same_time(const struct timespec& a, const struct timespec& b) {
@@ -74,9 +67,11 @@ std::shared_ptr<const static_file> static_files::get(std::string_view name) {
   file->body = std::move(contents).str();
   file->size = st.st_size;
   file->modified = st.st_mtim;
+  // Size and the journal's checksum: a fingerprint for revalidation, not a
+  // security boundary.
   char tag[48];
-  std::snprintf(tag, sizeof tag, "\"%zx-%016llx", file->body.size(),
-                static_cast<unsigned long long>(fingerprint(file->body)));
+  std::snprintf(tag, sizeof tag, "\"%zx-%08x", file->body.size(),
+                static_cast<unsigned>(crc32c(file->body)));
   file->etag = std::string(tag) + "\"";
   file->etag_gzip = std::string(tag) + "-gz\"";
   if (compressible(type) && file->body.size() >= gzip_bytes_min) {

@@ -18,7 +18,7 @@ struct static_file {
   std::string content_type;
   std::string body;
   std::string gzipped;   // empty when gzip would not pay (small or binary files)
-  std::string etag;      // "\"<size>-<hash>\"" of the body
+  std::string etag;      // "\"<size>-<crc32c>\"" of the body
   std::string etag_gzip; // the gzipped copy's tag: the same with "-gz" (a distinct representation)
   // What the copy was read from.
   off_t size = 0;
