@@ -43,6 +43,7 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("limits.hold_attempts_per_min", po::value(&ab.hold_attempts_per_min))
     ("limits.hold_attempts_burst", po::value(&ab.hold_attempts_burst))
     ("limits.live_sockets_max", po::value(&out.live_sockets_max))
+    ("limits.gateway_in_flight_max", po::value(&out.gateway_in_flight_max))
     ("queue.pow_difficulty", po::value(&ab.pow_difficulty))
     ("demo.room", po::value(&room.enabled))
     ("demo.room_opens_after_s", po::value(&room.opens_after_s))
@@ -88,6 +89,10 @@ std::string load_node_config(const std::string& path, node_config& out) {
   if (out.live_sockets_max == 0 || out.live_sockets_max > limits::live_sockets_max_max)
     return path + ": limits.live_sockets_max must be 1.." +
            std::to_string(limits::live_sockets_max_max);
+  if (out.gateway_in_flight_max == 0 ||
+      out.gateway_in_flight_max > limits::gateway_in_flight_max_max)
+    return path + ": limits.gateway_in_flight_max must be 1.." +
+           std::to_string(limits::gateway_in_flight_max_max);
   if (out.demo_seats == 0 || out.demo_seats > limits::venue_seats_max)
     return path + ": demo.seats out of range";
   if (out.actor_scheduler != "stealing" && out.actor_scheduler != "sharing")

@@ -44,7 +44,8 @@ struct node_config {
   int64_t clock_offset_s = 0;
   // Each event snapshots after this many journal records (and every minute).
   uint64_t snapshot_records = limits::snapshot_records_interval;
-  uint32_t live_sockets_max = limits::live_sockets_max_default; // [limits]
+  uint32_t live_sockets_max = limits::live_sockets_max_default;           // [limits]
+  uint32_t gateway_in_flight_max = limits::gateway_in_flight_max_default; // [limits]
   uint32_t shards = 4;
   bool demo_load = true;
   uint32_t demo_sections = 40;

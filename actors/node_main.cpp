@@ -255,6 +255,7 @@ int main(int argc, char** argv) {
   api_services services{sys,     dir,         events,        tokens,
                         metrics, hubs,        conf.web_root, conf.clock_offset_s * 1000,
                         &guard,  &room_tokens, conf.live_sockets_max};
+  services.gateway_in_flight_max = conf.gateway_in_flight_max;
   if (!conf.access_log.empty()) services.log = &requests_log;
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};

@@ -39,6 +39,16 @@ inline constexpr uint32_t subscribers_max = 1u << 16;
 inline constexpr uint32_t live_sockets_max_default = 50'000;
 inline constexpr uint32_t live_sockets_max_max = 1u << 20;
 
+// Requests a node has waiting on an actor through its gateways (the waiting
+// room, checkout, orders, waitlist, uncached seat maps): each is a
+// request().then in a gateway actor, and CAF 0.17 slows down badly with
+// thousands outstanding from one actor (SPEC.md: ~121K/s at 4,096, ~2.5K/s at
+// a million). Beyond the bound such a request gets 503 overloaded with
+// Retry-After: 1 at once; holds, releases and confirms have their own bounds
+// (command lanes) and are not counted here.
+inline constexpr uint32_t gateway_in_flight_max_default = 4096;
+inline constexpr uint32_t gateway_in_flight_max_max = 1u << 16;
+
 // An event writes a snapshot after this many journal records, or after this
 // long with any record at all, so recovery replays a bounded tail (a million
 // records replay in about half a second). Fewer would cost CPU: a snapshot of

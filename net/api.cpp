@@ -116,7 +116,44 @@ http_response method_not_allowed(std::string_view allow) {
   return res;
 }
 
+// One request admitted to a gateway. Released by the first answer, or when
+// the last copy of its reply function is dropped unanswered, so a path that
+// forgets to answer cannot shrink the bound for good.
+class gateway_slot {
+public:
+  explicit gateway_slot(std::shared_ptr<std::atomic<uint32_t>> count) : count_(std::move(count)) {}
+  gateway_slot(const gateway_slot&) = delete;
+  gateway_slot& operator=(const gateway_slot&) = delete;
+  ~gateway_slot() { release(); }
+  void release() {
+    if (!released_.exchange(true, std::memory_order_relaxed))
+      count_->fetch_sub(1, std::memory_order_relaxed);
+  }
+
+private:
+  std::shared_ptr<std::atomic<uint32_t>> count_;
+  std::atomic<bool> released_{false};
+};
+
 } // namespace
+
+bool api::admit_to_gateway(call& c) {
+  if (gateway_in_flight_->fetch_add(1, std::memory_order_relaxed) >= s_.gateway_in_flight_max) {
+    gateway_in_flight_->fetch_sub(1, std::memory_order_relaxed);
+    s_.metrics.count_gateway_refused();
+    auto res = make_error(http::status::service_unavailable, "overloaded",
+                          "too many requests are waiting on this node; retry in a second");
+    res.set(http::field::retry_after, "1");
+    c.reply(std::move(res));
+    return false;
+  }
+  auto slot = std::make_shared<gateway_slot>(gateway_in_flight_);
+  c.reply = [slot, answer = std::move(c.reply)](http_response res) {
+    slot->release();
+    answer(std::move(res));
+  };
+  return true;
+}
 
 void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
                  reply_fn reply, defer_fn defer, std::string_view client_ip) {
@@ -283,6 +320,7 @@ std::optional<json::object> api::parse_body(call& c,
 // Asks every shard for its journal counters, then renders: the scrape shows
 // the journal as of now (queue gauges lag one scrape; see sample_queues).
 void api::scrape_metrics(call& c) {
+  s_.metrics.set_gateway_in_flight(gateway_in_flight_->load(std::memory_order_relaxed));
   caf::anon_send(c.gateway, gateway_task{[this, reply = c.reply](caf::event_based_actor* self) {
     struct gather {
       size_t waiting = 0;

@@ -6,6 +6,7 @@
 // {"error": {"code", "message"}} with a stable code.
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <functional>
 #include <map>
@@ -56,6 +57,7 @@ struct api_services {
   access_tokens* access = nullptr; // waiting-room tokens; required for rooms
   uint32_t live_sockets_max = limits::live_sockets_max_default;
   access_log* log = nullptr; // none: no access log
+  uint32_t gateway_in_flight_max = limits::gateway_in_flight_max_default;
 };
 
 class api {
@@ -134,6 +136,12 @@ private:
   // once per event, then cached: they live as long as the node).
   void with_actors(call& c, event_id id,
                    std::function<void(caf::event_based_actor*, const event_actors&)> then);
+  // Call before handing `c` to a gateway (before any lambda copies c.reply):
+  // false when gateway_in_flight_max requests are already waiting on actors
+  // (then it has answered 503 overloaded, Retry-After: 1). Otherwise c.reply
+  // now frees the slot, at its first call or, for a path that never answers,
+  // when its last copy is dropped.
+  bool admit_to_gateway(call& c);
 
   std::optional<user_claims> authenticate(call& c);
   std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
@@ -160,6 +168,9 @@ private:
   std::map<event_id, rendered_seatmap> seatmaps_;
   std::mutex actors_mutex_;
   std::map<event_id, event_actors> actors_;
+  // Shared with the slots: a reply may be dropped after the api is gone.
+  std::shared_ptr<std::atomic<uint32_t>> gateway_in_flight_ =
+      std::make_shared<std::atomic<uint32_t>>(0);
 };
 
 // Response helpers shared by the handlers and the sessions.

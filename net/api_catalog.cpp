@@ -171,6 +171,7 @@ void api::get_seatmap(call& c, event_id id) {
   const bool gzip_ok = it != c.req.end() && accepts_gzip(it->value());
   if (auto cached = cached_seatmap(id, UINT64_MAX)) // fresh enough: no actor involved
     return c.reply(seatmap_response(*cached->body, gzip_ok ? cached->gzipped.get() : nullptr));
+  if (!admit_to_gateway(c)) return;
   auto dir = s_.dir;
   caf::anon_send(
       c.gateway, gateway_task{[this, e, dir, gzip_ok, reply = c.reply,

@@ -197,6 +197,7 @@ void api::join_queue(call& c, event_id id) {
       return c.reply(challenge_failed(verdict_name(verdict)));
     }
   }
+  if (!admit_to_gateway(c)) return;
   const user_id who = user->user;
   with_actors(c, id, [this, id, who, reply = c.reply](auto* self, const event_actors& a) {
     ask_queue(self, a, true, who, reply, [this, id, who, reply](queue_status& s) {
@@ -223,6 +224,7 @@ void api::get_queue_status(call& c, event_id id) {
                            "/queue gave this user"));
   };
   if (!claims || claims->user != user->user) return invalid();
+  if (!admit_to_gateway(c)) return;
   const user_id who = user->user;
   with_actors(c, id, [this, id, who, token, reply = c.reply](auto* self, const event_actors& a) {
     ask_queue(self, a, false, who, reply, [this, id, who, token, reply](queue_status& s) {
@@ -261,6 +263,7 @@ void api::join_waitlist(call& c, event_id id) {
     area = *found;
   }
   const auto count = static_cast<uint16_t>(quantity->as_int64());
+  if (!admit_to_gateway(c)) return;
   const user_id who = user->user;
   with_actors(
       c, id,
@@ -289,6 +292,7 @@ void api::get_waitlist(call& c, std::string_view text) {
   if (!e)
     return c.reply(
         make_error(http::status::not_found, "unknown_waitlist", "no such waitlist entry"));
+  if (!admit_to_gateway(c)) return;
   const user_id who = user->user;
   const uint32_t seq = seq_of(*id);
   with_actors(

@@ -217,6 +217,7 @@ void api::create_order(call& c) {
     return c.reply(make_error(http::status::unprocessable_entity, "invalid_card",
                               "the card number is not valid"));
   // The checkout actor owns idempotency: the same key is the same attempt.
+  if (!admit_to_gateway(c)) return;
   auto done = [this, e, reply = c.reply](const checkout_answer& a) {
     if (a.error.empty()) s_.metrics.count_payment(a.status);
     if (a.error.empty() && a.status == client_status::confirmed) s_.metrics.count_sale();
@@ -238,6 +239,7 @@ void api::get_payment(call& c, std::string_view id) {
                ? s_.events.find(static_cast<event_id>(*event))
                : nullptr;
   if (!e) return c.reply(make_error(http::status::not_found, "unknown_payment", "no such payment"));
+  if (!admit_to_gateway(c)) return;
   auto done = [reply = c.reply](const checkout_answer& a) {
     if (!a.error.empty())
       return reply(make_error(status_of_refusal(a.error), a.error, refusal_message(a.error)));
@@ -271,6 +273,7 @@ void api::list_orders(call& c, std::optional<order_id> only) {
   };
   auto acc = std::make_shared<gather>();
   acc->waiting = events.size();
+  if (!admit_to_gateway(c)) return;
   auto dir = s_.dir;
   const user_id uid = user->user;
   caf::anon_send(

@@ -148,6 +148,12 @@ std::string http_metrics::render() const {
   line("holdfast_http_accept_errors_total", "counter",
        "Failed accepts (e.g. out of file descriptors); each pauses that listener 100 ms.",
        accept_errors_.load());
+  line("holdfast_gateway_in_flight", "gauge",
+       "Requests waiting on an actor (waiting room, checkout, orders, waitlist, seat map).",
+       gateway_in_flight_.load());
+  line("holdfast_gateway_refused_total", "counter",
+       "Requests refused with 503 overloaded because gateway_in_flight_max were waiting.",
+       gateway_refused_.load());
   out +=
       "# HELP holdfast_antibot_blocks_total Requests refused by the anti-bot checks, by reason.\n"
       "# TYPE holdfast_antibot_blocks_total counter\n";

@@ -64,6 +64,10 @@ public:
   int64_t ws_clients() const { return ws_clients_.load(); }
   void ws_dropped_slow() { ws_dropped_slow_++; }
   void count_accept_error() { accept_errors_++; }
+  // Requests waiting on actors through the gateways (api::admit_to_gateway):
+  // the gauge is set per scrape, refusals are counted as they happen.
+  void set_gateway_in_flight(uint32_t n) { gateway_in_flight_ = n; }
+  void count_gateway_refused() { gateway_refused_++; }
   void set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,
                    uint64_t commit_us_max);
   std::string render() const;
@@ -83,6 +87,8 @@ private:
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
   std::atomic<uint64_t> accept_errors_{0}; // e.g. out of file descriptors
+  std::atomic<uint32_t> gateway_in_flight_{0};
+  std::atomic<uint64_t> gateway_refused_{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};
   mutable std::mutex queues_mutex_; // taken per scrape and per sample, never per request
   std::map<uint32_t, std::array<int64_t, 3>> queues_; // event -> waiting, active, pre_queue

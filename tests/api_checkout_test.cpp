@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include <chrono>
+#include <future>
 #include <string>
 #include <thread>
 
@@ -17,6 +18,8 @@
 using namespace holdfast::test;
 
 namespace {
+
+using steady = std::chrono::steady_clock;
 
 std::string hold_seats(http_client& c, const user& u, const std::vector<std::string>& seats) {
   auto r = c.post("/v1/events/1/holds", hold_body(seats), u.auth());
@@ -126,4 +129,64 @@ TEST_CASE("checkout: 409 for an expired or unknown hold, 403 for another user's"
   CHECK_ERROR(pay(c, bob, hold, fresh_key()), 403, "not_holder");
   REQUIRE(c.del("/v1/holds/" + hold, ada.auth()).status == 204);
   CHECK_ERROR(pay(c, ada, hold, fresh_key()), 404, "unknown_hold");
+}
+
+TEST_CASE("requests waiting on actors are bounded: beyond gateway_in_flight_max, 503 overloaded "
+          "at once; holds and cached reads unaffected; room again once the answers come") {
+  // Every payment takes 1.5 s at the provider, so two checkouts fill the bound.
+  extra_node node("api-gateway-cap",
+                  "[demo]\nload = true\nsections = 4\nseats = 80\nga_capacity = 10\nroom = false\n"
+                  "[limits]\ngateway_in_flight_max = 2\n"
+                  "[payments]\nlatency_ms = 1500\njitter_ms = 0\n");
+  const uint16_t port = node.port();
+  http_client c(port);
+  const auto ada = make_user(c, "Ada");
+  const auto map = c.get("/v1/events/1/seatmap");
+  REQUIRE(map.status == 200);
+  const auto doc = map.json();
+  std::vector<std::string> seats;
+  for (const auto& s : doc.at("seats").as_array())
+    if (seats.size() < 3) seats.push_back(str(s, "seatId"));
+  REQUIRE(seats.size() == 3);
+  const auto first = hold_seats(c, ada, {seats[0]});
+  const auto second = hold_seats(c, ada, {seats[1]});
+  auto pay_later = [&](const std::string& hold) {
+    return std::async(std::launch::async, [port, ada, hold] {
+      http_client own(port);
+      return pay(own, ada, hold, fresh_key());
+    });
+  };
+  auto paying_first = pay_later(first);
+  auto paying_second = pay_later(second);
+  const auto done = [](std::future<http_reply>& f) {
+    return f.wait_for(std::chrono::seconds(0)) == std::future_status::ready;
+  };
+  // Wait (bounded) until both checkouts hold their slots: /metrics is not
+  // counted, and polling a counted route here could take a slot from the
+  // second payment instead.
+  const auto in_flight = [&] {
+    return metric_value(c.get("/metrics").body, "holdfast_gateway_in_flight").value_or(-1);
+  };
+  const auto deadline = steady::now() + std::chrono::seconds(10);
+  while (in_flight() < 2 && !done(paying_first) && steady::now() < deadline)
+    std::this_thread::sleep_for(std::chrono::milliseconds(10)); // poll interval
+  REQUIRE_FALSE(done(paying_first));
+  REQUIRE_FALSE(done(paying_second));
+  REQUIRE(in_flight() == 2);
+  // The bound is full: a third request that needs an actor is refused at once.
+  auto refused = c.get("/v1/orders", ada.auth());
+  CHECK_ERROR(refused, 503, "overloaded");
+  CHECK(refused.field("retry-after") == "1");
+  // Holds go through the command lanes, not a gateway; the event detail needs no actor.
+  CHECK(c.post("/v1/events/1/holds", hold_body({seats[2]}), ada.auth()).status == 201);
+  CHECK(c.get("/v1/events/1").status == 200);
+  CHECK(paying_first.get().status == 201);
+  CHECK(paying_second.get().status == 201);
+  // Both slots came back: the orders list answers, and /metrics shows the refusals.
+  auto orders = c.get("/v1/orders", ada.auth());
+  REQUIRE_MESSAGE(orders.status == 200, orders.body);
+  CHECK(orders.json().at("orders").as_array().size() == 2);
+  const auto metrics = c.get("/metrics").body;
+  CHECK(metric_value(metrics, "holdfast_gateway_refused_total").value_or(0) >= 1);
+  CHECK(metric_value(metrics, "holdfast_gateway_in_flight") == 0);
 }
