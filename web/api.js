@@ -27,7 +27,7 @@ export class ApiError extends Error {
     this.status = status;
     this.code = code;
     this.details = details; // the whole "error" object, e.g. {seats: [...]} on seat_unavailable
-    this.retryAfterS = 0;   // on rate_limited: seconds until the server takes the request again
+    this.retryAfterS = 0;   // on rate_limited, and on overloaded with Retry-After: seconds to wait
   }
 }
 
@@ -162,8 +162,13 @@ async function request(method, path, { body, headers = {}, token } = {}) {
     blockedUntilMs.set(blockKey, Date.now() + retryAfterS * 1000);
     throw rateLimited(retryAfterS, error.message);
   }
-  throw new ApiError(response.status, error.code || `http_${response.status}`,
+  const err = new ApiError(response.status, error.code || `http_${response.status}`,
     error.message || `${response.status} ${response.statusText}`.trim(), error);
+  // 503 overloaded: the node sheds work and says when to come back (not a block: the
+  // next user action may try at once).
+  if (response.status === 503 && response.headers.get('Retry-After'))
+    err.retryAfterS = parseRetryAfter(response.headers.get('Retry-After'));
+  throw err;
 }
 
 function noteServerDate(header) {

@@ -136,7 +136,8 @@ export class WaitingRoom {
       } catch (err) {
         if (err.code === 'challenge_failed' && attempt < joinAttemptsMax) continue;
         this.fail(err);
-        if (err.code === 'rate_limited') this.pollTimer = setTimeout(() => { if (!this.gone) this.join(); }, err.retryAfterS * 1000);
+        if (err.retryAfterS > 0) // rate_limited, or overloaded: the server said when to come back
+          this.pollTimer = setTimeout(() => { if (!this.gone) this.join(); }, err.retryAfterS * 1000);
         return;
       }
     }
@@ -255,7 +256,7 @@ export class WaitingRoom {
 
   fail(err) {
     if (this.gone) return;
-    this.errorText = err.code === 'rate_limited'
+    this.errorText = err.retryAfterS > 0
       ? `The waiting room is busy. We try again in ${err.retryAfterS} s.` : err.message || String(err);
     this.set({ status: 'error' });
   }
