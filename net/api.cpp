@@ -2,6 +2,7 @@
 
 #include <charconv>
 #include <ctime>
+#include <random>
 
 #include <caf/all.hpp>
 
@@ -56,6 +57,18 @@ std::optional<uint64_t> parse_id(std::string_view text) {
   if (ec != std::errc{} || end != text.data() + text.size() || id == 0) return std::nullopt;
   return id;
 }
+
+namespace {
+
+uint64_t random_boot_id() {
+  std::random_device device;
+  return (static_cast<uint64_t>(device()) << 32) ^ device();
+}
+
+} // namespace
+
+api::api(api_services& services)
+    : s_(services), boot_(random_boot_id()), statics_(services.web_root) {}
 
 int64_t api::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(

@@ -62,7 +62,7 @@ struct api_services {
 
 class api {
 public:
-  explicit api(api_services& services) : s_(services), statics_(services.web_root) {}
+  explicit api(api_services& services);
 
   // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
   // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
@@ -156,11 +156,13 @@ private:
     std::chrono::steady_clock::time_point at;
     std::shared_ptr<const std::string> body;
     std::shared_ptr<const std::string> gzipped; // made in the background; null until then
+    std::string etag;                           // seat_map_etag; the gzipped copy adds "-gz"
   };
   std::optional<rendered_seatmap> cached_seatmap(event_id id, uint64_t version);
   void gzip_seatmap_later(event_id id, rendered_seatmap rendered);
 
   api_services& s_;
+  const uint64_t boot_;  // random per node start: seat-map ETags never outlive a restart
   static_files statics_; // the web UI's files, from memory
   // The rendered seat map of each event at its newest rendered version: many
   // fans fetch the same version, and rendering 50,000 seats costs milliseconds.

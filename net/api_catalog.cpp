@@ -153,11 +153,31 @@ void api::gzip_seatmap_later(event_id id, rendered_seatmap rendered) {
 
 namespace {
 
+std::string gzip_etag(const std::string& etag) {
+  return etag.substr(0, etag.size() - 1) + "-gz\"";
+}
+
 // The seat map as this client takes it: gzip when it accepts it and the
 // compressed copy is ready. Caches and proxies must keep the two apart (Vary).
-http_response seatmap_response(const std::string& body, const std::string* gzipped) {
-  auto res = make_json(http::status::ok, gzipped ? *gzipped : body);
-  if (gzipped) res.set(http::field::content_encoding, "gzip");
+// Stored but revalidated every time (no-cache): a fan's browser asks with
+// If-None-Match and gets a 304 without the megabytes while the map is unchanged
+// (e.g. while an event waits for its on-sale).
+http_response seatmap_response(const std::string& body, const std::string* gzipped,
+                               const std::string& etag, std::string_view if_none_match) {
+  const bool plain_held = !if_none_match.empty() && none_match(if_none_match, etag);
+  const bool gzip_held = !if_none_match.empty() && none_match(if_none_match, gzip_etag(etag));
+  http_response res;
+  if (plain_held || gzip_held) {
+    res = make_json(http::status::not_modified, "");
+    res.erase(http::field::content_length); // a 304 has no body and no length
+    // Either copy is current: the 304 names the one the client holds.
+    res.set(http::field::etag, plain_held ? etag : gzip_etag(etag));
+  } else {
+    res = make_json(http::status::ok, gzipped ? *gzipped : body);
+    if (gzipped) res.set(http::field::content_encoding, "gzip");
+    res.set(http::field::etag, gzipped ? gzip_etag(etag) : etag);
+  }
+  res.set(http::field::cache_control, "no-cache");
   res.set(http::field::vary, "Accept-Encoding");
   return res;
 }
@@ -169,13 +189,16 @@ void api::get_seatmap(call& c, event_id id) {
   if (!e) return;
   auto it = c.req.find(http::field::accept_encoding);
   const bool gzip_ok = it != c.req.end() && accepts_gzip(it->value());
+  auto held = c.req.find(http::field::if_none_match);
+  std::string if_none_match = held == c.req.end() ? std::string{} : std::string(held->value());
   if (auto cached = cached_seatmap(id, UINT64_MAX)) // fresh enough: no actor involved
-    return c.reply(seatmap_response(*cached->body, gzip_ok ? cached->gzipped.get() : nullptr));
+    return c.reply(seatmap_response(*cached->body, gzip_ok ? cached->gzipped.get() : nullptr,
+                                    cached->etag, if_none_match));
   if (!admit_to_gateway(c)) return;
   auto dir = s_.dir;
   caf::anon_send(
-      c.gateway, gateway_task{[this, e, dir, gzip_ok, reply = c.reply,
-                               defer = c.defer](caf::event_based_actor* self) {
+      c.gateway, gateway_task{[this, e, dir, gzip_ok, if_none_match = std::move(if_none_match),
+                               reply = c.reply, defer = c.defer](caf::event_based_actor* self) {
         lookup_event(self, dir, e->config.id, [=, this](event_actor ev) {
           if (!ev)
             return reply(make_error(http::status::not_found, "unknown_event", "no such event"));
@@ -189,7 +212,8 @@ void api::get_seatmap(call& c, event_id id) {
                       if (!cached) {
                         cached = rendered_seatmap{
                             view.version, std::chrono::steady_clock::now(),
-                            std::make_shared<const std::string>(seat_map_json(*e, view)), nullptr};
+                            std::make_shared<const std::string>(seat_map_json(*e, view)), nullptr,
+                            seat_map_etag(boot_, view)};
                         bool newest = false;
                         {
                           std::lock_guard<std::mutex> guard{seatmap_mutex_};
@@ -200,7 +224,8 @@ void api::get_seatmap(call& c, event_id id) {
                         if (newest) gzip_seatmap_later(e->config.id, *cached);
                       }
                       reply(seatmap_response(*cached->body,
-                                             gzip_ok ? cached->gzipped.get() : nullptr));
+                                             gzip_ok ? cached->gzipped.get() : nullptr,
+                                             cached->etag, if_none_match));
                     });
                   },
                   [reply](caf::error&) {

@@ -6,6 +6,7 @@
 #include <ctime>
 
 #include "net/onsale_views.hpp"
+#include "persistence/crc32c.hpp"
 
 namespace holdfast {
 
@@ -214,6 +215,23 @@ void append_sections(std::string& out, const catalog_entry& e,
 }
 
 } // namespace
+
+std::string seat_map_etag(uint64_t boot, const seat_map_view& view) {
+  uint32_t fingerprint = 0;
+  const auto mix = [&fingerprint](uint64_t value) {
+    fingerprint = crc32c(&value, sizeof value, fingerprint);
+  };
+  mix(view.event);
+  mix(static_cast<uint64_t>(view.status));
+  for (const auto& s : view.sections) { // field by field: no padding bytes hashed
+    mix(s.available);
+    mix(static_cast<uint64_t>(s.price_cents));
+  }
+  char tag[64];
+  std::snprintf(tag, sizeof tag, "\"%llx-%llu-%08x\"", static_cast<unsigned long long>(boot),
+                static_cast<unsigned long long>(view.version), static_cast<unsigned>(fingerprint));
+  return tag;
+}
 
 std::string seat_map_json(const catalog_entry& e, const seat_map_view& view) {
   const venue& v = *e.hall;

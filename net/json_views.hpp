@@ -31,6 +31,12 @@ std::string error_body(std::string_view code, std::string_view message,
 boost::json::object event_summary(const catalog_entry& e);
 boost::json::object event_detail(const catalog_entry& e);
 std::string seat_map_json(const catalog_entry& e, const seat_map_view& view);
+// A strong ETag for seat_map_json(e, view) without hashing its megabytes.
+// Within one node run the seats' statuses are a function of the inventory's
+// version (every change bumps it); what else can change is the event's status
+// and the sections' counts and prices, which are fingerprinted. `boot` is
+// drawn per node start: after a restart a version need not name the same map.
+std::string seat_map_etag(uint64_t boot, const seat_map_view& view);
 boost::json::array seat_labels(const venue& v, std::span<const seat_index> seats);
 // {"holdId", "eventId", "expiresAt", "expiresAtMs", "seats", "total", "currency"}
 // (+ "section", "quantity" for GA): the 201 answer to a hold.

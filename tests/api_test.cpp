@@ -378,20 +378,26 @@ TEST_CASE("GET /v1/events/1/seatmap: shape and counts agree") {
   CHECK(m.status.count("101-Z-1") == 0);
 }
 
-TEST_CASE("the seat map is gzipped for clients that accept gzip, and only for them") {
-  http_client c(node_port());
-  const std::string target = "/v1/events/1/seatmap";
-  const headers gzip_ok{{"Accept-Encoding", "br;q=1.0, gzip;q=0.8"}};
-  // The gzipped copy is made in the background after a render: poll for it.
+// GET /v1/events/1/seatmap with `accepting` until it comes gzipped: the
+// compressed copy is made in the background after each render.
+http_reply gzipped_seatmap(http_client& c, const headers& accepting) {
   http_reply zipped;
   const auto deadline = steady::now() + 3s;
   do {
-    zipped = c.get(target, gzip_ok);
+    zipped = c.get("/v1/events/1/seatmap", accepting);
     REQUIRE(zipped.status == 200);
     if (zipped.field("content-encoding") == "gzip") break;
     std::this_thread::sleep_for(25ms); // poll interval
   } while (steady::now() < deadline);
   REQUIRE(zipped.field("content-encoding") == "gzip");
+  return zipped;
+}
+
+TEST_CASE("the seat map is gzipped for clients that accept gzip, and only for them") {
+  http_client c(node_port());
+  const std::string target = "/v1/events/1/seatmap";
+  const headers gzip_ok{{"Accept-Encoding", "br;q=1.0, gzip;q=0.8"}};
+  auto zipped = gzipped_seatmap(c, gzip_ok);
   CHECK(zipped.field("vary") == "Accept-Encoding");
   CHECK(zipped.field("content-type") == "application/json");
   auto plain = c.get(target); // no Accept-Encoding: identity
@@ -420,6 +426,63 @@ TEST_CASE("the seat map is gzipped for clients that accept gzip, and only for th
   auto head = c.request(verb::head, target, {}, gzip_ok);
   CHECK(head.field("content-encoding") == "gzip");
   CHECK(head.field("content-length") == std::to_string(zipped.body.size()));
+}
+
+TEST_CASE("the seat map revalidates: an ETag, 304 while it is unchanged, 200 once it changed") {
+  http_client c(node_port());
+  const std::string target = "/v1/events/1/seatmap";
+  auto first = c.get(target);
+  REQUIRE(first.status == 200);
+  const auto tag = first.field("etag");
+  REQUIRE(tag.size() > 2);
+  CHECK(tag.front() == '"');
+  CHECK(first.field("cache-control") == "no-cache");
+  // Unchanged (the same render, or a later one of the same map): 304, no body.
+  auto again = c.get(target, {{"If-None-Match", tag}});
+  if (again.status == 200) // the map changed in between (another test's hold): once more
+    again = c.get(target, {{"If-None-Match", again.field("etag")}});
+  REQUIRE(again.status == 304);
+  CHECK(again.body.empty());
+  CHECK(again.field("content-length").empty());
+  CHECK(!again.field("etag").empty());
+  CHECK(again.field("vary") == "Accept-Encoding");
+  CHECK(c.get("/healthz").status == 200); // the connection survived the bodiless answer
+  CHECK(c.get(target, {{"If-None-Match", "\"nope\", *"}}).status == 304);
+  CHECK(c.get(target, {{"If-None-Match", "\"nope\""}}).status == 200);
+  // A hold changes the map: the old tag gets the new map.
+  const auto current = again.field("etag");
+  const auto ada = make_user(c, "Etag");
+  REQUIRE(c.post("/v1/events/1/holds", hold_body({"118-K-7"}), ada.auth()).status == 201);
+  http_reply changed;
+  const auto deadline = steady::now() + 5s;
+  do {
+    changed = c.get(target, {{"If-None-Match", current}});
+    if (changed.status == 200) break;
+    REQUIRE(changed.status == 304);
+    std::this_thread::sleep_for(25ms); // poll interval: renders are up to 250 ms old
+  } while (steady::now() < deadline);
+  REQUIRE(changed.status == 200);
+  CHECK(changed.field("etag") != current);
+  CHECK(changed.body.find("\"118-K-7\"") != std::string::npos);
+  // The gzipped copy is its own representation with its own tag; either tag
+  // revalidates, and the 304 names the one the client holds. (A reprice may
+  // change the map between two requests: up to three tries.)
+  const headers gzip_ok{{"Accept-Encoding", "gzip"}};
+  bool both_revalidate = false;
+  for (int attempt = 0; attempt < 3 && !both_revalidate; ++attempt) {
+    const auto zipped = gzipped_seatmap(c, gzip_ok);
+    const auto zipped_tag = zipped.field("etag");
+    REQUIRE(zipped_tag.ends_with("-gz\""));
+    const auto plain_tag = zipped_tag.substr(0, zipped_tag.size() - 4) + "\"";
+    auto held_zipped = c.get(target, {{"If-None-Match", zipped_tag}}); // would be sent plain
+    if (held_zipped.status != 304) continue;
+    CHECK(held_zipped.field("etag") == zipped_tag);
+    auto held_plain = c.get(target, {{"If-None-Match", plain_tag}, {"Accept-Encoding", "gzip"}});
+    if (held_plain.status != 304) continue;
+    CHECK(held_plain.field("etag") == plain_tag);
+    both_revalidate = true;
+  }
+  CHECK(both_revalidate);
 }
 
 TEST_CASE("holds on assigned seats show in the seat map; DELETE releases them") {

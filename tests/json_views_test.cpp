@@ -25,8 +25,8 @@ catalog_entry odd_names_entry() {
   std::vector<seat> seats{{0, 0, 1}, {0, 0, 2}, {0, 27, 3}};
   catalog_entry e;
   e.config.id = 4'000'000'001u;
-  e.hall = std::make_shared<const venue>("v", "Venue", "City", std::move(sections),
-                                         std::move(seats));
+  e.hall =
+      std::make_shared<const venue>("v", "Venue", "City", std::move(sections), std::move(seats));
   return e;
 }
 
@@ -75,6 +75,33 @@ TEST_CASE("hold_body writes the hold document") {
     held.quantity = 16;
     CHECK(boost::json::parse(hold_body(e, held)) == expected_hold(e, held));
   }
+}
+
+TEST_CASE("seat_map_etag names one seat map: any visible change or a restart gives a new tag") {
+  seat_map_view view;
+  view.event = 7;
+  view.version = 41;
+  view.status = event_status::on_sale;
+  view.sections = {{12, 4'250}, {100, 9'900}};
+  const auto tag = seat_map_etag(0xABCDEFu, view);
+  CHECK(tag == seat_map_etag(0xABCDEFu, view)); // deterministic
+  CHECK(tag.size() > 2);
+  CHECK(tag.front() == '"');
+  CHECK(tag.back() == '"');
+  CHECK(tag.find('"', 1) == tag.size() - 1); // one quoted token
+  auto changed = [&](auto mutate, uint64_t boot = 0xABCDEFu) {
+    seat_map_view v = view;
+    mutate(v);
+    return seat_map_etag(boot, v) != tag;
+  };
+  CHECK(changed([](seat_map_view& v) { v.version += 1; }));                 // a seat changed
+  CHECK(changed([](seat_map_view& v) { v.sections[1].price_cents += 1; })); // a reprice
+  CHECK(changed([](seat_map_view& v) { v.sections[0].available -= 1; }));
+  CHECK(changed([](seat_map_view& v) { v.status = event_status::sold_out; }));
+  CHECK(changed([](seat_map_view& v) { v.event = 8; }));
+  CHECK(changed([](seat_map_view&) {}, 0x123u)); // another node start
+  // The bits are not hashed (the version stands for them): the tag is cheap.
+  CHECK_FALSE(changed([](seat_map_view& v) { v.available_bits.assign(1000, ~0ull); }));
 }
 
 TEST_CASE("iso_time writes RFC 3339 UTC with milliseconds, and parse_iso_time reads it back") {
