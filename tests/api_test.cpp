@@ -452,7 +452,8 @@ TEST_CASE("the seat map revalidates: an ETag, 304 while it is unchanged, 200 onc
   // A hold changes the map: the old tag gets the new map.
   const auto current = again.field("etag");
   const auto ada = make_user(c, "Etag");
-  REQUIRE(c.post("/v1/events/1/holds", hold_body({"118-K-7"}), ada.auth()).status == 201);
+  const auto held = c.post("/v1/events/1/holds", hold_body({"118-K-7"}), ada.auth());
+  REQUIRE(held.status == 201);
   http_reply changed;
   const auto deadline = steady::now() + 5s;
   do {
@@ -483,6 +484,7 @@ TEST_CASE("the seat map revalidates: an ETag, 304 while it is unchanged, 200 onc
     both_revalidate = true;
   }
   CHECK(both_revalidate);
+  CHECK(c.del("/v1/holds/" + str(held.json(), "holdId"), ada.auth()).status == 204);
 }
 
 TEST_CASE("holds on assigned seats show in the seat map; DELETE releases them") {
@@ -1340,6 +1342,34 @@ TEST_CASE("live sockets are capped per node: 503 too_many_sockets, then room aga
     if (!opened) std::this_thread::sleep_for(std::chrono::milliseconds(50));
   }
   CHECK(opened);
+}
+
+TEST_CASE("pipelined requests are answered in order, whichever thread answers each") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Pipeline");
+  const std::string auth = "Authorization: Bearer " + ada.token + "\r\n";
+  const std::string hold_body_text = hold_body({"117-Q-3"});
+  const std::string hold =
+      "POST /v1/events/1/holds HTTP/1.1\r\nHost: x\r\n" + auth +
+      "Content-Type: application/json\r\nContent-Length: " + std::to_string(hold_body_text.size()) +
+      "\r\n\r\n" + hold_body_text;
+  // A hold (answered after its commit, through the command lanes), a health
+  // check (answered at once), an order list (answered from the gateway actor's
+  // thread), the same hold again (409), an unknown event (404) that closes.
+  raw_connection raw(node_port());
+  REQUIRE(raw.send(hold + "GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n" +
+                   "GET /v1/orders HTTP/1.1\r\nHost: x\r\n" + auth + "\r\n" + hold +
+                   "GET /v1/events/999 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"));
+  const auto held = raw.read_response();
+  CHECK(held.status == 201);
+  CHECK(raw.read_response().status == 200);
+  const auto orders = raw.read_response();
+  CHECK(orders.status == 200);
+  CHECK(orders.body.find("\"orders\"") != std::string::npos);
+  CHECK_ERROR(raw.read_response(), 409, "seat_unavailable");
+  CHECK_ERROR(raw.read_response(), 404, "unknown_event");
+  CHECK(raw.wait_closed(5s));
+  REQUIRE(c.del("/v1/holds/" + str(held.json(), "holdId"), ada.auth()).status == 204);
 }
 
 TEST_CASE("oversized bodies and headers, garbage bytes: refused or closed, node stays up") {
