@@ -95,17 +95,15 @@ void http_session::do_read() {
 // re-registering the socket (a plain async_wait would do an epoll_ctl each time).
 void http_session::wait_readable() {
   constexpr size_t read_chunk = 4096;
-  socket_.async_read_some(buffer_.prepare(read_chunk),
-                          [self = shared_from_this()](beast::error_code ec, size_t n) {
-                            self->on_bytes(ec, n);
-                          });
+  socket_.async_read_some(
+      buffer_.prepare(read_chunk),
+      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_bytes(ec, n); });
 }
 
 void http_session::on_bytes(beast::error_code ec, size_t n) {
   if (ec == net::error::eof) {
     // A request cut short is malformed; a clean close between requests is not.
-    if (!parser_->got_some() && buffer_.size() == 0)
-      return on_read(http::error::end_of_stream, 0);
+    if (!parser_->got_some() && buffer_.size() == 0) return on_read(http::error::end_of_stream, 0);
     parser_->put_eof(ec);
     return on_read(ec ? ec : beast::error_code{http::error::partial_message}, 0);
   }
@@ -138,6 +136,9 @@ bool http_session::parse_buffered() {
         return true;
       }
     }
+    // The header just ended and none of the body is here yet.
+    if (in_header && parser_->is_header_done() && !parser_->is_done() && buffer_.size() == 0)
+      continue_if_expected();
     if (ec == http::error::need_more) return false;
     if (parser_->is_done()) {
       on_read({}, 0);
@@ -146,6 +147,25 @@ bool http_session::parse_buffered() {
     if (used == 0) return false;
   }
   return false;
+}
+
+// RFC 9110 10.1.1: a client that sent "Expect: 100-continue" waits for this
+// interim answer before it sends the body (curl waits a second, then sends
+// anyway), so without it every such POST would take a second. A body over the
+// limit never gets here: the parser refuses it from its Content-Length, and
+// the 413 goes out instead. Nothing else is being written while a request is
+// read, so 25 bytes fit the socket's buffer: a non-blocking write, and a
+// connection whose buffer cannot take them is closed rather than waited on.
+void http_session::continue_if_expected() {
+  const auto& req = parser_->get();
+  const auto expect = req.find(http::field::expect);
+  if (req.version() < 11 || expect == req.end() || !beast::iequals(expect->value(), "100-continue"))
+    return;
+  static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
+  beast::error_code ec;
+  socket_.non_blocking(true, ec);
+  const size_t sent = ec ? 0 : socket_.write_some(net::buffer(interim.data(), interim.size()), ec);
+  if (sent != interim.size()) close(); // the pending read ends with operation_aborted
 }
 
 void http_session::on_read(beast::error_code ec, size_t) {
@@ -192,8 +212,8 @@ void http_session::upgrade() {
   closed_ = true; // for this session: the socket now belongs to the WebSocket
   watchdog_.cancel();
   routes_.log_edge(client_ip_, parser_->get(), 101, 0); // the handshake answers next
-  auto ws = std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), io_,
-                                                metrics_);
+  auto ws =
+      std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), io_, metrics_);
   auto watch = routes_.live_watch(parser_->get(), event); // per-user pushes, if signed in
   auto hub = hubs_.hub_for(std::move(event));
   ws->run(parser_->release(), [hub, watch](std::shared_ptr<websocket_session> open) {

@@ -41,6 +41,8 @@ private:
   void wait_readable();
   void on_bytes(boost::beast::error_code ec, size_t n);
   bool parse_buffered();
+  // Answers "Expect: 100-continue" once the header is in and the body is not.
+  void continue_if_expected();
   void on_read(boost::beast::error_code ec, size_t);
   void refuse_and_close(http_response res);
   void upgrade();
@@ -59,7 +61,7 @@ private:
   boost::beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t header_bytes_ = 0; // of the request being read, while its header is unfinished
-  std::string out_; // the serialized answer, alive until written
+  std::string out_;         // the serialized answer, alive until written
   api& routes_;
   caf::actor gateway_;
   std::shared_ptr<command_lanes> lanes_;
