@@ -1,7 +1,7 @@
 // holdfast-node: one node of the cluster. Reads cluster.conf, recovers each of
 // its shards from data_dir (newest snapshots + journal tail), publishes its node
 // actor over CAF remoting, loads the demo venue and event if asked, and runs
-// until SIGINT or SIGTERM.
+// until SIGINT or SIGTERM (SIGHUP reopens the access log).
 #include <chrono>
 #include <csignal>
 #include <cstdio>
@@ -49,11 +49,12 @@ rlim_t raise_open_files_limit() {
   return lim.rlim_cur;
 }
 
-sigset_t stop_signals() {
+sigset_t handled_signals() {
   sigset_t set;
   sigemptyset(&set);
   sigaddset(&set, SIGINT);
   sigaddset(&set, SIGTERM);
+  sigaddset(&set, SIGHUP); // not a stop: reopens the access log (log rotation)
   return set;
 }
 
@@ -164,8 +165,8 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
 int main(int argc, char** argv) {
   holdfast::keep_large_allocations_in_heap();
   const rlim_t open_files = raise_open_files_limit();
-  // Block the stop signals before any thread starts so only sigwait sees them.
-  sigset_t signals = stop_signals();
+  // Block the handled signals before any thread starts so only sigwait sees them.
+  sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   const std::string config_path = argc > 1 ? argv[1] : "cluster.conf";
@@ -266,7 +267,14 @@ int main(int argc, char** argv) {
   std::fflush(stdout);
 
   int sig = 0;
-  sigwait(&signals, &sig);
+  for (;;) {
+    sigwait(&signals, &sig);
+    if (sig != SIGHUP) break;
+    if (services.log != nullptr) services.log->reopen();
+    std::printf("holdfast: SIGHUP received, %s\n",
+                services.log != nullptr ? "reopening the access log" : "nothing to reopen");
+    std::fflush(stdout);
+  }
   std::printf("holdfast: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop();
   // Durability never depends on a graceful exit (answers leave after commit),

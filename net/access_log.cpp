@@ -2,7 +2,9 @@
 
 #include <cerrno>
 #include <chrono>
+#include <cstdio>
 #include <cstring>
+#include <utility>
 
 #include <fcntl.h>
 #include <unistd.h>
@@ -18,6 +20,7 @@ constexpr size_t write_soon_bytes = 256 << 10;
 } // namespace
 
 std::string access_log::open(const std::string& path) {
+  path_ = path;
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
   if (fd_ < 0) return "cannot open access log " + path + ": " + std::strerror(errno);
   writer_ = std::thread([this] { write_loop(); });
@@ -33,6 +36,14 @@ access_log::~access_log() {
   wake_.notify_one();
   writer_.join();
   ::close(fd_);
+}
+
+void access_log::reopen() {
+  {
+    std::lock_guard<std::mutex> guard{mutex_};
+    reopen_requested_ = true;
+  }
+  wake_.notify_one();
 }
 
 void access_log::record(std::string_view ip, std::string_view method, std::string_view target,
@@ -71,10 +82,13 @@ void access_log::write_loop() {
   std::string batch;
   for (;;) {
     bool stop = false;
+    bool reopen = false;
     {
       std::unique_lock<std::mutex> lock{mutex_};
-      wake_.wait_for(lock, write_interval,
-                     [&] { return stopping_ || pending_.size() >= write_soon_bytes; });
+      wake_.wait_for(lock, write_interval, [&] {
+        return stopping_ || reopen_requested_ || pending_.size() >= write_soon_bytes;
+      });
+      reopen = std::exchange(reopen_requested_, false);
       batch.swap(pending_);
       if (dropped_ > 0) {
         batch += "{\"dropped\":" + std::to_string(dropped_) + "}\n";
@@ -82,8 +96,18 @@ void access_log::write_loop() {
       }
       stop = stopping_;
     }
-    write_all(batch);
+    write_all(batch); // lines recorded before the reopen end the old file
     batch.clear();
+    if (reopen) {
+      const int fresh = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      if (fresh < 0) {
+        std::fprintf(stderr, "holdfast: cannot reopen access log %s: %s (still writing the old)\n",
+                     path_.c_str(), std::strerror(errno));
+      } else {
+        ::close(fd_);
+        fd_ = fresh;
+      }
+    }
     if (stop) return;
   }
 }

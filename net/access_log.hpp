@@ -7,6 +7,10 @@
 //
 // A line: {"t":"2026-11-22T20:01:02.345Z","ip":"203.0.113.9","method":"POST",
 //          "target":"/v1/events/1/holds","status":409,"bytes":187,"us":1480}
+//
+// Rotation: move the file away, then send the node SIGHUP (logrotate's
+// postrotate); the writer flushes what it has to the old file and continues
+// in a new one at the same path.
 #pragma once
 
 #include <condition_variable>
@@ -30,6 +34,10 @@ public:
   // Appends to `path` (created 0640 if missing) and starts the writer. Empty
   // string on success, else why not.
   std::string open(const std::string& path);
+  // Thread-safe: the writer reopens the path before its next write (after
+  // flushing what is pending to the old file). If the path cannot be opened,
+  // it says so on stderr and keeps the old file.
+  void reopen();
 
   // Thread-safe; stamps the line with the wall clock (not the node's shifted
   // one: operators match it against other systems' logs).
@@ -40,12 +48,14 @@ private:
   void write_loop();
   void write_all(const std::string& bytes);
 
-  int fd_ = -1;
+  std::string path_;
+  int fd_ = -1; // after open(), only the writer thread uses it
   std::mutex mutex_;
   std::condition_variable wake_;
   std::string pending_;
   uint64_t dropped_ = 0;
   bool stopping_ = false;
+  bool reopen_requested_ = false;
   std::thread writer_;
 };
 

@@ -1287,6 +1287,51 @@ TEST_CASE("the access log has one JSON line per answered request, the client's b
   CHECK(num(lines[1], "bytes") == 0);  // HEAD: no body sent
 }
 
+// The targets of the access log lines in `path` (none when it does not exist).
+std::vector<std::string> logged_targets(const std::filesystem::path& path) {
+  std::vector<std::string> targets;
+  std::ifstream in(path);
+  for (std::string text; std::getline(in, text);) {
+    json::error_code ec;
+    auto v = json::parse(text, ec);
+    REQUIRE_MESSAGE(!ec, "not JSON: " << text);
+    targets.push_back(str(v, "target"));
+  }
+  return targets;
+}
+
+TEST_CASE("SIGHUP reopens the access log: rotate by moving the file and signalling, no line lost") {
+  extra_node node("api-log-rotate",
+                  "access_log = access.log\n[demo]\nload = true\nsections = 4\nseats = 80\n"
+                  "ga_capacity = 10\nroom = false\n");
+  http_client c(node.port());
+  const auto path = std::filesystem::path(node.data_dir()) / "access.log";
+  const auto rotated = std::filesystem::path(node.data_dir()) / "access.log.1";
+  REQUIRE(c.get("/healthz").status == 200);
+  // Poll (bounded) until the writer has written the line: it writes once a second.
+  auto deadline = steady::now() + 5s;
+  while (logged_targets(path).size() < 1 && steady::now() < deadline)
+    std::this_thread::sleep_for(50ms); // poll interval
+  REQUIRE(logged_targets(path) == std::vector<std::string>{"/healthz"});
+  REQUIRE(c.get("/v1/events/1").status == 200); // pending when the file moves
+  std::filesystem::rename(path, rotated);
+  REQUIRE(::kill(node.pid(), SIGHUP) == 0);
+  deadline = steady::now() + 5s;
+  while (!std::filesystem::exists(path) && steady::now() < deadline)
+    std::this_thread::sleep_for(20ms); // poll interval: the writer reopens at once
+  REQUIRE(std::filesystem::exists(path));
+  REQUIRE(c.get("/v1/events").status == 200);
+  deadline = steady::now() + 5s;
+  while (logged_targets(path).empty() && steady::now() < deadline)
+    std::this_thread::sleep_for(50ms); // poll interval
+  // The old file ends with what was recorded before the signal; the new one
+  // starts after it. The node kept serving throughout.
+  CHECK(logged_targets(rotated) == std::vector<std::string>{"/healthz", "/v1/events/1"});
+  CHECK(logged_targets(path) == std::vector<std::string>{"/v1/events"});
+  CHECK(c.get("/healthz").status == 200);
+  CHECK(node.log().find("reopening the access log") != std::string::npos);
+}
+
 TEST_CASE("a second node on a port already served fails fast instead of sharing it") {
   // SO_REUSEPORT (several I/O threads on one port) would let a second node of
   // the same user join the port and take a share of the fans.
