@@ -169,8 +169,8 @@ bool api::admit_to_gateway(call& c) {
 }
 
 void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-                 reply_fn reply, defer_fn defer, std::string_view client_ip) {
-  call c{req, gateway, lanes, {}, {}, split_path(req.target()), client_ip, std::nullopt};
+                 reply_fn reply, std::string_view client_ip) {
+  call c{req, gateway, lanes, {}, split_path(req.target()), client_ip, std::nullopt};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
@@ -195,7 +195,6 @@ void api::handle(const http_request& req, const caf::actor& gateway, command_lan
       s_.log->record(line->ip, line->method, line->target, res.result_int(), res.body().size(), us);
     reply(std::move(res));
   };
-  c.defer = std::move(defer);
   dispatch(c);
 }
 
@@ -334,7 +333,7 @@ std::optional<json::object> api::parse_body(call& c,
 // the journal as of now (queue gauges lag one scrape; see sample_queues).
 void api::scrape_metrics(call& c) {
   s_.metrics.set_gateway_in_flight(gateway_in_flight_->load(std::memory_order_relaxed));
-  caf::anon_send(c.gateway, gateway_task{[this, reply = c.reply](caf::event_based_actor* self) {
+  auto ask_shards = [this, reply = c.reply](caf::event_based_actor* self) {
     struct gather {
       size_t waiting = 0;
       journal_stats sum;
@@ -361,7 +360,8 @@ void api::scrape_metrics(call& c) {
               },
               [finish](caf::error&) { finish(); });
     finish();
-  }});
+  };
+  caf::anon_send(c.gateway, gateway_task{std::move(ask_shards)});
 }
 
 void api::submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done) {

@@ -40,9 +40,6 @@ namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
 using reply_fn = std::function<void(http_response)>;
-// Runs work on the session's own I/O thread: for answers too costly to build on
-// an actor thread (an actor thread stalled is every event on it stalled).
-using defer_fn = std::function<void(std::function<void()>)>;
 
 struct api_services {
   caf::actor_system& sys;
@@ -68,7 +65,7 @@ public:
   // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
   // releases, confirms), used only from this thread.
   void handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-              reply_fn reply, defer_fn defer, std::string_view client_ip = {});
+              reply_fn reply, std::string_view client_ip = {});
   // The event a WebSocket upgrade wants to watch, or a ready error response.
   // Upgrades take from the same per-IP and per-device buckets as requests: a
   // socket costs more than a request, and a flood of them must not get around
@@ -97,7 +94,6 @@ private:
     const caf::actor& gateway;
     command_lanes& lanes;
     reply_fn reply;
-    defer_fn defer;
     std::vector<std::string_view> path; // segments after the leading '/'
     std::string_view client_ip;
     std::optional<user_claims> user; // the verified bearer token, once checked
@@ -159,7 +155,8 @@ private:
     std::string etag;                           // seat_map_etag; the gzipped copy adds "-gz"
   };
   std::optional<rendered_seatmap> cached_seatmap(event_id id, uint64_t version);
-  void gzip_seatmap_later(event_id id, rendered_seatmap rendered);
+  void render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_view view,
+                            std::function<void(const rendered_seatmap&)> answer);
 
   api_services& s_;
   const uint64_t boot_;  // random per node start: seat-map ETags never outlive a restart

@@ -192,9 +192,6 @@ void http_session::on_read(beast::error_code ec, size_t) {
         net::dispatch(self->socket_.get_executor(),
                       [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
       },
-      [self](std::function<void()> work) {
-        net::post(self->socket_.get_executor(), std::move(work));
-      },
       client_ip_);
 }
 
