@@ -104,7 +104,7 @@ export class EventPage {
       h('p', { class: 'map-hint muted small' }, 'Scroll or pinch to zoom · drag to pan · click a seat to select it'));
     this.selectionBody = h('div');
     this.selectionCard = h('section', { class: 'card selection-card', dataset: { testid: 'selection' } },
-      this.selectionBody, this.seatIdForm());
+      this.selectionBody, this.seatIdForm(), this.bestSeatsForm());
     this.gaCard = h('section', { class: 'card ga-card', dataset: { testid: 'ga-sections' }, hidden: true });
     this.sectionList = h('ul', { class: 'section-list', dataset: { testid: 'section-list' } });
     this.waitlistSlot = h('div', { class: 'waitlist-slot' });
@@ -452,6 +452,7 @@ export class EventPage {
   renderSide() {
     if (!this.model) return;
     this.renderSelection();
+    this.renderBestSections();
     this.renderWaitlist();
     this.renderGa();
     this.renderSections();
@@ -515,6 +516,53 @@ export class EventPage {
       else { input.value = ''; this.map.focusSeat(this.model.indexOf(id)); }
     });
     return form;
+  }
+
+  // "Best available": the finder picks seats side by side nearest the stage, in one
+  // section or any. A way in without pointing at a map, for keyboards and phones.
+  bestSeatsForm() {
+    this.bestSection = h('select', { id: 'best-section', dataset: { testid: 'best-section' } },
+      h('option', { value: '' }, 'Any section'));
+    const quantity = this.bestQuantity = h('input', { id: 'best-quantity', type: 'number', min: '1',
+      value: '2', inputmode: 'numeric', dataset: { testid: 'best-quantity' } });
+    const form = h('form', { class: 'best-seats-form', dataset: { testid: 'best-seats' } },
+      h('label', { for: 'best-quantity' }, 'Best available'), quantity,
+      h('label', { class: 'sr-only', for: 'best-section' }, 'Section'), this.bestSection,
+      h('button', { class: 'btn', type: 'submit', dataset: { testid: 'best-find' } }, 'Find'));
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      if (!this.model || this.checkout) return;
+      const m = this.model;
+      const want = Math.floor(Number(quantity.value));
+      const room = this.maxSeats() - m.selectedOrder.length;
+      if (!(want >= 1)) return notify('How many seats? Enter a number.', 'info', 'quantity');
+      if (want > room) return notify(`You can pick up to ${this.maxSeats()} seats for this event.`, 'info', 'limit');
+      const section = this.bestSection.value;
+      const found = m.bestAvailable(want, section);
+      if (!found.length) {
+        return notify(`No ${plural(want, 'seat')} side by side${section ? ` in ${section}` : ''} right now.`,
+          'info', 'none_together');
+      }
+      for (const i of found) m.select(i);
+      this.map.redraw();
+      this.renderSelection();
+      this.map.focusSeat(found[0]);
+      const first = m.ids[found[0]], last = m.ids[found[found.length - 1]];
+      notify(`Found ${found.length === 1 ? first : `${first} to ${last}`}, side by side. Hold them before someone else does.`,
+        'success', 'best_found');
+    });
+    return form;
+  }
+
+  // The finder's section list: the assigned sections, once the map is in.
+  renderBestSections() {
+    this.bestQuantity.max = String(this.maxSeats());
+    const names = this.model.sections.filter((s) => s.kind !== 'ga' && s.seatCount > 0).map((s) => s.section);
+    if (this.bestSection.options.length === names.length + 1) return;
+    const chosen = this.bestSection.value;
+    this.bestSection.replaceChildren(h('option', { value: '' }, 'Any section'),
+      ...names.map((name) => h('option', { value: name }, name)));
+    if (names.includes(chosen)) this.bestSection.value = chosen;
   }
 
   renderGa() {

@@ -30,6 +30,7 @@ export class SeatModel {
     this.state = new Uint8Array(n);
     this.selected = new Uint8Array(n);
     this.section = new Uint16Array(n);
+    this.rowKeys = new Array(n); // "section\u0000row": seats that sit side by side share one
     this.selectedOrder = []; // seat indices, in the order the user picked them
     this.sections = (seatmap.sections || []).map((s) => ({
       ...s, seatCount: 0, cx: 0, cy: 0,
@@ -53,6 +54,7 @@ export class SeatModel {
     const x = (this.x[i] = seat.x);
     const y = (this.y[i] = seat.y);
     this.number[i] = seat.number || 0;
+    this.rowKeys[i] = `${seat.section}\u0000${seat.row}`;
     this.state[i] = statusCode(seat.status);
     let sec = this.sectionByName.get(seat.section);
     if (sec === undefined) { // a seat in a section the list forgot: keep it drawable
@@ -130,6 +132,55 @@ export class SeatModel {
     }
     const k = this.sectionByName.get(section);
     return k === undefined ? null : this.sections[k].price * (quantity || 1);
+  }
+
+  // "Best available": `quantity` available, unselected seats side by side (one row,
+  // consecutive numbers) in `sectionName` (any assigned section when empty),
+  // nearest the middle of the venue (the stage or the floor), cheapest first among
+  // equals. Returns the seat indices in row order, or [] when no block is free.
+  bestAvailable(quantity, sectionName = '') {
+    const want = Math.floor(quantity);
+    if (!(want >= 1)) return [];
+    const only = sectionName ? this.sectionByName.get(sectionName) : undefined;
+    if (sectionName && only === undefined) return [];
+    const rows = this.seatRows();
+    const b = this.bounds;
+    const cx = (b.minX + b.maxX) / 2, cy = (b.minY + b.maxY) / 2;
+    let best = null, bestDist = Infinity, bestPrice = Infinity;
+    for (const row of rows) {
+      if (only !== undefined && this.section[row[0]] !== only) continue;
+      const price = this.sections[this.section[row[0]]].price;
+      let run = 0; // free seats with consecutive numbers ending at row[k]
+      for (let k = 0; k < row.length; k++) {
+        const i = row[k];
+        const free = this.state[i] === AVAILABLE && !this.selected[i];
+        const next = k > 0 && this.number[i] === this.number[row[k - 1]] + 1;
+        run = free ? (next ? run + 1 : 1) : 0;
+        if (run < want) continue;
+        let sx = 0, sy = 0;
+        for (let j = k - want + 1; j <= k; j++) { sx += this.x[row[j]]; sy += this.y[row[j]]; }
+        const dist = Math.hypot(sx / want - cx, sy / want - cy);
+        if (dist < bestDist - 1e-9 || (Math.abs(dist - bestDist) <= 1e-9 && price < bestPrice)) {
+          best = row.slice(k - want + 1, k + 1);
+          bestDist = dist;
+          bestPrice = price;
+        }
+      }
+    }
+    return best || [];
+  }
+
+  // The seats of each row in number order (built on first use, then kept: rows
+  // never change, only statuses do).
+  seatRows() {
+    if (this.rowsCache) return this.rowsCache;
+    const rows = new Map();
+    for (let i = 0; i < this.count; i++) {
+      if (!rows.has(this.rowKeys[i])) rows.set(this.rowKeys[i], []);
+      rows.get(this.rowKeys[i]).push(i);
+    }
+    this.rowsCache = [...rows.values()].map((row) => row.sort((a, b) => this.number[a] - this.number[b]));
+    return this.rowsCache;
   }
 
   // Sections with nothing left to sell.
