@@ -161,9 +161,9 @@ bool api::admit_to_gateway(call& c) {
     return false;
   }
   auto slot = std::make_shared<gateway_slot>(gateway_in_flight_);
-  c.reply = [slot, answer = std::move(c.reply)](http_response res) {
+  c.reply = [slot, answer = std::move(c.reply)](http_answer a) {
     slot->release();
-    answer(std::move(res));
+    answer(std::move(a));
   };
   return true;
 }
@@ -183,17 +183,20 @@ void api::handle(const http_request& req, const caf::actor& gateway, command_lan
         std::string(client_ip), std::string(req.method_string()), std::string(req.target())});
   // Every answer is counted once, with its route, status and latency.
   c.reply = [this, r, start, version, head, line = std::move(line),
-             reply = std::move(reply)](http_response res) {
-    res.version(version);
+             reply = std::move(reply)](http_answer a) {
+    a.res.version(version);
     // HEAD: the GET answer's status and fields (Content-Length included), no body.
-    if (head) res.body().clear();
+    if (head) {
+      a.res.body().clear();
+      a.shared_body.reset();
+    }
     const auto us = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::microseconds>(
                                               std::chrono::steady_clock::now() - start)
                                               .count());
-    s_.metrics.observe(r, res.result_int(), us);
+    s_.metrics.observe(r, a.res.result_int(), us);
     if (line)
-      s_.log->record(line->ip, line->method, line->target, res.result_int(), res.body().size(), us);
-    reply(std::move(res));
+      s_.log->record(line->ip, line->method, line->target, a.res.result_int(), a.body_size(), us);
+    reply(std::move(a));
   };
   dispatch(c);
 }

@@ -39,7 +39,19 @@ class command_lanes;
 namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
 using http_response = http::response<http::string_body>;
-using reply_fn = std::function<void(http_response)>;
+// An answer: a response, and for big bodies that many answers share (a seat
+// map, a web UI file) the body by reference instead of in the response, so
+// no answer copies megabytes; the response then carries its Content-Length
+// and an empty body. Implicit from a plain response.
+struct http_answer {
+  http_answer(http_response r) : res(std::move(r)) {} // NOLINT: implicit by design
+  http_answer(http_response r, std::shared_ptr<const std::string> shared)
+      : res(std::move(r)), shared_body(std::move(shared)) {}
+  size_t body_size() const { return shared_body ? shared_body->size() : res.body().size(); }
+  http_response res;
+  std::shared_ptr<const std::string> shared_body;
+};
+using reply_fn = std::function<void(http_answer)>;
 
 struct api_services {
   caf::actor_system& sys;

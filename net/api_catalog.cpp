@@ -178,24 +178,28 @@ std::string gzip_etag(const std::string& etag) {
 // Stored but revalidated every time (no-cache): a fan's browser asks with
 // If-None-Match and gets a 304 without the megabytes while the map is unchanged
 // (e.g. while an event waits for its on-sale).
-http_response seatmap_response(const std::string& body, const std::string* gzipped,
-                               const std::string& etag, std::string_view if_none_match) {
+// The body goes by reference (http_answer): every fan of the event gets the same
+// megabytes, and copying them per answer would cost the I/O thread more than
+// sending them.
+http_answer seatmap_response(const std::shared_ptr<const std::string>& body,
+                             const std::shared_ptr<const std::string>& gzipped,
+                             const std::string& etag, std::string_view if_none_match) {
   const bool plain_held = !if_none_match.empty() && none_match(if_none_match, etag);
   const bool gzip_held = !if_none_match.empty() && none_match(if_none_match, gzip_etag(etag));
-  http_response res;
+  auto res = make_json(plain_held || gzip_held ? http::status::not_modified : http::status::ok, "");
+  res.set(http::field::cache_control, "no-cache");
+  res.set(http::field::vary, "Accept-Encoding");
   if (plain_held || gzip_held) {
-    res = make_json(http::status::not_modified, "");
     res.erase(http::field::content_length); // a 304 has no body and no length
     // Either copy is current: the 304 names the one the client holds.
     res.set(http::field::etag, plain_held ? etag : gzip_etag(etag));
-  } else {
-    res = make_json(http::status::ok, gzipped ? *gzipped : body);
-    if (gzipped) res.set(http::field::content_encoding, "gzip");
-    res.set(http::field::etag, gzipped ? gzip_etag(etag) : etag);
+    return res;
   }
-  res.set(http::field::cache_control, "no-cache");
-  res.set(http::field::vary, "Accept-Encoding");
-  return res;
+  const auto& sent = gzipped ? gzipped : body;
+  if (gzipped) res.set(http::field::content_encoding, "gzip");
+  res.set(http::field::etag, gzipped ? gzip_etag(etag) : etag);
+  res.content_length(sent->size());
+  return http_answer{std::move(res), sent};
 }
 
 } // namespace
@@ -208,8 +212,8 @@ void api::get_seatmap(call& c, event_id id) {
   auto held = c.req.find(http::field::if_none_match);
   std::string if_none_match = held == c.req.end() ? std::string{} : std::string(held->value());
   if (auto cached = cached_seatmap(id, UINT64_MAX)) // fresh enough: no actor involved
-    return c.reply(seatmap_response(*cached->body, gzip_ok ? cached->gzipped.get() : nullptr,
-                                    cached->etag, if_none_match));
+    return c.reply(seatmap_response(cached->body, gzip_ok ? cached->gzipped : nullptr, cached->etag,
+                                    if_none_match));
   if (!admit_to_gateway(c)) return;
   auto dir = s_.dir;
   caf::anon_send(
@@ -223,14 +227,14 @@ void api::get_seatmap(call& c, event_id id) {
                   [=, this](seat_map_view& view) {
                     s_.events.set_status(e->config.id, view.status);
                     if (auto cached = cached_seatmap(e->config.id, view.version))
-                      return reply(seatmap_response(*cached->body,
-                                                    gzip_ok ? cached->gzipped.get() : nullptr,
+                      return reply(seatmap_response(cached->body,
+                                                    gzip_ok ? cached->gzipped : nullptr,
                                                     cached->etag, if_none_match));
                     render_seatmap_later(
                         e, std::move(view),
                         [reply, gzip_ok, if_none_match](const rendered_seatmap& r) {
-                          reply(seatmap_response(*r.body, gzip_ok ? r.gzipped.get() : nullptr,
-                                                 r.etag, if_none_match));
+                          reply(seatmap_response(r.body, gzip_ok ? r.gzipped : nullptr, r.etag,
+                                                 if_none_match));
                         });
                   },
                   [reply](caf::error&) {
@@ -285,9 +289,10 @@ void api::serve_static(call& c, std::string_view name) {
   }
   auto res = res_of(http::status::ok);
   if (zipped) res.set(http::field::content_encoding, "gzip");
-  res.body() = zipped ? file->gzipped : file->body;
-  res.prepare_payload();
-  c.reply(std::move(res));
+  // By reference, kept alive by the file's own pointer: no copy per answer.
+  std::shared_ptr<const std::string> body(file, zipped ? &file->gzipped : &file->body);
+  res.content_length(body->size());
+  c.reply(http_answer{std::move(res), std::move(body)});
 }
 
 } // namespace holdfast

@@ -1,5 +1,7 @@
 #include "net/http_session.hpp"
 
+#include <array>
+
 #include <boost/asio/dispatch.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/write.hpp>
@@ -188,9 +190,9 @@ void http_session::on_read(beast::error_code ec, size_t) {
   auto self = shared_from_this();
   routes_.handle(
       parser_->get(), gateway_, *lanes_,
-      [self](http_response res) {
+      [self](http_answer a) {
         net::dispatch(self->socket_.get_executor(),
-                      [self, res = std::move(res)]() mutable { self->send(std::move(res)); });
+                      [self, a = std::move(a)]() mutable { self->send(std::move(a)); });
       },
       client_ip_);
 }
@@ -220,19 +222,24 @@ void http_session::upgrade() {
   });
 }
 
-void http_session::send(http_response res) {
+void http_session::send(http_answer a) {
   awaiting_answer_ = false;
   if (closed_) return;
+  auto& res = a.res;
   const bool keep_alive = res.keep_alive() && parser_->get().keep_alive();
   res.keep_alive(keep_alive);
   serialize_response(res, out_);
   deadline_ = clock::now() + request_deadline;
-  net::async_write(
-      socket_, net::buffer(out_),
-      beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive));
+  auto done = beast::bind_front_handler(&http_session::on_write, shared_from_this(), keep_alive);
+  if (!a.shared_body) return net::async_write(socket_, net::buffer(out_), std::move(done));
+  // The head from out_, the body from the shared copy, in one gathered write.
+  shared_body_ = std::move(a.shared_body);
+  const std::array<net::const_buffer, 2> parts{net::buffer(out_), net::buffer(*shared_body_)};
+  net::async_write(socket_, parts, std::move(done));
 }
 
 void http_session::on_write(bool keep_alive, beast::error_code ec, size_t) {
+  shared_body_.reset();
   if (ec || !keep_alive || closed_) return close();
   do_read();
 }

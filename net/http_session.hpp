@@ -46,7 +46,7 @@ private:
   void on_read(boost::beast::error_code ec, size_t);
   void refuse_and_close(http_response res);
   void upgrade();
-  void send(http_response res);
+  void send(http_answer a);
   void on_write(bool keep_alive, boost::beast::error_code ec, size_t);
   void close();
   void arm_watchdog(clock::time_point at);
@@ -62,6 +62,7 @@ private:
   std::optional<http::request_parser<http::string_body>> parser_;
   size_t header_bytes_ = 0; // of the request being read, while its header is unfinished
   std::string out_;         // the serialized answer, alive until written
+  std::shared_ptr<const std::string> shared_body_; // an answer's shared body, until written
   api& routes_;
   caf::actor gateway_;
   std::shared_ptr<command_lanes> lanes_;
