@@ -164,9 +164,13 @@ private:
     std::chrono::steady_clock::time_point at;
     std::shared_ptr<const std::string> body;
     std::shared_ptr<const std::string> gzipped; // made in the background; null until then
-    std::string etag;                           // seat_map_etag; the gzipped copy adds "-gz"
+    std::string etag, etag_gzip;                // seat_map_etag, and gzip_etag of it
   };
   std::optional<rendered_seatmap> cached_seatmap(event_id id, uint64_t version);
+  // The answer for one client: gzipped when it accepts gzip and the copy is
+  // ready, a 304 when If-None-Match holds the map (api_catalog.cpp).
+  static http_answer seatmap_response(const rendered_seatmap& map, bool gzip_ok,
+                                      std::string_view if_none_match);
   void render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_view view,
                             std::function<void(const rendered_seatmap&)> answer);
 

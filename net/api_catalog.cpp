@@ -148,9 +148,13 @@ void api::render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_
                                std::function<void(const rendered_seatmap&)> answer) {
   s_.sys.spawn([this, e = std::move(e), view = std::move(view), answer = std::move(answer)] {
     const event_id id = e->config.id;
-    rendered_seatmap rendered{view.version, std::chrono::steady_clock::now(),
-                              std::make_shared<const std::string>(seat_map_json(*e, view)), nullptr,
-                              seat_map_etag(boot_, view)};
+    const auto etag = seat_map_etag(boot_, view);
+    rendered_seatmap rendered{view.version,
+                              std::chrono::steady_clock::now(),
+                              std::make_shared<const std::string>(seat_map_json(*e, view)),
+                              nullptr,
+                              etag,
+                              gzip_etag(etag)};
     bool newest = false;
     {
       std::lock_guard<std::mutex> guard{seatmap_mutex_};
@@ -167,12 +171,6 @@ void api::render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_
   });
 }
 
-namespace {
-
-std::string gzip_etag(const std::string& etag) {
-  return etag.substr(0, etag.size() - 1) + "-gz\"";
-}
-
 // The seat map as this client takes it: gzip when it accepts it and the
 // compressed copy is ready. Caches and proxies must keep the two apart (Vary).
 // Stored but revalidated every time (no-cache): a fan's browser asks with
@@ -181,28 +179,24 @@ std::string gzip_etag(const std::string& etag) {
 // The body goes by reference (http_answer): every fan of the event gets the same
 // megabytes, and copying them per answer would cost the I/O thread more than
 // sending them.
-http_answer seatmap_response(const std::shared_ptr<const std::string>& body,
-                             const std::shared_ptr<const std::string>& gzipped,
-                             const std::string& etag, std::string_view if_none_match) {
-  const bool plain_held = !if_none_match.empty() && none_match(if_none_match, etag);
-  const bool gzip_held = !if_none_match.empty() && none_match(if_none_match, gzip_etag(etag));
-  auto res = make_json(plain_held || gzip_held ? http::status::not_modified : http::status::ok, "");
+http_answer api::seatmap_response(const rendered_seatmap& map, bool gzip_ok,
+                                  std::string_view if_none_match) {
+  const bool zipped = gzip_ok && map.gzipped;
+  const auto* held = held_etag(if_none_match, map.etag, map.etag_gzip, zipped);
+  auto res = make_json(held ? http::status::not_modified : http::status::ok, "");
   res.set(http::field::cache_control, "no-cache");
   res.set(http::field::vary, "Accept-Encoding");
-  if (plain_held || gzip_held) {
+  if (held) {
     res.erase(http::field::content_length); // a 304 has no body and no length
-    // Either copy is current: the 304 names the one the client holds.
-    res.set(http::field::etag, plain_held ? etag : gzip_etag(etag));
+    res.set(http::field::etag, *held);
     return res;
   }
-  const auto& sent = gzipped ? gzipped : body;
-  if (gzipped) res.set(http::field::content_encoding, "gzip");
-  res.set(http::field::etag, gzipped ? gzip_etag(etag) : etag);
+  const auto& sent = zipped ? map.gzipped : map.body;
+  if (zipped) res.set(http::field::content_encoding, "gzip");
+  res.set(http::field::etag, zipped ? map.etag_gzip : map.etag);
   res.content_length(sent->size());
   return http_answer{std::move(res), sent};
 }
-
-} // namespace
 
 void api::get_seatmap(call& c, event_id id) {
   auto e = find_event(c, id);
@@ -212,8 +206,7 @@ void api::get_seatmap(call& c, event_id id) {
   auto held = c.req.find(http::field::if_none_match);
   std::string if_none_match = held == c.req.end() ? std::string{} : std::string(held->value());
   if (auto cached = cached_seatmap(id, UINT64_MAX)) // fresh enough: no actor involved
-    return c.reply(seatmap_response(cached->body, gzip_ok ? cached->gzipped : nullptr, cached->etag,
-                                    if_none_match));
+    return c.reply(seatmap_response(*cached, gzip_ok, if_none_match));
   if (!admit_to_gateway(c)) return;
   auto dir = s_.dir;
   caf::anon_send(
@@ -227,14 +220,11 @@ void api::get_seatmap(call& c, event_id id) {
                   [=, this](seat_map_view& view) {
                     s_.events.set_status(e->config.id, view.status);
                     if (auto cached = cached_seatmap(e->config.id, view.version))
-                      return reply(seatmap_response(cached->body,
-                                                    gzip_ok ? cached->gzipped : nullptr,
-                                                    cached->etag, if_none_match));
+                      return reply(seatmap_response(*cached, gzip_ok, if_none_match));
                     render_seatmap_later(
                         e, std::move(view),
                         [reply, gzip_ok, if_none_match](const rendered_seatmap& r) {
-                          reply(seatmap_response(r.body, gzip_ok ? r.gzipped : nullptr, r.etag,
-                                                 if_none_match));
+                          reply(seatmap_response(r, gzip_ok, if_none_match));
                         });
                   },
                   [reply](caf::error&) {
@@ -257,8 +247,7 @@ void api::serve_static(call& c, std::string_view name) {
   auto accept = c.req.find(http::field::accept_encoding);
   const bool zipped =
       !file->gzipped.empty() && accept != c.req.end() && accepts_gzip(accept->value());
-  const std::string& etag = zipped ? file->etag_gzip : file->etag;
-  auto res_of = [&](http::status status) {
+  auto res_of = [&](http::status status, const std::string& etag) {
     http_response res{status, c.req.version()};
     res.set(http::field::server, "holdfast");
     res.set(http::field::date, http_date_now());
@@ -276,18 +265,11 @@ void api::serve_static(call& c, std::string_view name) {
     res.set("X-Content-Type-Options", "nosniff");
     return res;
   };
-  if (auto match = c.req.find(http::field::if_none_match); match != c.req.end()) {
-    const bool plain_held = none_match(match->value(), file->etag);
-    const bool gzip_held = none_match(match->value(), file->etag_gzip);
-    if (plain_held || gzip_held) {
-      // Either copy is current: the 304 names the one the client holds.
-      auto res = res_of(http::status::not_modified);
-      if (!(zipped ? gzip_held : plain_held))
-        res.set(http::field::etag, plain_held ? file->etag : file->etag_gzip);
-      return c.reply(std::move(res)); // a 304 has no body and no length
-    }
-  }
-  auto res = res_of(http::status::ok);
+  auto match = c.req.find(http::field::if_none_match);
+  if (match != c.req.end())
+    if (const auto* held = held_etag(match->value(), file->etag, file->etag_gzip, zipped))
+      return c.reply(res_of(http::status::not_modified, *held)); // no body and no length
+  auto res = res_of(http::status::ok, zipped ? file->etag_gzip : file->etag);
   if (zipped) res.set(http::field::content_encoding, "gzip");
   // By reference, kept alive by the file's own pointer: no copy per answer.
   std::shared_ptr<const std::string> body(file, zipped ? &file->gzipped : &file->body);

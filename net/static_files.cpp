@@ -70,10 +70,10 @@ std::shared_ptr<const static_file> static_files::get(std::string_view name) {
   // Size and the journal's checksum: a fingerprint for revalidation, not a
   // security boundary.
   char tag[48];
-  std::snprintf(tag, sizeof tag, "\"%zx-%08x", file->body.size(),
+  std::snprintf(tag, sizeof tag, "\"%zx-%08x\"", file->body.size(),
                 static_cast<unsigned>(crc32c(file->body)));
-  file->etag = std::string(tag) + "\"";
-  file->etag_gzip = std::string(tag) + "-gz\"";
+  file->etag = tag;
+  file->etag_gzip = gzip_etag(file->etag);
   if (compressible(type) && file->body.size() >= gzip_bytes_min) {
     file->gzipped = gzip(file->body, 9); // once per file version: take the best
     if (file->gzipped.size() >= file->body.size()) file->gzipped.clear();
@@ -88,6 +88,22 @@ bool none_match(std::string_view if_none_match, std::string_view etag) {
   return any_list_element(if_none_match, [&](std::string_view tag) {
     return tag == "*" || opaque(tag) == opaque(etag);
   });
+}
+
+std::string gzip_etag(std::string_view etag) {
+  std::string tag(etag.substr(0, etag.size() - 1)); // without the closing quote
+  tag += "-gz\"";
+  return tag;
+}
+
+const std::string* held_etag(std::string_view if_none_match, const std::string& etag,
+                             const std::string& etag_gzip, bool zipped) {
+  if (if_none_match.empty()) return nullptr;
+  const bool plain_held = none_match(if_none_match, etag);
+  const bool gzip_held = none_match(if_none_match, etag_gzip);
+  if (zipped ? gzip_held : plain_held) return zipped ? &etag_gzip : &etag;
+  if (plain_held || gzip_held) return plain_held ? &etag : &etag_gzip;
+  return nullptr;
 }
 
 } // namespace holdfast

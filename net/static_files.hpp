@@ -44,4 +44,15 @@ private:
 // matches "x").
 bool none_match(std::string_view if_none_match, std::string_view etag);
 
+// The tag of a resource's gzipped copy: its plain tag with "-gz" (a distinct
+// representation, RFC 9110 8.8.3).
+std::string gzip_etag(std::string_view etag);
+
+// If-None-Match against a resource served plain or gzipped: the tag a 304
+// names, or null when the client holds neither copy and gets the body. Either
+// copy held is current; the 304 names the one this client would be sent
+// (`zipped`) when it holds that one, else the one it holds.
+const std::string* held_etag(std::string_view if_none_match, const std::string& etag,
+                             const std::string& etag_gzip, bool zipped);
+
 } // namespace holdfast

@@ -378,6 +378,17 @@ TEST_CASE("GET /v1/events/1/seatmap: shape and counts agree") {
   CHECK(m.status.count("101-Z-1") == 0);
 }
 
+// A 200 a browser keeps and revalidates: a strong (quoted) ETag and
+// Cache-Control: no-cache. Returns the tag.
+std::string revalidating_tag(const http_reply& r) {
+  REQUIRE(r.status == 200);
+  const auto tag = r.field("etag");
+  REQUIRE(tag.size() > 2);
+  CHECK(tag.front() == '"');
+  CHECK(r.field("cache-control") == "no-cache");
+  return tag;
+}
+
 // GET /v1/events/1/seatmap with `accepting` until it comes gzipped: the
 // compressed copy is made in the background after each render.
 http_reply gzipped_seatmap(http_client& c, const headers& accepting) {
@@ -431,12 +442,7 @@ TEST_CASE("the seat map is gzipped for clients that accept gzip, and only for th
 TEST_CASE("the seat map revalidates: an ETag, 304 while it is unchanged, 200 once it changed") {
   http_client c(node_port());
   const std::string target = "/v1/events/1/seatmap";
-  auto first = c.get(target);
-  REQUIRE(first.status == 200);
-  const auto tag = first.field("etag");
-  REQUIRE(tag.size() > 2);
-  CHECK(tag.front() == '"');
-  CHECK(first.field("cache-control") == "no-cache");
+  const auto tag = revalidating_tag(c.get(target));
   // Unchanged (the same render, or a later one of the same map): 304, no body.
   auto again = c.get(target, {{"If-None-Match", tag}});
   if (again.status == 200) // the map changed in between (another test's hold): once more
@@ -1122,11 +1128,7 @@ TEST_CASE("the web UI's files revalidate by ETag (304) and come gzipped when acc
   for (const char* target : {"/", "/web/app.js", "/web/style.css"}) {
     INFO(target);
     auto plain = c.get(target);
-    REQUIRE(plain.status == 200);
-    const auto etag = plain.field("etag");
-    REQUIRE(etag.size() > 2);
-    CHECK(etag.front() == '"');
-    CHECK(plain.field("cache-control") == "no-cache");
+    const auto etag = revalidating_tag(plain);
     CHECK(plain.field("vary") == "Accept-Encoding");
     CHECK(plain.field("content-encoding").empty());
     // Pages that take payments: our own scripts only, never framed, no referrer.

@@ -103,3 +103,21 @@ TEST_CASE("If-None-Match: lists, *, weak tags, and nothing else") {
   CHECK_FALSE(none_match("d56-035576de37c48242", tag)); // unquoted is another tag
   CHECK_FALSE(none_match(",,", tag));
 }
+
+TEST_CASE("a resource served plain or gzipped: which tag a 304 names") {
+  const std::string plain = "\"d56-0355\"";
+  const std::string zipped = gzip_etag(plain);
+  CHECK(zipped == "\"d56-0355-gz\"");
+  // Holding the copy it would be sent: that one.
+  CHECK(held_etag(plain, plain, zipped, false) == &plain);
+  CHECK(held_etag(zipped, plain, zipped, true) == &zipped);
+  // Holding the other copy: still current, and the 304 names the one held.
+  CHECK(held_etag(plain, plain, zipped, true) == &plain);
+  CHECK(held_etag(zipped, plain, zipped, false) == &zipped);
+  // Holding both: the one it would be sent.
+  CHECK(held_etag(plain + ", " + zipped, plain, zipped, true) == &zipped);
+  CHECK(held_etag("*", plain, zipped, false) == &plain);
+  // Neither, or no header: the body.
+  CHECK(held_etag("", plain, zipped, true) == nullptr);
+  CHECK(held_etag("\"d56-0356\"", plain, zipped, false) == nullptr);
+}

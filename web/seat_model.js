@@ -30,7 +30,6 @@ export class SeatModel {
     this.state = new Uint8Array(n);
     this.selected = new Uint8Array(n);
     this.section = new Uint16Array(n);
-    this.rowKeys = new Array(n); // "section\u0000row": seats that sit side by side share one
     this.selectedOrder = []; // seat indices, in the order the user picked them
     this.sections = (seatmap.sections || []).map((s) => ({
       ...s, seatCount: 0, cx: 0, cy: 0,
@@ -43,7 +42,8 @@ export class SeatModel {
       if (s.seatCount) { s.cx /= s.seatCount; s.cy /= s.seatCount; }
     }
     if (!n) this.bounds = { minX: -1, minY: -1, maxX: 1, maxY: 1 };
-    ({ size: this.size, median: this.sizeMedian } = seatSizes(seats, this.x, this.y));
+    this.rows = seatRows(seats); // seat indices of each row, in number order
+    ({ size: this.size, median: this.sizeMedian } = seatSizes(this.rows, this.x, this.y, n));
     this.buildGrid();
     this.floor = this.findFloor();
   }
@@ -54,7 +54,6 @@ export class SeatModel {
     const x = (this.x[i] = seat.x);
     const y = (this.y[i] = seat.y);
     this.number[i] = seat.number || 0;
-    this.rowKeys[i] = `${seat.section}\u0000${seat.row}`;
     this.state[i] = statusCode(seat.status);
     let sec = this.sectionByName.get(seat.section);
     if (sec === undefined) { // a seat in a section the list forgot: keep it drawable
@@ -143,11 +142,10 @@ export class SeatModel {
     if (!(want >= 1)) return [];
     const only = sectionName ? this.sectionByName.get(sectionName) : undefined;
     if (sectionName && only === undefined) return [];
-    const rows = this.seatRows();
     const b = this.bounds;
     const cx = (b.minX + b.maxX) / 2, cy = (b.minY + b.maxY) / 2;
     let best = null, bestDist = Infinity, bestPrice = Infinity;
-    for (const row of rows) {
+    for (const row of this.rows) {
       if (only !== undefined && this.section[row[0]] !== only) continue;
       const price = this.sections[this.section[row[0]]].price;
       let run = 0; // free seats with consecutive numbers ending at row[k]
@@ -168,19 +166,6 @@ export class SeatModel {
       }
     }
     return best || [];
-  }
-
-  // The seats of each row in number order (built on first use, then kept: rows
-  // never change, only statuses do).
-  seatRows() {
-    if (this.rowsCache) return this.rowsCache;
-    const rows = new Map();
-    for (let i = 0; i < this.count; i++) {
-      if (!rows.has(this.rowKeys[i])) rows.set(this.rowKeys[i], []);
-      rows.get(this.rowKeys[i]).push(i);
-    }
-    this.rowsCache = [...rows.values()].map((row) => row.sort((a, b) => this.number[a] - this.number[b]));
-    return this.rowsCache;
   }
 
   // Sections with nothing left to sell.
@@ -253,19 +238,23 @@ function grow(box, x, y) {
   if (y > box.maxY) box.maxY = y;
 }
 
-// How big to draw each seat: the distance to its nearest neighbour in the same row,
-// so seats never overlap however dense the venue. Rows of one seat get the median.
-function seatSizes(seats, xs, ys) {
+// The seats of each row (section and row name), as indices in number order.
+function seatRows(seats) {
   const rows = new Map();
   seats.forEach((s, i) => {
     const key = `${s.section}\u0000${s.row}`;
     if (!rows.has(key)) rows.set(key, []);
     rows.get(key).push(i);
   });
-  const size = new Float32Array(seats.length).fill(Infinity);
+  return [...rows.values()].map((row) => row.sort((a, b) => seats[a].number - seats[b].number));
+}
+
+// How big to draw each seat: the distance to its nearest neighbour in the same row,
+// so seats never overlap however dense the venue. Rows of one seat get the median.
+function seatSizes(rows, xs, ys, n) {
+  const size = new Float32Array(n).fill(Infinity);
   const gaps = [];
-  for (const row of rows.values()) {
-    row.sort((a, b) => seats[a].number - seats[b].number);
+  for (const row of rows) {
     for (let k = 1; k < row.length; k++) {
       const a = row[k - 1], b = row[k];
       const gap = Math.hypot(xs[a] - xs[b], ys[a] - ys[b]);
