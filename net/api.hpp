@@ -144,6 +144,11 @@ private:
   // once per event, then cached: they live as long as the node).
   void with_actors(call& c, event_id id,
                    std::function<void(caf::event_based_actor*, const event_actors&)> then);
+  // The same for work that is no request's answer: `failed` (may be null) hears
+  // when the actors cannot be found; with_actors(c, ...) passes c.reply.
+  void with_actors(const caf::actor& gateway, event_id id,
+                   std::function<void(caf::event_based_actor*, const event_actors&)> then,
+                   reply_fn failed);
   // Call before handing `c` to a gateway (before any lambda copies c.reply):
   // false when gateway_in_flight_max requests are already waiting on actors
   // (then it has answered 503 overloaded, Retry-After: 1). Otherwise c.reply

@@ -133,17 +133,23 @@ bool api::hold_allowed(call& c, event_id id) {
 
 void api::with_actors(call& c, event_id id,
                       std::function<void(caf::event_based_actor*, const event_actors&)> then) {
+  with_actors(c.gateway, id, std::move(then), c.reply);
+}
+
+void api::with_actors(const caf::actor& gateway, event_id id,
+                      std::function<void(caf::event_based_actor*, const event_actors&)> then,
+                      reply_fn failed) {
   {
     std::lock_guard<std::mutex> guard{actors_mutex_};
     if (auto it = actors_.find(id); it != actors_.end()) {
-      caf::anon_send(c.gateway, gateway_task{[then = std::move(then), a = it->second](
-                                                 caf::event_based_actor* self) { then(self, a); }});
+      caf::anon_send(gateway, gateway_task{[then = std::move(then), a = it->second](
+                                               caf::event_based_actor* self) { then(self, a); }});
       return;
     }
   }
   auto shard = s_.dir.shard_for(id);
-  caf::anon_send(c.gateway, gateway_task{[this, id, shard, then = std::move(then),
-                                          reply = c.reply](caf::event_based_actor* self) {
+  caf::anon_send(gateway, gateway_task{[this, id, shard, then = std::move(then),
+                                        reply = std::move(failed)](caf::event_based_actor* self) {
                    self->request(shard, actor_timeout, actors_atom::value, id)
                        .then(
                            [this, id, self, then](event_actors& a) {
@@ -153,7 +159,9 @@ void api::with_actors(call& c, event_id id,
                              }
                              then(self, a);
                            },
-                           [reply](caf::error&) { reply(unavailable()); });
+                           [reply](caf::error&) {
+                             if (reply) reply(unavailable());
+                           });
                  }});
 }
 
@@ -358,15 +366,20 @@ void api::admin_queue(call& c, event_id id) {
 void api::sample_queues(call& c) {
   for (const auto& [id, e] : *s_.events.all()) {
     if (!e->config.onsale.waiting_room) continue;
-    with_actors(c, id, [this, id](caf::event_based_actor* self, const event_actors& a) {
-      if (!a.queue) return;
-      self->request(a.queue, actor_timeout, stats_atom::value)
-          .then(
-              [this, id](std::vector<int64_t>& v) {
-                if (v.size() == 3) s_.metrics.set_queue(id, v[0], v[1], v[2]);
-              },
-              [](caf::error&) {});
-    });
+    // No one to tell when a room cannot be found: the scrape answers on its own,
+    // and a second answer to its request would corrupt the connection.
+    with_actors(
+        c.gateway, id,
+        [this, id](caf::event_based_actor* self, const event_actors& a) {
+          if (!a.queue) return;
+          self->request(a.queue, actor_timeout, stats_atom::value)
+              .then(
+                  [this, id](std::vector<int64_t>& v) {
+                    if (v.size() == 3) s_.metrics.set_queue(id, v[0], v[1], v[2]);
+                  },
+                  [](caf::error&) {});
+        },
+        nullptr);
   }
 }
 
