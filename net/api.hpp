@@ -34,6 +34,8 @@
 
 namespace holdfast {
 
+class websocket_session;
+
 class command_lanes;
 
 namespace http = boost::beast::http;

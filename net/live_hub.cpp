@@ -10,12 +10,20 @@ namespace holdfast {
 
 namespace {
 
+// Retry pacing when the shard or the event actor does not answer.
+constexpr std::chrono::milliseconds first_retry{100};
+constexpr std::chrono::milliseconds last_retry{5'000};
+constexpr std::chrono::seconds answer_timeout{5};
+
 struct hub_state {
   static inline const char* name = "holdfast.live_hub";
   std::shared_ptr<const catalog_entry> event;
+  directory dir;
+  event_actor actor;          // null until the shard has named it
   bool version_known = false; // hello waits until the hub has the event's version
   uint64_t version = 0;
-  std::vector<std::shared_ptr<websocket_session>> sessions;
+  std::chrono::milliseconds next_retry = first_retry;
+  std::vector<std::shared_ptr<live_listener>> sessions;
   size_t sessions_after_prune = 0; // how many were left by the last prune
   std::vector<live_join> waiting_for_version;
 };
@@ -45,25 +53,53 @@ void greet(hub_state& st, live_join& join) {
   if (st.sessions.size() >= 2 * st.sessions_after_prune + 16) prune(st);
 }
 
+// The version is known: everyone who waited for it gets their hello.
+void greet_waiting(hub_state& st) {
+  st.version_known = true;
+  for (auto& join : st.waiting_for_version)
+    greet(st, join);
+  st.waiting_for_version.clear();
+}
+
+void retry_later(hub_ptr self) {
+  auto& st = self->state;
+  // Sessions that gave up waiting would otherwise stay until the version comes.
+  std::erase_if(st.waiting_for_version, [](const auto& j) { return j.session->closed(); });
+  self->delayed_send(self, st.next_retry, retry_atom::value);
+  st.next_retry = std::min(st.next_retry * 2, last_retry);
+}
+
+void ask_version(hub_ptr self) {
+  self->request(self->state.actor, answer_timeout, seatmap_atom::value)
+      .then(
+          [self](seat_map_view& v) {
+            auto& st = self->state;
+            st.version = std::max(st.version, v.version);
+            st.next_retry = first_retry;
+            greet_waiting(st);
+          },
+          [self](caf::error&) {
+            if (!self->state.version_known) retry_later(self);
+          });
+}
+
+// Finds the event's actor and subscribes once, then asks for the version.
+void connect(hub_ptr self) {
+  auto& st = self->state;
+  if (st.actor) return ask_version(self);
+  lookup_event(self, st.dir, st.event->config.id, [self](event_actor ev) {
+    if (!ev) return retry_later(self);
+    self->state.actor = ev;
+    self->send(ev, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
+    ask_version(self);
+  });
+}
+
 caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> event,
                            directory dir) {
   self->state.event = std::move(event);
-  const event_id id = self->state.event->config.id;
-  lookup_event(self, dir, id, [self](event_actor ev) {
-    if (!ev) return;
-    self->send(ev, subscribe_atom::value, caf::actor_cast<caf::actor>(self));
-    self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
-        .then(
-            [self](seat_map_view& v) {
-              auto& st = self->state;
-              st.version = std::max(st.version, v.version);
-              st.version_known = true;
-              for (auto& join : st.waiting_for_version)
-                greet(st, join);
-              st.waiting_for_version.clear();
-            },
-            [](caf::error&) {});
-  });
+  self->state.dir = std::move(dir);
+  connect(self);
   return {
       [self](live_join& join) {
         auto& st = self->state;
@@ -73,11 +109,16 @@ caf::behavior hub_behavior(hub_ptr self, std::shared_ptr<const catalog_entry> ev
       [self](seat_delta& d) {
         auto& st = self->state;
         st.version = d.version;
-        st.version_known = true;
         auto msg = std::make_shared<const std::string>(delta_json(*st.event, d));
         prune(st);
         for (auto& s : st.sessions)
           s->send(msg);
+        // A delta carries the version too: those still waiting for the answer
+        // to the version request start from this one.
+        if (!st.version_known) greet_waiting(st);
+      },
+      [self](retry_atom) {
+        if (!self->state.version_known) connect(self);
       },
   };
 }

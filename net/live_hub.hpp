@@ -5,6 +5,13 @@
 // Protocol (local only):
 //   live_join{session, after_hello} -> the session gets {"type":"hello", version} then deltas
 //   seat_delta           from the event actor
+//   (retry_atom)         to itself: look the event up or ask its version again
+//
+// A new hub looks up its event's actor, subscribes, and asks for the version
+// that hellos carry; sessions that join before it knows one wait. If the shard
+// or the event actor does not answer (busy recovering, say), the hub retries
+// after 100 ms, doubling up to 5 s: a hub is made once per event per node, so
+// one lost answer must not leave that event's live map silent for good.
 #pragma once
 
 #include <functional>
@@ -15,12 +22,12 @@
 #include <caf/fwd.hpp>
 
 #include "net/catalog.hpp"
-#include "net/websocket_session.hpp"
+#include "net/live_listener.hpp"
 
 namespace holdfast {
 
 struct live_join {
-  std::shared_ptr<websocket_session> session;
+  std::shared_ptr<live_listener> session;
   // Runs right after the hello is queued (so hello stays the first message):
   // starts the session's per-user pushes, if any.
   std::function<void()> after_hello;

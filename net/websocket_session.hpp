@@ -15,14 +15,15 @@
 #include <boost/beast/http.hpp>
 #include <boost/beast/websocket.hpp>
 
+#include "net/live_listener.hpp"
+
 namespace holdfast {
 
 class http_metrics;
 
-class websocket_session : public std::enable_shared_from_this<websocket_session> {
+class websocket_session : public live_listener,
+                          public std::enable_shared_from_this<websocket_session> {
 public:
-  using message = std::shared_ptr<const std::string>;
-
   // Holds its io_context: live hubs (actors) may release a session after the
   // HTTP server has stopped, and the stream must not outlive its context.
   websocket_session(boost::beast::tcp_stream&& stream, std::shared_ptr<boost::asio::io_context> io,
@@ -33,8 +34,8 @@ public:
   void run(boost::beast::http::request<boost::beast::http::string_body> req,
            std::function<void(std::shared_ptr<websocket_session>)> on_open);
   // Thread-safe: posts onto the session's own executor.
-  void send(message msg);
-  bool closed() const { return closed_; }
+  void send(message msg) override;
+  bool closed() const override { return closed_; }
   // Thread-safe: `fn` runs once on the session's executor when the socket
   // closes (at once if it already has). Per-user watchers unwatch from it.
   // Every registered callback runs, in registration order.
