@@ -43,6 +43,17 @@ command make_ga_hold(uint64_t tag, user_id user, uint16_t area, uint16_t quantit
   return c;
 }
 
+command make_best_hold(uint64_t tag, user_id user, uint16_t section, uint16_t quantity) {
+  command c;
+  c.tag = tag;
+  c.user = user;
+  c.kind = command_kind::hold;
+  c.pick_best = true;
+  c.best_section = section;
+  c.quantity = quantity;
+  return c;
+}
+
 command make_release(uint64_t tag, user_id user, hold_id hold) {
   command c;
   c.tag = tag;

@@ -14,8 +14,6 @@
 
 namespace holdfast {
 
-inline constexpr uint16_t no_area = 0xFFFF;
-
 enum class command_kind : uint8_t { hold = 0, release = 1, confirm = 2 };
 enum class event_status : uint8_t { scheduled = 0, on_sale, sold_out, closed, cancelled };
 std::string_view status_name(event_status s);
@@ -30,6 +28,10 @@ struct command {
   uint8_t seat_count = 0;
   uint16_t ga_area = no_area; // a GA hold names its area and a quantity instead of seats
   uint16_t quantity = 0;
+  // Best available: the event picks `quantity` seats side by side, in
+  // best_section (no_area: any assigned section), and holds them.
+  bool pick_best = false;
+  uint16_t best_section = no_area;
   uint16_t ttl_s = 0; // hold time; 0 = the event's default
   seat_index seats[limits::hold_seats_max] = {};
 
@@ -64,6 +66,7 @@ struct outcome_batch {
 
 command make_hold(uint64_t tag, user_id user, std::span<const seat_index> seats);
 command make_ga_hold(uint64_t tag, user_id user, uint16_t area, uint16_t quantity);
+command make_best_hold(uint64_t tag, user_id user, uint16_t section, uint16_t quantity);
 command make_release(uint64_t tag, user_id user, hold_id hold);
 command make_confirm(uint64_t tag, user_id user, hold_id hold);
 
@@ -140,7 +143,8 @@ struct journal_stats {
 // -- inspection (CAF serialization and to_string) -----------------------------
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, command& x) {
-  return f(x.tag, x.user, x.target, x.kind, x.seat_count, x.ga_area, x.quantity, x.ttl_s, x.seats);
+  return f(x.tag, x.user, x.target, x.kind, x.seat_count, x.ga_area, x.quantity, x.pick_best,
+           x.best_section, x.ttl_s, x.seats);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, outcome& x) {
   return f(x.tag, x.code, x.seat_count, x.ga_area, x.quantity, x.id, x.expires_at_ms,
@@ -171,8 +175,7 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
   return f(x.event, x.user, x.holds, x.orders);
 }
 
-template <class Inspector>
-typename Inspector::result_type inspect(Inspector& f, demand_sample& x) {
+template <class Inspector> typename Inspector::result_type inspect(Inspector& f, demand_sample& x) {
   return f(x.taken, x.sections);
 }
 

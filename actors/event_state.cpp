@@ -42,7 +42,7 @@ void erase_value(std::vector<uint32_t>& xs, uint32_t x) {
 } // namespace
 
 event_state::event_state(std::shared_ptr<const venue> v, event_config config)
-    : venue_(std::move(v)), config_(std::move(config)), inventory_(*venue_) {
+    : venue_(std::move(v)), config_(std::move(config)), inventory_(*venue_), ranking_(*venue_) {
   HF_ASSERT(config_.hold_ttl_s >= limits::hold_ttl_s_min &&
             config_.hold_ttl_s <= limits::hold_ttl_s_max);
   HF_ASSERT(config_.user_seats_max >= 1 && config_.user_seats_max <= limits::user_seats_max_max);
@@ -95,6 +95,7 @@ result_code event_state::validate_hold(const command& cmd) const {
 }
 
 outcome event_state::hold(const command& cmd, int64_t now_ms) {
+  if (cmd.pick_best) return hold_best(cmd, now_ms);
   if (auto code = validate_hold(cmd); code != result_code::ok) return refuse(cmd, code);
   const bool ga = cmd.ga_area != no_area;
   const uint32_t places = ga ? cmd.quantity : cmd.seat_count;
@@ -136,6 +137,32 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   outcome out = granted(cmd, make_event_scoped_id(config_.id, seq), rec);
   out.expires_at_ms = rec.expires_at_ms;
   return out;
+}
+
+// Best available: the event picks the seats now, then holds them exactly as if
+// they had been named (the journal records the seats, so replay needs no pick).
+outcome event_state::hold_best(const command& cmd, int64_t now_ms) {
+  if (status_ != event_status::on_sale && status_ != event_status::sold_out)
+    return refuse(cmd, result_code::event_not_on_sale);
+  if (cmd.seat_count != 0 || cmd.ga_area != no_area || cmd.quantity == 0 ||
+      cmd.quantity > limits::hold_seats_max)
+    return refuse(cmd, result_code::invalid_request);
+  const auto& sections = venue_->sections();
+  if (cmd.best_section != no_area && (cmd.best_section >= sections.size() ||
+                                      sections[cmd.best_section].kind != section_kind::assigned))
+    return refuse(cmd, result_code::unknown_section);
+  // The cap first: a user at it costs no search.
+  auto user = users_.find(cmd.user);
+  const uint32_t used = user == users_.end() ? 0 : user->second.held + user->second.bought;
+  if (used + cmd.quantity > config_.user_seats_max) return refuse(cmd, result_code::limit_exceeded);
+  command named = cmd;
+  named.pick_best = false;
+  named.best_section = no_area;
+  named.quantity = 0;
+  if (!ranking_.best_block(inventory_, prices_, cmd.best_section, cmd.quantity, named.seats))
+    return refuse(cmd, result_code::seat_unavailable);
+  named.seat_count = static_cast<uint8_t>(cmd.quantity);
+  return hold(named, now_ms);
 }
 
 // Takes the places of a hold that passed every check (or is being replayed).
@@ -405,7 +432,10 @@ void event_state::make_offer(const waitlist_view& entry, int64_t now_ms) {
   if (sections[section].kind == section_kind::general_admission) {
     rec.ga_area = section;
     rec.quantity = entry.quantity;
+  } else if (ranking_.best_block(inventory_, prices_, section, entry.quantity, rec.seats)) {
+    rec.seat_count = static_cast<uint8_t>(entry.quantity); // side by side, best first
   } else {
+    // Enough seats, but none side by side: the first free ones of the section.
     const auto& bits = inventory_.available_bits();
     const seat_index end = sections[section].first_seat + sections[section].seat_count;
     for (seat_index i = sections[section].first_seat; i < end && rec.seat_count < entry.quantity;

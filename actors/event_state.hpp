@@ -13,6 +13,7 @@
 
 #include "actors/deadline_queue.hpp"
 #include "actors/event_messages.hpp"
+#include "actors/best_seats.hpp"
 #include "actors/seat_inventory.hpp"
 #include "actors/waitlist.hpp"
 #include "core/venue.hpp"
@@ -212,6 +213,7 @@ private:
   };
 
   outcome hold(const command& cmd, int64_t now_ms);
+  outcome hold_best(const command& cmd, int64_t now_ms);
   outcome release(const command& cmd, int64_t now_ms);
   outcome confirm(const command& cmd, int64_t now_ms);
   outcome order_outcome(const command& cmd, uint32_t order_seq, const order_record& order) const;
@@ -232,6 +234,7 @@ private:
   event_config config_;
   event_status status_ = event_status::scheduled;
   seat_inventory inventory_;
+  seat_ranking ranking_; // for best-available holds and waitlist offers
   std::vector<int64_t> prices_;  // current price per section
   std::vector<uint32_t> demand_; // places held per section since take_demand()
   std::unordered_map<uint32_t, hold_record> holds_;

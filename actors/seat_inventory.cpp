@@ -19,7 +19,10 @@ inline void put_bit(std::vector<uint64_t>& bits, seat_index i, bool on) {
 seat_inventory::seat_inventory(const venue& v)
     : venue_(&v), slots_(v.seat_count()), available_bits_((v.seat_count() + 63) / 64, 0),
       sold_bits_(available_bits_.size(), 0), section_available_(v.sections().size(), 0),
-      ga_(v.sections().size()), seats_available_(v.seat_count()) {
+      row_available_(v.rows().size(), 0), ga_(v.sections().size()),
+      seats_available_(v.seat_count()) {
+  for (uint32_t r = 0; r < v.rows().size(); ++r)
+    row_available_[r] = v.rows()[r].count;
   for (seat_index i = 0; i < v.seat_count(); ++i)
     put_bit(available_bits_, i, true);
   for (uint16_t s = 0; s < v.sections().size(); ++s) {
@@ -32,14 +35,17 @@ seat_inventory::seat_inventory(const venue& v)
 void seat_inventory::set(seat_index i, seat_state state, uint32_t ref) {
   auto& slot = slots_[i];
   const uint16_t section = venue_->seats()[i].section;
+  const uint32_t row = venue_->row_of(i);
   if (slot.state == seat_state::available) {
     --seats_available_;
     --section_available_[section];
+    --row_available_[row];
   }
   if (slot.state == seat_state::sold) --seats_sold_;
   if (state == seat_state::available) {
     ++seats_available_;
     ++section_available_[section];
+    ++row_available_[row];
   }
   if (state == seat_state::sold) ++seats_sold_;
   slot.state = state;
@@ -154,6 +160,7 @@ void seat_inventory::track_changes(bool on) {
 bool seat_inventory::invariants_hold() const {
   uint32_t available = 0, sold = 0;
   std::vector<uint32_t> per_section(section_available_.size(), 0);
+  std::vector<uint32_t> per_row(row_available_.size(), 0);
   for (seat_index i = 0; i < slots_.size(); ++i) {
     const auto& s = slots_[i];
     const bool is_available = s.state == seat_state::available;
@@ -163,10 +170,12 @@ bool seat_inventory::invariants_hold() const {
     if (is_available) {
       ++available;
       ++per_section[venue_->seats()[i].section];
+      ++per_row[venue_->row_of(i)];
     }
     if (s.state == seat_state::sold) ++sold;
   }
-  if (available != seats_available_ || sold != seats_sold_ || per_section != section_available_)
+  if (available != seats_available_ || sold != seats_sold_ || per_section != section_available_ ||
+      per_row != row_available_)
     return false;
   for (const auto& g : ga_)
     if (g.held + g.sold > g.capacity) return false;

@@ -69,6 +69,8 @@ public:
   const std::vector<uint64_t>& available_bits() const { return available_bits_; }
   const std::vector<uint64_t>& sold_bits() const { return sold_bits_; }
   uint32_t section_available(uint16_t section) const { return section_available_[section]; }
+  // Available seats in venue row `row` (an index into venue::rows()).
+  uint32_t row_available(uint32_t row) const { return row_available_[row]; }
 
   uint32_t seats_available() const { return seats_available_; }
   uint32_t seats_sold() const { return seats_sold_; }
@@ -94,6 +96,7 @@ private:
   std::vector<uint64_t> available_bits_;
   std::vector<uint64_t> sold_bits_;
   std::vector<uint32_t> section_available_;
+  std::vector<uint32_t> row_available_;
   std::vector<ga_counter> ga_; // indexed by section; zero capacity for assigned sections
   uint32_t seats_available_ = 0;
   uint32_t seats_sold_ = 0;

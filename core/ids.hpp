@@ -13,6 +13,8 @@ using order_id = uint64_t;
 using seat_index = uint32_t;
 
 inline constexpr uint64_t no_id = 0;
+// A section index meaning "no GA area" or "any section".
+inline constexpr uint16_t no_area = 0xFFFF;
 
 constexpr uint64_t make_event_scoped_id(event_id event, uint32_t seq) {
   return (static_cast<uint64_t>(event) << 32) | seq;

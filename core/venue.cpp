@@ -1,5 +1,6 @@
 #include "core/venue.hpp"
 
+#include <algorithm>
 #include <cmath>
 
 #include "core/assert.hpp"
@@ -28,6 +29,33 @@ venue::venue(std::string id, std::string name, std::string city, std::vector<sec
     HF_ASSERT(fresh); // labels are unique: they are the public seat ids
   }
   build_layouts();
+  build_rows();
+}
+
+void venue::build_rows() {
+  row_of_.assign(seats_.size(), 0);
+  row_ordered_.reserve(seats_.size());
+  for (uint16_t k = 0; k < sections_.size(); ++k) {
+    const auto& s = sections_[k];
+    if (s.kind != section_kind::assigned) continue;
+    const size_t from = row_ordered_.size();
+    for (seat_index i = s.first_seat; i < s.first_seat + s.seat_count; ++i)
+      row_ordered_.push_back(i);
+    std::stable_sort(row_ordered_.begin() + static_cast<std::ptrdiff_t>(from), row_ordered_.end(),
+                     [this](seat_index a, seat_index b) {
+                       return std::pair(seats_[a].row, seats_[a].number) <
+                              std::pair(seats_[b].row, seats_[b].number);
+                     });
+    for (size_t p = from; p < row_ordered_.size(); ++p) {
+      const seat& here = seats_[row_ordered_[p]];
+      if (p == from || seats_[row_ordered_[p - 1]].row != here.row)
+        rows_.push_back(seat_row{k, here.row, static_cast<uint32_t>(p), 0});
+      ++rows_.back().count;
+      row_of_[row_ordered_[p]] = static_cast<uint32_t>(rows_.size() - 1);
+    }
+  }
+  // Every seat lies in exactly one assigned section's range, so in one row.
+  HF_ASSERT(row_ordered_.size() == seats_.size());
 }
 
 void venue::build_layouts() {

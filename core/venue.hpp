@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <span>
 #include <string>
 #include <string_view>
 #include <unordered_map>
@@ -35,6 +36,15 @@ struct seat {
   float x = 0, y = 0;  // map position
 };
 
+// One row of an assigned section: its seats, ordered by number, are
+// venue::row_seats(row) (adjacent numbers = seats side by side).
+struct seat_row {
+  uint16_t section = 0;
+  uint16_t row = 0;
+  uint32_t first = 0; // into the venue's row-ordered seat list
+  uint32_t count = 0;
+};
+
 class venue {
 public:
   venue(std::string id, std::string name, std::string city, std::vector<section> sections,
@@ -47,6 +57,13 @@ public:
   const std::vector<seat>& seats() const { return seats_; }
   uint32_t seat_count() const { return static_cast<uint32_t>(seats_.size()); }
   uint32_t ga_capacity_total() const { return ga_capacity_total_; }
+
+  // Every row of every assigned section, section by section, rows in order.
+  const std::vector<seat_row>& rows() const { return rows_; }
+  std::span<const seat_index> row_seats(const seat_row& r) const {
+    return {row_ordered_.data() + r.first, r.count};
+  }
+  uint32_t row_of(seat_index i) const { return row_of_[i]; }
 
   // "101-C-12": section name, row label, seat number. Stable across restarts.
   std::string seat_label(seat_index index) const;
@@ -68,6 +85,7 @@ private:
   };
   std::optional<seat_index> find_seat_by_layout(std::string_view label) const;
   void build_layouts();
+  void build_rows();
 
   std::string id_, name_, city_;
   std::vector<section> sections_;
@@ -75,6 +93,9 @@ private:
   uint32_t ga_capacity_total_ = 0;
   std::unordered_map<std::string, seat_index> seat_by_label_;
   std::vector<row_layout> layouts_; // one per section
+  std::vector<seat_row> rows_;
+  std::vector<seat_index> row_ordered_; // seats grouped by row, by number within one
+  std::vector<uint32_t> row_of_;        // seat -> index into rows_
 };
 
 std::string row_label(uint16_t row);

@@ -23,6 +23,14 @@ http_response refusal(const catalog_entry* e, const outcome& out) {
   return make_error(http_status_of(out.code), code_name(out.code), code_message(out.code));
 }
 
+// A best-available hold found no block: say what was looked for.
+std::string no_block_message(const catalog_entry& e, uint16_t quantity, uint16_t section) {
+  std::string out = "no " + std::to_string(quantity) +
+                    (quantity == 1 ? " seat is" : " seats side by side are") + " free";
+  if (section != no_area) out += " in section " + e.hall->sections()[section].name;
+  return out;
+}
+
 } // namespace
 
 void api::create_hold(call& c, event_id id) {
@@ -61,22 +69,38 @@ void api::create_hold(call& c, event_id id) {
       return c.reply(make_json(http::status::unprocessable_entity,
                                error_body("unknown_seat", "no such seat in this venue", unknown)));
     cmd = make_hold(0, user->user, picked);
-  } else if (section != nullptr && quantity != nullptr && seats == nullptr) {
+  } else if (quantity != nullptr && seats == nullptr) {
+    // A quantity in a GA area: places there. In an assigned section, or with no
+    // section at all: the best seats side by side, picked by the event.
     if (!quantity->is_int64() || quantity->as_int64() < 1 ||
-        quantity->as_int64() > limits::hold_seats_max || !section->is_string())
+        quantity->as_int64() > limits::hold_seats_max || (section && !section->is_string()))
       return c.reply(make_error(http::status::bad_request, "invalid_request",
                                 "section must be a string and quantity an integer from 1 to 16"));
-    const auto area = e->hall->find_section(section->as_string());
-    if (!area || e->hall->sections()[*area].kind != section_kind::general_admission)
-      return c.reply(make_error(http::status::unprocessable_entity, "unknown_section",
-                                "no such general-admission section"));
-    cmd = make_ga_hold(0, user->user, *area, static_cast<uint16_t>(quantity->as_int64()));
+    const auto count = static_cast<uint16_t>(quantity->as_int64());
+    if (section == nullptr) {
+      cmd = make_best_hold(0, user->user, no_area, count);
+    } else {
+      const auto area = e->hall->find_section(section->as_string());
+      if (!area)
+        return c.reply(make_error(http::status::unprocessable_entity, "unknown_section",
+                                  "no such section in this venue"));
+      cmd = e->hall->sections()[*area].kind == section_kind::general_admission
+                ? make_ga_hold(0, user->user, *area, count)
+                : make_best_hold(0, user->user, *area, count);
+    }
   } else {
     return c.reply(make_error(http::status::bad_request, "invalid_request",
-                              "send either {\"seats\": [...]} or {\"section\", \"quantity\"}"));
+                              "send {\"seats\": [...]}, or {\"quantity\"} with an optional "
+                              "{\"section\"}"));
   }
-  submit(c, id, cmd, [this, e, reply = c.reply](const outcome& out) {
+  // Only what a refusal of a best-available hold needs to say (not the whole command).
+  const uint16_t best_quantity = cmd.pick_best ? cmd.quantity : 0;
+  const uint16_t best_section = cmd.best_section;
+  submit(c, id, cmd, [this, e, best_quantity, best_section, reply = c.reply](const outcome& out) {
     s_.metrics.count_hold(out.code == result_code::ok);
+    if (out.code == result_code::seat_unavailable && best_quantity > 0)
+      return reply(make_error(http_status_of(out.code), code_name(out.code),
+                              no_block_message(*e, best_quantity, best_section)));
     if (out.code != result_code::ok) return reply(refusal(e.get(), out));
     reply(make_json(http::status::created, hold_body(*e, out)));
   });

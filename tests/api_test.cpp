@@ -577,8 +577,144 @@ TEST_CASE("GA holds take places from FLOOR and become orders") {
   CHECK(settled_seatmap(c).available.at("FLOOR") == floor_before - 3);
   CHECK_ERROR(c.post("/v1/events/1/holds", R"({"section":"NOPE","quantity":1})", ada.auth()), 422,
               "unknown_section");
-  CHECK_ERROR(c.post("/v1/events/1/holds", R"({"section":"101","quantity":1})", ada.auth()), 422,
+  CHECK_HEALTHY();
+}
+
+// A hold's seats, parsed: section, row label and number of each.
+struct seat_parts {
+  std::string section, row;
+  int number = 0;
+};
+seat_parts parts_of(const std::string& label) {
+  const auto last = label.rfind('-');
+  const auto mid = label.rfind('-', last - 1);
+  return {label.substr(0, mid), label.substr(mid + 1, last - mid - 1),
+          std::stoi(label.substr(last + 1))};
+}
+
+// Seats side by side: one section, one row, consecutive numbers.
+bool side_by_side(const std::vector<std::string>& seats) {
+  for (size_t k = 1; k < seats.size(); ++k) {
+    const auto a = parts_of(seats[k - 1]), b = parts_of(seats[k]);
+    if (a.section != b.section || a.row != b.row || b.number != a.number + 1) return false;
+  }
+  return !seats.empty();
+}
+
+TEST_CASE("best available: a quantity, in a section or anywhere, gets seats side by side") {
+  http_client c(node_port());
+  const auto ada = make_user(c);
+  const auto before = settled_seatmap(c);
+
+  auto anywhere = c.post("/v1/events/1/holds", R"({"quantity":2})", ada.auth());
+  REQUIRE_MESSAGE(anywhere.status == 201, anywhere.body);
+  const auto pair = strings(anywhere.json(), "seats");
+  REQUIRE(pair.size() == 2);
+  CHECK(side_by_side(pair));
+  CHECK(parts_of(pair[0]).row == "A"); // the front row: nearest the floor
+  CHECK(num(anywhere.json(), "total") == 2 * before.price.at(parts_of(pair[0]).section));
+  CHECK(member(anywhere.json(), "quantity") == nullptr); // a seated hold, not GA places
+
+  auto in_110 = c.post("/v1/events/1/holds", R"({"section":"110","quantity":4})", ada.auth());
+  REQUIRE_MESSAGE(in_110.status == 201, in_110.body);
+  const auto four = strings(in_110.json(), "seats");
+  REQUIRE(four.size() == 4);
+  CHECK(side_by_side(four));
+  CHECK(parts_of(four[0]).section == "110");
+  CHECK(parts_of(four[0]).row == "A");
+  // Two seats in the middle of row A hold "110" four off: the next block comes around them.
+  const auto held = settled_seatmap(c);
+  for (const auto& s : four)
+    CHECK(held.status.at(s) == "held");
+
+  // The same request again never gets a seat twice.
+  auto again = c.post("/v1/events/1/holds", R"({"section":"110","quantity":2})", ada.auth());
+  REQUIRE_MESSAGE(again.status == 201, again.body);
+  for (const auto& s : strings(again.json(), "seats"))
+    CHECK(std::find(four.begin(), four.end(), s) == four.end());
+
+  // The per-user cap (8) counts what is asked for: 2 + 4 + 2 held, so no more.
+  CHECK_ERROR(c.post("/v1/events/1/holds", R"({"quantity":1})", ada.auth()), 409, "limit_exceeded");
+  CHECK_ERROR(c.post("/v1/events/1/holds", R"({"section":"NOPE","quantity":1})", ada.auth()), 422,
               "unknown_section");
+  for (const auto& h : {anywhere, in_110, again})
+    CHECK(c.del("/v1/holds/" + str(h.json(), "holdId"), ada.auth()).status == 204);
+  CHECK_HEALTHY();
+}
+
+// A best-available racer: a new user per hold (the cap never binds), 4 seats
+// at a time, then 3, 2 and 1 as blocks run out, until 1 gets 409.
+std::vector<std::pair<std::string, std::vector<std::string>>>
+race_best(uint16_t port, std::string section, steady::time_point until,
+          std::vector<std::string>& problems) {
+  http_client c(port);
+  std::vector<std::pair<std::string, std::vector<std::string>>> holds; // token, seats
+  int quantity = 4;
+  while (quantity > 0 && steady::now() < until) {
+    const auto who = make_user(c, "Best");
+    auto r =
+        c.post("/v1/events/1/holds",
+               R"({"section":")" + section + R"(","quantity":)" + std::to_string(quantity) + "}",
+               who.auth());
+    if (r.status == 201) {
+      auto seats = strings(r.json(), "seats");
+      if (seats.size() != static_cast<size_t>(quantity) || !side_by_side(seats))
+        problems.push_back("not side by side: " + r.body.substr(0, 200));
+      holds.emplace_back(who.token + " " + str(r.json(), "holdId"), std::move(seats));
+    } else if (error_mismatch(r, 409, "seat_unavailable").empty()) {
+      --quantity;
+    } else {
+      problems.push_back("unexpected: " + std::to_string(r.status) + " " + r.body.substr(0, 200) +
+                         r.error);
+      return holds;
+    }
+  }
+  return holds;
+}
+
+TEST_CASE("32 clients ask for the best seats of one section at once: it fills exactly, "
+          "every block side by side, no seat twice") {
+  const uint16_t port = node_port();
+  http_client c(port);
+  const auto start = settled_seatmap(c);
+  const int64_t capacity = start.available.at("111");
+  REQUIRE(capacity > 100);
+  std::vector<std::vector<std::string>> problems(32);
+  std::vector<std::future<std::vector<std::pair<std::string, std::vector<std::string>>>>> racers;
+  const auto until = steady::now() + 20s;
+  for (int k = 0; k < 32; ++k)
+    racers.push_back(std::async(std::launch::async, race_best, port, std::string("111"), until,
+                                std::ref(problems[k])));
+  std::map<std::string, int> times_held;
+  std::vector<std::pair<std::string, std::string>> to_release; // token, hold id
+  for (auto& r : racers)
+    for (auto& [key, seats] : r.get()) {
+      for (const auto& s : seats)
+        ++times_held[s];
+      to_release.emplace_back(key.substr(0, key.find(' ')), key.substr(key.find(' ') + 1));
+    }
+  for (const auto& p : problems)
+    for (const auto& line : p)
+      MESSAGE(line);
+  for (const auto& p : problems)
+    CHECK(p.empty());
+  size_t twice = 0;
+  for (const auto& [seat, n] : times_held) {
+    twice += n > 1;
+    CHECK(parts_of(seat).section == "111");
+  }
+  CHECK_MESSAGE(twice == 0, twice << " seats were given to two holds");
+  CHECK(static_cast<int64_t>(times_held.size()) == capacity); // every seat, once
+  const auto full = settled_seatmap(c);
+  CHECK(full.available.at("111") == 0);
+  for (const auto& [seat, n] : times_held)
+    CHECK(full.status.at(seat) == "held");
+  CHECK_ERROR(c.post("/v1/events/1/holds", R"({"section":"111","quantity":1})",
+                     make_user(c, "Late").auth()),
+              409, "seat_unavailable");
+  for (const auto& [token, hold] : to_release)
+    CHECK(c.del("/v1/holds/" + hold, {{"Authorization", "Bearer " + token}}).status == 204);
+  CHECK(settled_seatmap(c).available.at("111") == capacity);
   CHECK_HEALTHY();
 }
 
@@ -813,7 +949,9 @@ TEST_CASE("bad input to holds: JSON error, nothing changes, node stays up") {
        R"({"section":"FLOOR","quantity":18446744073709551617})", a, 400, "invalid_request"},
       {"section as a number", verb::post, holds, R"({"section":5,"quantity":1})", a, 400,
        "invalid_request"},
-      {"quantity without section", verb::post, holds, R"({"quantity":1})", a, 400,
+      {"section without quantity", verb::post, holds, R"({"section":"FLOOR"})", a, 400,
+       "invalid_request"},
+      {"section null", verb::post, holds, R"({"section":null,"quantity":1})", a, 400,
        "invalid_request"},
       {"seats and section", verb::post, holds,
        R"({"seats":["117-A-2"],"section":"FLOOR","quantity":1})", a, 400, "invalid_request"},

@@ -714,3 +714,60 @@ TEST_CASE("regression: more than 64 distinct client hold times aborted the proce
   CHECK(st.inventory().seats_available() == 400);
   CHECK(st.invariants_hold());
 }
+
+// -- best available: the event picks the seats ------------------------------------
+
+TEST_CASE_FIXTURE(state_fixture, "best-available holds: side by side, never overlapping, "
+                                 "refused whole") {
+  const auto best = [&](user_id u, uint16_t quantity, uint16_t section = no_area) {
+    return run(make_best_hold(++tag, u, section, quantity), t0);
+  };
+  std::set<seat_index> taken;
+  user_id next_user = 100;
+  // Fill section 0 ("101", 100 seats in two rows of 50) with blocks of 3, then 1.
+  for (uint16_t quantity : {3, 1}) {
+    for (;;) {
+      const auto out = best(next_user++, quantity, 0);
+      if (out.code == result_code::seat_unavailable) break;
+      REQUIRE(out.code == result_code::ok);
+      REQUIRE(out.seat_count == quantity);
+      CHECK(out.ga_area == no_area);
+      CHECK(out.total_cents == 12'000 * quantity);
+      const auto first = v->seats()[out.seats[0]];
+      for (uint8_t k = 0; k < out.seat_count; ++k) {
+        const auto& s = v->seats()[out.seats[k]];
+        CHECK(s.section == 0);
+        CHECK(s.row == first.row);
+        CHECK(s.number == first.number + k);
+        CHECK(state_of(out.seats[k]) == seat_state::held);
+        CHECK(taken.insert(out.seats[k]).second); // never a seat twice
+      }
+    }
+  }
+  CHECK(taken.size() == 100);
+  CHECK(st.inventory().section_available(0) == 0);
+  check_refused(make_best_hold(++tag, 999, 0, 1), result_code::seat_unavailable);
+  // Any section: the next best comes from elsewhere.
+  const auto elsewhere = best(999, 2);
+  REQUIRE(elsewhere.code == result_code::ok);
+  CHECK(v->seats()[elsewhere.seats[0]].section != 0);
+}
+
+TEST_CASE_FIXTURE(state_fixture,
+                  "best-available holds: bad requests, the cap, and the sale state") {
+  check_refused(make_best_hold(++tag, 1, no_area, 0), result_code::invalid_request);
+  check_refused(make_best_hold(++tag, 1, no_area, limits::hold_seats_max + 1),
+                result_code::invalid_request);
+  check_refused(make_best_hold(++tag, 1, floor, 2), result_code::unknown_section); // GA: no seats
+  check_refused(make_best_hold(++tag, 1, 0xFFFE, 2), result_code::unknown_section);
+  command both = make_best_hold(++tag, 1, no_area, 2);
+  both.seat_count = 1; // names a seat as well
+  check_refused(both, result_code::invalid_request);
+  // The cap counts the places asked for, before any search.
+  REQUIRE(ga(1, 7).code == result_code::ok);
+  check_refused(make_best_hold(++tag, 1, no_area, 2), result_code::limit_exceeded);
+  CHECK(run(make_best_hold(++tag, 1, no_area, 1), t0).code == result_code::ok);
+  // Not on sale: refused as such, not as "no seats".
+  event_state closed{v, config()};
+  CHECK(closed.apply(make_best_hold(1, 2, no_area, 1), t0).code == result_code::event_not_on_sale);
+}

@@ -34,6 +34,7 @@ bool bit_of(const std::vector<uint64_t>& bits, seat_index i) {
 void check_derived(const venue& v, const seat_inventory& inv) {
   uint32_t available = 0, sold = 0;
   std::vector<uint32_t> per_section(v.sections().size(), 0);
+  std::vector<uint32_t> per_row(v.rows().size(), 0);
   for (seat_index i = 0; i < v.seat_count(); ++i) {
     const auto& s = inv.slot(i);
     CAPTURE(i);
@@ -43,9 +44,12 @@ void check_derived(const venue& v, const seat_inventory& inv) {
     if (s.state == seat_state::available) {
       ++available;
       ++per_section[v.seats()[i].section];
+      ++per_row[v.row_of(i)];
     }
     if (s.state == seat_state::sold) ++sold;
   }
+  for (uint32_t r = 0; r < v.rows().size(); ++r)
+    CHECK(inv.row_available(r) == per_row[r]);
   // No bit past the last seat may be set: clients popcount the bitmaps.
   size_t ones_available = 0, ones_sold = 0;
   for (auto w : inv.available_bits())

@@ -3,6 +3,7 @@
 // labels that are almost right.
 #include <doctest/doctest.h>
 
+#include <algorithm>
 #include <string>
 #include <vector>
 
@@ -56,8 +57,7 @@ std::shared_ptr<const venue> odd_venue() {
   sections[4].name = "FLOOR";
   sections[4].kind = section_kind::general_admission;
   sections[4].ga_capacity = 10;
-  return std::make_shared<const venue>("odd", "Odd", "Town", std::move(sections),
-                                       std::move(seats));
+  return std::make_shared<const venue>("odd", "Odd", "Town", std::move(sections), std::move(seats));
 }
 
 } // namespace
@@ -91,10 +91,30 @@ TEST_CASE("find_seat answers what the label map answers") {
     CHECK_FALSE(v->parsed_lookup(3)); // the second "C": a gap at
     CHECK_FALSE(v->parsed_lookup(4)); // general admission
     check_every_label(*v);
-    for (const char* label : {"B-2-A-3", "C-A-1", "C-A-4", "C-B-4", "C-B-5", "D-x-y-A-2", "D-x-y-B-3", "D-x-y-AE-1",
-                              "x-y-A-1", "D-A-1", "FLOOR-A-1"})
+    for (const char* label : {"B-2-A-3", "C-A-1", "C-A-4", "C-B-4", "C-B-5", "D-x-y-A-2",
+                              "D-x-y-B-3", "D-x-y-AE-1", "x-y-A-1", "D-A-1", "FLOOR-A-1"})
       CHECK(v->find_seat(label) == v->find_seat_by_map(label));
   }
 }
 
 } // namespace holdfast
+
+TEST_CASE("venue rows: every seat in exactly one row, rows ordered by number") {
+  const auto v = holdfast::make_demo_venue(4, 400, 100);
+  std::vector<int> seen(v->seat_count(), 0);
+  for (uint32_t r = 0; r < v->rows().size(); ++r) {
+    const auto& row = v->rows()[r];
+    const auto seats = v->row_seats(row);
+    REQUIRE(!seats.empty());
+    for (size_t k = 0; k < seats.size(); ++k) {
+      const auto& s = v->seats()[seats[k]];
+      CHECK(s.section == row.section);
+      CHECK(s.row == row.row);
+      CHECK(v->row_of(seats[k]) == r);
+      if (k > 0) CHECK(s.number > v->seats()[seats[k - 1]].number);
+      ++seen[seats[k]];
+    }
+  }
+  CHECK(std::all_of(seen.begin(), seen.end(), [](int n) { return n == 1; }));
+  CHECK(v->rows().size() == 8); // four sections of 100 seats, rows of 50
+}
