@@ -518,40 +518,50 @@ export class EventPage {
     return form;
   }
 
-  // "Best available": the finder picks seats side by side nearest the stage, in one
-  // section or any. A way in without pointing at a map, for keyboards and phones.
+  // "Best available": the event picks and holds seats side by side nearest the
+  // stage, in one section or any, at the moment it decides, so fans asking at once
+  // get different seats instead of racing for the same ones. A way in without
+  // pointing at a map, for keyboards and phones.
   bestSeatsForm() {
     this.bestSection = h('select', { id: 'best-section', dataset: { testid: 'best-section' } },
       h('option', { value: '' }, 'Any section'));
     const quantity = this.bestQuantity = h('input', { id: 'best-quantity', type: 'number', min: '1',
       value: '2', inputmode: 'numeric', dataset: { testid: 'best-quantity' } });
+    const button = h('button', { class: 'btn', type: 'submit', dataset: { testid: 'best-hold' } }, 'Hold best');
     const form = h('form', { class: 'best-seats-form', dataset: { testid: 'best-seats' } },
       h('label', { for: 'best-quantity' }, 'Best available'), quantity,
-      h('label', { class: 'sr-only', for: 'best-section' }, 'Section'), this.bestSection,
-      h('button', { class: 'btn', type: 'submit', dataset: { testid: 'best-find' } }, 'Find'));
-    form.addEventListener('submit', (e) => {
+      h('label', { class: 'sr-only', for: 'best-section' }, 'Section'), this.bestSection, button);
+    form.addEventListener('submit', async (e) => {
       e.preventDefault();
-      if (!this.model || this.checkout) return;
-      const m = this.model;
+      if (!this.model || this.checkout || button.disabled) return;
       const want = Math.floor(Number(quantity.value));
-      const room = this.maxSeats() - m.selectedOrder.length;
       if (!(want >= 1)) return notify('How many seats? Enter a number.', 'info', 'quantity');
-      if (want > room) return notify(`You can pick up to ${this.maxSeats()} seats for this event.`, 'info', 'limit');
-      const section = this.bestSection.value;
-      const found = m.bestAvailable(want, section);
-      if (!found.length) {
-        return notify(`No ${plural(want, 'seat')} side by side${section ? ` in ${section}` : ''} right now.`,
-          'info', 'none_together');
+      if (want > this.maxSeats()) return notify(`You can hold up to ${this.maxSeats()} seats for this event.`, 'info', 'limit');
+      button.disabled = true;
+      button.textContent = 'Holding…';
+      try {
+        await this.holdBest(want, this.bestSection.value);
+      } finally {
+        button.disabled = false;
+        button.textContent = 'Hold best';
       }
-      for (const i of found) m.select(i);
-      this.map.redraw();
-      this.renderSelection();
-      this.map.focusSeat(found[0]);
-      const first = m.ids[found[0]], last = m.ids[found[found.length - 1]];
-      notify(`Found ${found.length === 1 ? first : `${first} to ${last}`}, side by side. Hold them before someone else does.`,
-        'success', 'best_found');
     });
     return form;
+  }
+
+  async holdBest(quantity, section) {
+    const body = section ? { section, quantity } : { quantity };
+    try {
+      const hold = await api('POST', `/v1/events/${encodeURIComponent(this.eventId)}/holds`,
+        { body, auth: true, headers: this.accessHeaders() });
+      this.markSeats(hold.seats, HELD);
+      this.openCheckout(hold);
+      const first = hold.seats[0], last = hold.seats[hold.seats.length - 1];
+      notify(`Holding ${hold.seats.length === 1 ? first : `${first} to ${last}`}, side by side.`, 'success', 'best_held');
+    } catch (err) {
+      if (err.code === 'seat_unavailable') notify(`${err.message}.`, 'info', 'none_together');
+      else this.onHoldError(err);
+    }
   }
 
   // The finder's section list: the assigned sections, once the map is in.

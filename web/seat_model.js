@@ -42,8 +42,8 @@ export class SeatModel {
       if (s.seatCount) { s.cx /= s.seatCount; s.cy /= s.seatCount; }
     }
     if (!n) this.bounds = { minX: -1, minY: -1, maxX: 1, maxY: 1 };
-    this.rows = seatRows(seats); // seat indices of each row, in number order
-    ({ size: this.size, median: this.sizeMedian } = seatSizes(this.rows, this.x, this.y, n));
+    const rows = seatRows(seats); // seat indices of each row, in number order
+    ({ size: this.size, median: this.sizeMedian } = seatSizes(rows, this.x, this.y, n));
     this.buildGrid();
     this.floor = this.findFloor();
   }
@@ -131,41 +131,6 @@ export class SeatModel {
     }
     const k = this.sectionByName.get(section);
     return k === undefined ? null : this.sections[k].price * (quantity || 1);
-  }
-
-  // "Best available": `quantity` available, unselected seats side by side (one row,
-  // consecutive numbers) in `sectionName` (any assigned section when empty),
-  // nearest the middle of the venue (the stage or the floor), cheapest first among
-  // equals. Returns the seat indices in row order, or [] when no block is free.
-  bestAvailable(quantity, sectionName = '') {
-    const want = Math.floor(quantity);
-    if (!(want >= 1)) return [];
-    const only = sectionName ? this.sectionByName.get(sectionName) : undefined;
-    if (sectionName && only === undefined) return [];
-    const b = this.bounds;
-    const cx = (b.minX + b.maxX) / 2, cy = (b.minY + b.maxY) / 2;
-    let best = null, bestDist = Infinity, bestPrice = Infinity;
-    for (const row of this.rows) {
-      if (only !== undefined && this.section[row[0]] !== only) continue;
-      const price = this.sections[this.section[row[0]]].price;
-      let run = 0; // free seats with consecutive numbers ending at row[k]
-      for (let k = 0; k < row.length; k++) {
-        const i = row[k];
-        const free = this.state[i] === AVAILABLE && !this.selected[i];
-        const next = k > 0 && this.number[i] === this.number[row[k - 1]] + 1;
-        run = free ? (next ? run + 1 : 1) : 0;
-        if (run < want) continue;
-        let sx = 0, sy = 0;
-        for (let j = k - want + 1; j <= k; j++) { sx += this.x[row[j]]; sy += this.y[row[j]]; }
-        const dist = Math.hypot(sx / want - cx, sy / want - cy);
-        if (dist < bestDist - 1e-9 || (Math.abs(dist - bestDist) <= 1e-9 && price < bestPrice)) {
-          best = row.slice(k - want + 1, k + 1);
-          bestDist = dist;
-          bestPrice = price;
-        }
-      }
-    }
-    return best || [];
   }
 
   // Sections with nothing left to sell.

@@ -82,23 +82,28 @@ export default async function uiTest({ page, base, log, shot }) {
   log(`seats ${a}, ${b} for the browser, ${x} for the other client (section ${section.section}, ${price} cents)`);
   for (const id of [a, b, x]) assert.equal(await status(id), 'available', `${id} shows available`);
 
-  // --- "best available": the finder picks two seats side by side in the section ---------
+  // --- "best available": the server holds two seats side by side in the section -------
   await page.locator(tid('best-section')).selectOption(section.section);
   await page.locator(tid('best-quantity')).fill('2');
-  await page.locator(tid('best-find')).click();
-  await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 2, tid('selected-seat'));
-  const best = await hook(() => window.holdfast.selectedSeats());
+  await page.locator(tid('best-hold')).click();
+  await page.waitForFunction((sel) => /^\d\d:\d\d$/.test(document.querySelector(sel)?.textContent || ''), tid('countdown'));
+  const best = await seatIdsIn(tid('hold-seats'));
+  assert.equal(best.length, 2, `best available held ${best}`);
   const bestSeats = best.map((id) => seatmap.seats.find((s) => s.seatId === id));
   assert.ok(bestSeats.every((s) => s && s.section === section.section && s.status === 'available'),
-    `best available ${best} are free seats of ${section.section}`);
+    `best available ${best} were free seats of ${section.section}`);
   assert.equal(bestSeats[0].row, bestSeats[1].row, `best available ${best} share a row`);
   assert.equal(Math.abs(bestSeats[0].number - bestSeats[1].number), 1, `best available ${best} are side by side`);
-  for (const id of best) assert.equal(await status(id), 'selected');
-  await page.locator(tid('clear-selection')).click();
-  assert.deepEqual(await hook(() => window.holdfast.selectedSeats()), []);
-  log(`best available in ${section.section}: ${best.join(', ')}`);
-  // Back to where the canvas steps below start: the whole venue, the page at its top
-  // (clicking the finder scrolled the side panel into view and zoomed to its seats).
+  assert.ok(!best.includes(a) && !best.includes(b) && !best.includes(x),
+    `best available ${best} are the front row's seats nearest the floor, not its first ones ${a}, ${b}, ${x}`);
+  const bestHeld = await api('GET', `/v1/events/${eventId}/seatmap`);
+  for (const id of best) assert.equal(bestHeld.seats.find((s) => s.seatId === id).status, 'held', `server: ${id} held`);
+  // Cancelling gives them back; the steps below pick their own seats.
+  await page.locator(tid('cancel-hold-button')).click();
+  await page.locator(tid('map-pane')).waitFor({ state: 'visible' });
+  for (const id of best) assert.equal(await status(id), 'available', `${id} shows available after cancelling`);
+  log(`best available in ${section.section}: held ${best.join(', ')}, then cancelled`);
+  // Back to where the canvas steps below start: the whole venue, the page at its top.
   await page.getByRole('button', { name: 'Show the whole venue' }).click();
   await page.evaluate(() => window.scrollTo({ top: 0 }));
 
