@@ -19,7 +19,8 @@ inline void put_bit(std::vector<uint64_t>& bits, seat_index i, bool on) {
 seat_inventory::seat_inventory(const venue& v)
     : venue_(&v), slots_(v.seat_count()), available_bits_((v.seat_count() + 63) / 64, 0),
       sold_bits_(available_bits_.size(), 0), section_available_(v.sections().size(), 0),
-      row_available_(v.rows().size(), 0), ga_(v.sections().size()),
+      row_available_(v.rows().size(), 0), row_version_(v.rows().size(), 0),
+      row_freed_(v.rows().size(), false), ga_(v.sections().size()),
       seats_available_(v.seat_count()) {
   for (uint32_t r = 0; r < v.rows().size(); ++r)
     row_available_[r] = v.rows()[r].count;
@@ -46,7 +47,12 @@ void seat_inventory::set(seat_index i, seat_state state, uint32_t ref) {
     ++seats_available_;
     ++section_available_[section];
     ++row_available_[row];
+    if (!row_freed_[row]) {
+      row_freed_[row] = true;
+      freed_rows_.push_back(row);
+    }
   }
+  ++row_version_[row];
   if (state == seat_state::sold) ++seats_sold_;
   slot.state = state;
   slot.ref = ref;

@@ -71,6 +71,12 @@ public:
   uint32_t section_available(uint16_t section) const { return section_available_[section]; }
   // Available seats in venue row `row` (an index into venue::rows()).
   uint32_t row_available(uint32_t row) const { return row_available_[row]; }
+  // Changes whenever a seat of the row changes state: a best-available search
+  // caches each row's best block and trusts it while this stays the same.
+  uint32_t row_version(uint32_t row) const { return row_version_[row]; }
+  // Rows where a seat became available since the last drain: a search's cached
+  // bounds for them may now be too high.
+  template <class Fn> void drain_freed_rows(Fn&& on_row);
 
   uint32_t seats_available() const { return seats_available_; }
   uint32_t seats_sold() const { return seats_sold_; }
@@ -97,7 +103,10 @@ private:
   std::vector<uint64_t> sold_bits_;
   std::vector<uint32_t> section_available_;
   std::vector<uint32_t> row_available_;
-  std::vector<ga_counter> ga_; // indexed by section; zero capacity for assigned sections
+  std::vector<uint32_t> row_version_;
+  std::vector<uint32_t> freed_rows_;
+  std::vector<bool> row_freed_; // in freed_rows_ already
+  std::vector<ga_counter> ga_;  // indexed by section; zero capacity for assigned sections
   uint32_t seats_available_ = 0;
   uint32_t seats_sold_ = 0;
   uint64_t version_ = 0;
@@ -106,6 +115,14 @@ private:
   std::vector<seat_index> dirty_seats_;
   std::vector<uint16_t> dirty_areas_;
 };
+
+template <class Fn> void seat_inventory::drain_freed_rows(Fn&& on_row) {
+  for (uint32_t r : freed_rows_) {
+    row_freed_[r] = false;
+    on_row(r);
+  }
+  freed_rows_.clear();
+}
 
 template <class SeatFn, class AreaFn>
 void seat_inventory::drain_changes(SeatFn&& on_seat, AreaFn&& on_area) {

@@ -9,6 +9,7 @@
 #include <cmath>
 #include <limits>
 #include <map>
+#include <optional>
 #include <random>
 #include <vector>
 
@@ -68,7 +69,7 @@ struct picker {
   std::vector<int64_t> prices = base_prices(*v);
   uint32_t next_hold = 1;
 
-  std::vector<seat_index> best(uint16_t quantity, uint16_t section = no_area) const {
+  std::vector<seat_index> best(uint16_t quantity, uint16_t section = no_area) {
     std::vector<seat_index> out(quantity);
     if (!ranking.best_block(inv, prices, section, quantity, out.data())) return {};
     return out;
@@ -162,14 +163,16 @@ struct middle {
 };
 
 // Brute force, from the venue's seats alone: every window of `quantity` free
-// seats with consecutive numbers in one row, the least mean distance to the
-// middle.
-double brute_best(const venue& v, const seat_inventory& inv, uint16_t section, uint16_t quantity) {
+// seats with consecutive numbers in one row; the least (mean distance to the
+// middle in millionths, price).
+std::optional<std::pair<int64_t, int64_t>> brute_best(const venue& v, const seat_inventory& inv,
+                                                      const std::vector<int64_t>& prices,
+                                                      uint16_t section, uint16_t quantity) {
   const middle m(v);
   std::map<std::pair<uint16_t, uint16_t>, std::vector<seat_index>> rows;
   for (seat_index i = 0; i < v.seat_count(); ++i)
     rows[{v.seats()[i].section, v.seats()[i].row}].push_back(i);
-  double best = std::numeric_limits<double>::infinity();
+  std::optional<std::pair<int64_t, int64_t>> best;
   for (auto& [key, seats] : rows) {
     if (section != no_area && key.first != section) continue;
     std::sort(seats.begin(), seats.end(), [&](seat_index a, seat_index b) {
@@ -183,7 +186,10 @@ double brute_best(const venue& v, const seat_inventory& inv, uint16_t section, u
              (j == k || v.seats()[seats[j]].number == v.seats()[seats[j - 1]].number + 1);
         sum += m.distance(v.seats()[seats[j]]);
       }
-      if (ok) best = std::min(best, sum / quantity);
+      if (!ok) continue;
+      const std::pair<int64_t, int64_t> here{static_cast<int64_t>(std::floor(sum / quantity * 1e6)),
+                                             prices[key.first]};
+      if (!best || here < *best) best = here;
     }
   }
   return best;
@@ -191,31 +197,39 @@ double brute_best(const venue& v, const seat_inventory& inv, uint16_t section, u
 
 } // namespace
 
-TEST_CASE("best available agrees with a brute-force search on random inventories") {
+TEST_CASE("best available agrees with a brute-force search through a sale with releases and "
+          "price changes") {
   const auto v = make_demo_venue(6, 1'200, 100);
+  const middle m(*v);
   std::mt19937_64 rng(20261122);
-  int found = 0, none = 0;
-  for (int trial = 0; trial < 60; ++trial) {
+  auto pick = [&](uint32_t n) { return static_cast<uint32_t>(rng() % n); };
+  int found = 0, none = 0, released = 0, repriced = 0;
+  for (int sale = 0; sale < 4; ++sale) {
     picker p{v};
-    // Fill a random share of the seats, from a third to all but a few.
-    const uint32_t taken = std::uniform_int_distribution<uint32_t>(400, 1'195)(rng);
-    std::vector<seat_index> order(v->seat_count());
-    for (seat_index i = 0; i < order.size(); ++i)
-      order[i] = i;
-    std::shuffle(order.begin(), order.end(), rng);
-    for (uint32_t k = 0; k < taken; ++k)
-      p.hold(std::vector<seat_index>{order[k]});
-    REQUIRE(p.inv.invariants_hold());
-    for (int ask = 0; ask < 10; ++ask) {
-      const auto quantity = std::uniform_int_distribution<uint16_t>(1, 6)(rng);
-      const uint16_t section =
-          ask % 2 ? no_area : std::uniform_int_distribution<uint16_t>(0, 5)(rng);
-      CAPTURE(trial);
+    std::vector<std::vector<seat_index>> live; // held blocks, to release at random
+    for (int step = 0; step < 1'500; ++step) {
+      CAPTURE(sale);
+      CAPTURE(step);
+      const uint32_t action = pick(100);
+      if (action < 15 && !live.empty()) { // a hold ends: seats come free
+        const uint32_t k = pick(static_cast<uint32_t>(live.size()));
+        p.inv.release(live[k], p.inv.slot(live[k][0]).ref);
+        live.erase(live.begin() + k);
+        ++released;
+        continue;
+      }
+      if (action < 18) { // the price of a section moves
+        p.prices[pick(6)] = 1'000 * (1 + pick(5));
+        ++repriced;
+        continue;
+      }
+      const auto quantity = static_cast<uint16_t>(1 + pick(6));
+      const uint16_t section = pick(2) ? no_area : static_cast<uint16_t>(pick(6));
       CAPTURE(quantity);
       CAPTURE(section);
-      const double expected = brute_best(*v, p.inv, section, quantity);
+      const auto expected = brute_best(*v, p.inv, p.prices, section, quantity);
       const auto got = p.best(quantity, section);
-      if (!std::isfinite(expected)) {
+      if (!expected) {
         CHECK(got.empty());
         ++none;
         continue;
@@ -231,12 +245,20 @@ TEST_CASE("best available agrees with a brute-force search on random inventories
         CHECK(s.row == first.row);
         CHECK(s.number == first.number + j);
         if (section != no_area) CHECK(s.section == section);
-        sum += middle(*v).distance(s);
+        sum += m.distance(s);
       }
-      CHECK(std::abs(sum / quantity - expected) < 1e-3);
+      const auto mean = static_cast<int64_t>(std::floor(sum / quantity * 1e6));
+      CHECK(mean <= expected->first + 1); // nearest (rounding aside)
+      if (mean == expected->first) CHECK(p.prices[first.section] <= expected->second);
+      if (pick(4) != 0) { // mostly, the fan takes it
+        p.hold(got);
+        live.push_back(got);
+      }
     }
+    REQUIRE(p.inv.invariants_hold());
   }
-  MESSAGE("best blocks found " << found << " times, none " << none << " times");
-  CHECK(found > 100);
-  CHECK(none > 10);
+  MESSAGE("blocks found " << found << ", none " << none << ", releases " << released
+                          << ", price changes " << repriced);
+  CHECK(found > 1'000);
+  CHECK(none > 100);
 }
