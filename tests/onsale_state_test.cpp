@@ -301,3 +301,36 @@ TEST_CASE("waiting-room places survive recovery from journal or snapshot") {
       CHECK(again[k].user == next[k].user);
   }
 }
+
+TEST_CASE_FIXTURE(onsale_fixture,
+                  "a waitlist offer takes seats side by side when the section has them") {
+  // Section 0: seat 0 held alone, seats 10 and 11 held together, the rest in blocks.
+  const auto& s = hall->sections()[0];
+  auto hold_seats = [&](user_id user, std::vector<seat_index> seats) {
+    auto out = run(make_hold(++tag, user, seats), t0);
+    REQUIRE(out.code == result_code::ok);
+    return out.id;
+  };
+  const hold_id lone = hold_seats(100, {s.first_seat});
+  const hold_id pair = hold_seats(101, {s.first_seat + 10, s.first_seat + 11});
+  std::vector<seat_index> rest;
+  for (seat_index i = s.first_seat + 1; i < s.first_seat + s.seat_count; ++i)
+    if (i != s.first_seat + 10 && i != s.first_seat + 11) rest.push_back(i);
+  for (size_t k = 0; k < rest.size(); k += 16)
+    hold_seats(200 + k,
+               {rest.begin() + static_cast<std::ptrdiff_t>(k),
+                rest.begin() + static_cast<std::ptrdiff_t>(std::min(k + 16, rest.size()))});
+  // Seat 0 comes back: one free seat, so a fan who wants two waits.
+  REQUIRE(run(make_release(++tag, 100, lone), t0 + 1).code == result_code::ok);
+  auto a = st.join_waitlist(10, 0, 2, t0 + 2);
+  REQUIRE(a.code == result_code::ok);
+  // The pair comes back: seats 0, 10 and 11 are free; the offer is 10 and 11, side by
+  // side, not the section's first two free seats (0 and 10).
+  REQUIRE(run(make_release(++tag, 101, pair), t0 + 3).code == result_code::ok);
+  auto e = entry(10, a.entry.seq);
+  REQUIRE(e.status == waitlist_status::offered);
+  const auto* h = st.find_hold(e.hold);
+  REQUIRE(h != nullptr);
+  CHECK(std::vector<seat_index>(h->seats, h->seats + h->seat_count) ==
+        std::vector<seat_index>{s.first_seat + 10, s.first_seat + 11});
+}
