@@ -420,21 +420,29 @@ void event_state::make_offer(const waitlist_view& entry, int64_t now_ms) {
     return;
   }
   const auto& sections = venue_->sections();
-  uint16_t section = entry.section;
-  if (section == no_area)
-    for (section = 0; section < sections.size() && !can_fill(section, entry.quantity); ++section) {
-    }
-  HF_ASSERT(section < sections.size() && can_fill(section, entry.quantity));
   hold_record rec;
   rec.user = entry.user;
   rec.duration_ms = config_.onsale.waitlist_offer_s * 1000;
   rec.expires_at_ms = now_ms + rec.duration_ms;
-  if (sections[section].kind == section_kind::general_admission) {
+  uint16_t section = entry.section;
+  // Any section: the best seats side by side anywhere, if some are.
+  if (section == no_area &&
+      ranking_.best_block(inventory_, prices_, no_area, entry.quantity, rec.seats)) {
+    section = venue_->seats()[rec.seats[0]].section;
+    rec.seat_count = static_cast<uint8_t>(entry.quantity);
+  }
+  if (section == no_area)
+    for (section = 0; section < sections.size() && !can_fill(section, entry.quantity); ++section) {
+    }
+  HF_ASSERT(section < sections.size() && can_fill(section, entry.quantity));
+  const bool picked = rec.seat_count != 0;
+  if (!picked && sections[section].kind == section_kind::general_admission) {
     rec.ga_area = section;
     rec.quantity = entry.quantity;
-  } else if (ranking_.best_block(inventory_, prices_, section, entry.quantity, rec.seats)) {
+  } else if (!picked &&
+             ranking_.best_block(inventory_, prices_, section, entry.quantity, rec.seats)) {
     rec.seat_count = static_cast<uint8_t>(entry.quantity); // side by side, best first
-  } else {
+  } else if (!picked) {
     // Enough seats, but none side by side: the first free ones of the section.
     const auto& bits = inventory_.available_bits();
     const seat_index end = sections[section].first_seat + sections[section].seat_count;

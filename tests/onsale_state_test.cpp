@@ -334,3 +334,42 @@ TEST_CASE_FIXTURE(onsale_fixture,
   CHECK(std::vector<seat_index>(h->seats, h->seats + h->seat_count) ==
         std::vector<seat_index>{s.first_seat + 10, s.first_seat + 11});
 }
+
+TEST_CASE_FIXTURE(onsale_fixture, "an any-section waitlist offer takes the best seats side by side "
+                                  "anywhere") {
+  // Every seat and GA place taken; then seat 0 of section 0 comes back.
+  const auto& s0 = hall->sections()[0];
+  const auto& s1 = hall->sections()[1];
+  std::vector<seat_index> mixed{s0.first_seat + 5, s1.first_seat + 10, s1.first_seat + 11};
+  auto lone = run(make_hold(++tag, 100, std::vector<seat_index>{s0.first_seat}), t0);
+  auto both = run(make_hold(++tag, 101, mixed), t0);
+  REQUIRE(lone.code == result_code::ok);
+  REQUIRE(both.code == result_code::ok);
+  user_id next = 200;
+  for (uint16_t section = 0; section < 4; ++section) {
+    const auto& s = hall->sections()[section];
+    std::vector<seat_index> block;
+    for (seat_index i = s.first_seat; i < s.first_seat + s.seat_count; ++i) {
+      if (i == s0.first_seat || std::find(mixed.begin(), mixed.end(), i) != mixed.end()) continue;
+      block.push_back(i);
+      if (block.size() == 16 || i + 1 == s.first_seat + s.seat_count) {
+        REQUIRE(run(make_hold(++tag, next++, block), t0).code == result_code::ok);
+        block.clear();
+      }
+    }
+  }
+  REQUIRE(run(make_ga_hold(++tag, next++, floor, 10), t0).code == result_code::ok);
+  REQUIRE(run(make_release(++tag, 100, lone.id), t0 + 1).code == result_code::ok);
+  auto a = st.join_waitlist(10, no_area, 2, t0 + 2);
+  REQUIRE(a.code == result_code::ok);
+  // Seats 0 and 5 of section 0 and the pair 10, 11 of section 1 are free: the
+  // offer is the pair, not section 0's first two free seats.
+  REQUIRE(run(make_release(++tag, 101, both.id), t0 + 3).code == result_code::ok);
+  auto e = entry(10, a.entry.seq);
+  REQUIRE(e.status == waitlist_status::offered);
+  const auto* h = st.find_hold(e.hold);
+  REQUIRE(h != nullptr);
+  CHECK(std::vector<seat_index>(h->seats, h->seats + h->seat_count) ==
+        std::vector<seat_index>{s1.first_seat + 10, s1.first_seat + 11});
+  CHECK(h->total_cents == 2 * st.section_price(1));
+}
