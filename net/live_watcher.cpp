@@ -11,9 +11,13 @@ namespace json = boost::json;
 
 namespace {
 
+constexpr std::chrono::milliseconds first_retry{100};
+constexpr std::chrono::milliseconds last_retry{5'000};
+
 struct watcher_state {
   static inline const char* name = "holdfast.live_watcher";
   event_actors actors;
+  std::chrono::milliseconds next_retry = first_retry;
 };
 
 using watcher_ptr = caf::stateful_actor<watcher_state>*;
@@ -30,8 +34,9 @@ std::shared_ptr<const std::string> waitlist_push(const catalog_entry& e, const w
   return std::make_shared<const std::string>(json::serialize(out));
 }
 
-caf::behavior watcher_behavior(watcher_ptr self, directory dir, const access_tokens* tokens,
-                               live_watch_target target, std::shared_ptr<websocket_session> ws) {
+// Asks the shard for the event's actors and watches them for this user; asks
+// again later if the shard does not answer.
+void watch(watcher_ptr self, const directory& dir, const live_watch_target& target) {
   const event_id id = target.event->config.id;
   self->request(dir.shard_for(id), std::chrono::seconds(5), actors_atom::value, id)
       .then(
@@ -41,12 +46,22 @@ caf::behavior watcher_behavior(watcher_ptr self, directory dir, const access_tok
             if (a.event) self->send(a.event, watch_atom::value, target.user, me);
             if (target.queue && a.queue) self->send(a.queue, watch_atom::value, target.user, me);
           },
-          [](caf::error&) {}); // no pushes; the client still polls
+          [self](caf::error&) {
+            auto& st = self->state;
+            self->delayed_send(self, st.next_retry, retry_atom::value);
+            st.next_retry = std::min(st.next_retry * 2, last_retry);
+          });
+}
+
+caf::behavior watcher_behavior(watcher_ptr self, directory dir, const access_tokens* tokens,
+                               live_watch_target target, std::shared_ptr<live_listener> ws) {
+  watch(self, dir, target);
   return {
       [ws, tokens](const queue_notice& n) {
         if (n.status.state != queue_state::unknown) ws->send(queue_push(n, *tokens));
       },
       [ws, target](const waitlist_notice& n) { ws->send(waitlist_push(*target.event, n)); },
+      [self, dir, target](retry_atom) { watch(self, dir, target); },
       [self, target](unwatch_atom) {
         auto me = caf::actor_cast<caf::actor>(self);
         const auto& a = self->state.actors;
@@ -59,9 +74,15 @@ caf::behavior watcher_behavior(watcher_ptr self, directory dir, const access_tok
 
 } // namespace
 
+caf::actor spawn_live_watcher(caf::actor_system& sys, const directory& dir,
+                              const access_tokens& tokens, live_watch_target target,
+                              std::shared_ptr<live_listener> to) {
+  return sys.spawn(watcher_behavior, dir, &tokens, std::move(target), std::move(to));
+}
+
 void start_live_watcher(caf::actor_system& sys, const directory& dir, const access_tokens& tokens,
                         live_watch_target target, std::shared_ptr<websocket_session> session) {
-  auto watcher = sys.spawn(watcher_behavior, dir, &tokens, std::move(target), session);
+  auto watcher = spawn_live_watcher(sys, dir, tokens, std::move(target), session);
   session->on_close([watcher] { caf::anon_send(watcher, unwatch_atom::value); });
 }
 

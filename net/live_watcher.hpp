@@ -9,6 +9,11 @@
 // Protocol (local only):
 //   queue_notice, waitlist_notice   from the queue and event actors
 //   (unwatch_atom)                  the socket closed
+//   (retry_atom)                    to itself: ask the shard for the actors again
+//
+// If the shard does not answer which actors to watch, the watcher asks again
+// after 100 ms, doubling to 5 s, for as long as the socket is open (the page
+// also polls, so pushes only arrive sooner).
 #pragma once
 
 #include <memory>
@@ -17,6 +22,7 @@
 
 #include "net/access_tokens.hpp"
 #include "net/catalog.hpp"
+#include "net/live_listener.hpp"
 #include "net/websocket_session.hpp"
 
 namespace holdfast {
@@ -29,6 +35,13 @@ struct live_watch_target {
   bool queue = false; // the socket proved the user's place in the waiting room
 };
 
+// Spawns the watcher for `target`, pushing to `to`; send it unwatch_atom when
+// the socket closes.
+caf::actor spawn_live_watcher(caf::actor_system& sys, const directory& dir,
+                              const access_tokens& tokens, live_watch_target target,
+                              std::shared_ptr<live_listener> to);
+
+// spawn_live_watcher for a WebSocket, unwatched when it closes.
 void start_live_watcher(caf::actor_system& sys, const directory& dir, const access_tokens& tokens,
                         live_watch_target target, std::shared_ptr<websocket_session> session);
 

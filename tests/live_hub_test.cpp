@@ -1,6 +1,7 @@
 // The live hub of an event: a WebSocket's hello waits for the event's version,
 // and a shard or event actor that does not answer at first must not leave the
-// event's live map silent for the node's lifetime. Fake shard and event actors
+// event's live map silent for the node's lifetime. Likewise a socket's per-user
+// watcher keeps asking the shard which actors to watch. Fake shard and event actors
 // answer, refuse or stay silent on cue; time moves only when the test says.
 #include <doctest/doctest.h>
 
@@ -9,6 +10,7 @@
 #include "actors/directory.hpp"
 #include "net/json_views.hpp"
 #include "net/live_hub.hpp"
+#include "net/live_watcher.hpp"
 #include "tests/actor_fixture.hpp"
 
 namespace holdfast {
@@ -30,7 +32,7 @@ struct script {
   int lookups_refused = 0;     // the first this many lookups answer an error
   int versions_unanswered = 0; // the first this many seat-map requests get no answer
   uint64_t version = 7;
-  int lookups = 0, version_requests = 0, subscribes = 0;
+  int lookups = 0, version_requests = 0, subscribes = 0, watches = 0, unwatches = 0;
   std::vector<caf::response_promise> never_answered; // kept, so none answers
 };
 
@@ -52,6 +54,8 @@ catalog_entry two_seat_event() {
 caf::behavior fake_event(caf::event_based_actor* self, std::shared_ptr<script> s) {
   return {
       [s](subscribe_atom, caf::actor) { ++s->subscribes; },
+      [s](watch_atom, user_id, caf::actor) { ++s->watches; },
+      [s](unwatch_atom, user_id, caf::actor) { ++s->unwatches; },
       [self, s](seatmap_atom) {
         auto rp = self->make_response_promise();
         if (s->version_requests++ < s->versions_unanswered) {
@@ -75,6 +79,13 @@ caf::behavior fake_shard(caf::event_based_actor* self, std::shared_ptr<script> s
           rp.deliver(caf::make_error(caf::sec::request_timeout));
         else
           rp.deliver(caf::actor_cast<event_actor>(event));
+      },
+      [self, s, event](actors_atom, event_id) {
+        auto rp = self->make_response_promise();
+        if (s->lookups++ < s->lookups_refused)
+          rp.deliver(caf::make_error(caf::sec::request_timeout));
+        else
+          rp.deliver(event_actors{caf::actor_cast<event_actor>(event), {}, {}});
       },
   };
 }
@@ -217,6 +228,26 @@ TEST_CASE_FIXTURE(hub_fixture, "closed sessions get nothing more and are let go"
   CHECK(leaves->got.size() == 1);
   // The hub dropped its reference: only this test still holds the listener.
   CHECK(leaves.use_count() == 1);
+}
+
+TEST_CASE_FIXTURE(hub_fixture, "a socket's watcher asks the shard again until it can watch") {
+  cue->lookups_refused = 2;
+  const access_tokens tokens("a node secret of at least 16 bytes");
+  auto fan = std::make_shared<recording_listener>();
+  auto watcher = spawn_live_watcher(sys, dir, tokens, live_watch_target{entry, 7, false}, fan);
+  deliver();
+  CHECK(cue->lookups == 1);
+  CHECK(cue->watches == 0);
+  advance(100ms);
+  CHECK(cue->lookups == 2);
+  advance(200ms); // the third try is answered
+  CHECK(cue->lookups == 3);
+  CHECK(cue->watches == 1);
+  advance(60'000ms); // watching: no more asking
+  CHECK(cue->lookups == 3);
+  self->send(watcher, unwatch_atom::value); // the socket closed
+  deliver();
+  CHECK(cue->unwatches == 1);
 }
 
 } // namespace holdfast
