@@ -94,15 +94,19 @@ result_code event_state::validate_hold(const command& cmd) const {
   return result_code::ok;
 }
 
+// find, not operator[]: a refused request must not leave a user entry behind.
+uint32_t event_state::places_taken(user_id user) const {
+  auto it = users_.find(user);
+  return it == users_.end() ? 0 : it->second.held + it->second.bought;
+}
+
 outcome event_state::hold(const command& cmd, int64_t now_ms) {
   if (cmd.pick_best) return hold_best(cmd, now_ms);
   if (auto code = validate_hold(cmd); code != result_code::ok) return refuse(cmd, code);
   const bool ga = cmd.ga_area != no_area;
   const uint32_t places = ga ? cmd.quantity : cmd.seat_count;
-  // find, not operator[]: a refused request must not leave a user entry behind.
-  auto user = users_.find(cmd.user);
-  const uint32_t used = user == users_.end() ? 0 : user->second.held + user->second.bought;
-  if (used + places > config_.user_seats_max) return refuse(cmd, result_code::limit_exceeded);
+  if (places_taken(cmd.user) + places > config_.user_seats_max)
+    return refuse(cmd, result_code::limit_exceeded);
   if (ga && !inventory_.ga_can_hold(cmd.ga_area, places))
     return refuse(cmd, result_code::seat_unavailable);
   if (!ga) {
@@ -152,9 +156,8 @@ outcome event_state::hold_best(const command& cmd, int64_t now_ms) {
                                       sections[cmd.best_section].kind != section_kind::assigned))
     return refuse(cmd, result_code::unknown_section);
   // The cap first: a user at it costs no search.
-  auto user = users_.find(cmd.user);
-  const uint32_t used = user == users_.end() ? 0 : user->second.held + user->second.bought;
-  if (used + cmd.quantity > config_.user_seats_max) return refuse(cmd, result_code::limit_exceeded);
+  if (places_taken(cmd.user) + cmd.quantity > config_.user_seats_max)
+    return refuse(cmd, result_code::limit_exceeded);
   command named = cmd;
   named.pick_best = false;
   named.best_section = no_area;
@@ -412,44 +415,45 @@ void event_state::offer_released(int64_t now_ms) {
 
 // Holds `entry`'s places for its user at today's price; the hold is a normal
 // hold (nobody else can take its seats) that only the entry's user can pay.
+// The places an offer to `entry` takes, written into `rec`; returns their
+// section. Seats side by side, best first (anywhere, for an any-section
+// entry); else GA places; else the first free seats of a section that has
+// enough, none side by side.
+uint16_t event_state::offer_places(const waitlist_view& entry, hold_record& rec) {
+  const uint16_t quantity = entry.quantity;
+  if (ranking_.best_block(inventory_, prices_, entry.section, quantity, rec.seats)) {
+    rec.seat_count = static_cast<uint8_t>(quantity);
+    return venue_->seats()[rec.seats[0]].section;
+  }
+  const auto& sections = venue_->sections();
+  uint16_t section = entry.section;
+  if (section == no_area)
+    for (section = 0; section < sections.size() && !can_fill(section, quantity); ++section) {
+    }
+  HF_ASSERT(section < sections.size() && can_fill(section, quantity));
+  if (sections[section].kind == section_kind::general_admission) {
+    rec.ga_area = section;
+    rec.quantity = quantity;
+    return section;
+  }
+  const auto& bits = inventory_.available_bits();
+  const seat_index end = sections[section].first_seat + sections[section].seat_count;
+  for (seat_index i = sections[section].first_seat; i < end && rec.seat_count < quantity; ++i)
+    if ((bits[i / 64] >> (i % 64)) & 1u) rec.seats[rec.seat_count++] = i;
+  return section;
+}
+
 void event_state::make_offer(const waitlist_view& entry, int64_t now_ms) {
-  auto user = users_.find(entry.user);
-  const uint32_t used = user == users_.end() ? 0 : user->second.held + user->second.bought;
-  if (used + entry.quantity > config_.user_seats_max || hold_seq_ == limits::event_seq_max) {
+  if (places_taken(entry.user) + entry.quantity > config_.user_seats_max ||
+      hold_seq_ == limits::event_seq_max) {
     waitlist_.cancelled(entry.seq); // the user bought elsewhere meanwhile
     return;
   }
-  const auto& sections = venue_->sections();
   hold_record rec;
   rec.user = entry.user;
   rec.duration_ms = config_.onsale.waitlist_offer_s * 1000;
   rec.expires_at_ms = now_ms + rec.duration_ms;
-  uint16_t section = entry.section;
-  // Any section: the best seats side by side anywhere, if some are.
-  if (section == no_area &&
-      ranking_.best_block(inventory_, prices_, no_area, entry.quantity, rec.seats)) {
-    section = venue_->seats()[rec.seats[0]].section;
-    rec.seat_count = static_cast<uint8_t>(entry.quantity);
-  }
-  if (section == no_area)
-    for (section = 0; section < sections.size() && !can_fill(section, entry.quantity); ++section) {
-    }
-  HF_ASSERT(section < sections.size() && can_fill(section, entry.quantity));
-  const bool picked = rec.seat_count != 0;
-  if (!picked && sections[section].kind == section_kind::general_admission) {
-    rec.ga_area = section;
-    rec.quantity = entry.quantity;
-  } else if (!picked &&
-             ranking_.best_block(inventory_, prices_, section, entry.quantity, rec.seats)) {
-    rec.seat_count = static_cast<uint8_t>(entry.quantity); // side by side, best first
-  } else if (!picked) {
-    // Enough seats, but none side by side: the first free ones of the section.
-    const auto& bits = inventory_.available_bits();
-    const seat_index end = sections[section].first_seat + sections[section].seat_count;
-    for (seat_index i = sections[section].first_seat; i < end && rec.seat_count < entry.quantity;
-         ++i)
-      if ((bits[i / 64] >> (i % 64)) & 1u) rec.seats[rec.seat_count++] = i;
-  }
+  const uint16_t section = offer_places(entry, rec);
   rec.total_cents = prices_[section] * entry.quantity;
   const uint32_t seq = ++hold_seq_;
   place_hold(seq, rec);

@@ -11,9 +11,9 @@
 #include <unordered_map>
 #include <vector>
 
+#include "actors/best_seats.hpp"
 #include "actors/deadline_queue.hpp"
 #include "actors/event_messages.hpp"
-#include "actors/best_seats.hpp"
 #include "actors/seat_inventory.hpp"
 #include "actors/waitlist.hpp"
 #include "core/venue.hpp"
@@ -212,6 +212,9 @@ private:
     std::vector<uint32_t> orders;
   };
 
+  // Places the user holds or bought here: what the per-user cap counts.
+  uint32_t places_taken(user_id user) const;
+  uint16_t offer_places(const waitlist_view& entry, hold_record& rec);
   outcome hold(const command& cmd, int64_t now_ms);
   outcome hold_best(const command& cmd, int64_t now_ms);
   outcome release(const command& cmd, int64_t now_ms);
@@ -234,7 +237,7 @@ private:
   event_config config_;
   event_status status_ = event_status::scheduled;
   seat_inventory inventory_;
-  seat_ranking ranking_; // for best-available holds and waitlist offers
+  seat_ranking ranking_;         // for best-available holds and waitlist offers
   std::vector<int64_t> prices_;  // current price per section
   std::vector<uint32_t> demand_; // places held per section since take_demand()
   std::unordered_map<uint32_t, hold_record> holds_;

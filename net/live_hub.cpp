@@ -5,14 +5,12 @@
 #include "actors/directory.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
+#include "net/retry_backoff.hpp"
 
 namespace holdfast {
 
 namespace {
 
-// Retry pacing when the shard or the event actor does not answer.
-constexpr std::chrono::milliseconds first_retry{100};
-constexpr std::chrono::milliseconds last_retry{5'000};
 constexpr std::chrono::seconds answer_timeout{5};
 
 struct hub_state {
@@ -22,7 +20,7 @@ struct hub_state {
   event_actor actor;          // null until the shard has named it
   bool version_known = false; // hello waits until the hub has the event's version
   uint64_t version = 0;
-  std::chrono::milliseconds next_retry = first_retry;
+  retry_backoff retry;
   std::vector<std::shared_ptr<live_listener>> sessions;
   size_t sessions_after_prune = 0; // how many were left by the last prune
   std::vector<live_join> waiting_for_version;
@@ -65,8 +63,7 @@ void retry_later(hub_ptr self) {
   auto& st = self->state;
   // Sessions that gave up waiting would otherwise stay until the version comes.
   std::erase_if(st.waiting_for_version, [](const auto& j) { return j.session->closed(); });
-  self->delayed_send(self, st.next_retry, retry_atom::value);
-  st.next_retry = std::min(st.next_retry * 2, last_retry);
+  self->delayed_send(self, st.retry.next(), retry_atom::value);
 }
 
 void ask_version(hub_ptr self) {
@@ -75,7 +72,6 @@ void ask_version(hub_ptr self) {
           [self](seat_map_view& v) {
             auto& st = self->state;
             st.version = std::max(st.version, v.version);
-            st.next_retry = first_retry;
             greet_waiting(st);
           },
           [self](caf::error&) {

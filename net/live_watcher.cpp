@@ -4,6 +4,7 @@
 
 #include "actors/directory.hpp"
 #include "net/onsale_views.hpp"
+#include "net/retry_backoff.hpp"
 
 namespace holdfast {
 
@@ -11,13 +12,10 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::chrono::milliseconds first_retry{100};
-constexpr std::chrono::milliseconds last_retry{5'000};
-
 struct watcher_state {
   static inline const char* name = "holdfast.live_watcher";
   event_actors actors;
-  std::chrono::milliseconds next_retry = first_retry;
+  retry_backoff retry;
 };
 
 using watcher_ptr = caf::stateful_actor<watcher_state>*;
@@ -47,9 +45,7 @@ void watch(watcher_ptr self, const directory& dir, const live_watch_target& targ
             if (target.queue && a.queue) self->send(a.queue, watch_atom::value, target.user, me);
           },
           [self](caf::error&) {
-            auto& st = self->state;
-            self->delayed_send(self, st.next_retry, retry_atom::value);
-            st.next_retry = std::min(st.next_retry * 2, last_retry);
+            self->delayed_send(self, self->state.retry.next(), retry_atom::value);
           });
 }
 

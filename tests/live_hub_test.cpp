@@ -36,18 +36,11 @@ struct script {
   std::vector<caf::response_promise> never_answered; // kept, so none answers
 };
 
+// A one-section demo venue of two seats (and a GA floor).
 catalog_entry two_seat_event() {
-  std::vector<section> sections(1);
-  sections[0].name = "A";
-  sections[0].tier = "lower";
-  sections[0].base_price_cents = 5'000;
-  sections[0].first_seat = 0;
-  sections[0].seat_count = 2;
-  std::vector<seat> seats{{0, 0, 1}, {0, 0, 2}};
   catalog_entry e;
   e.config.id = 42;
-  e.hall =
-      std::make_shared<const venue>("v", "Venue", "City", std::move(sections), std::move(seats));
+  e.hall = make_demo_venue(1, 2, 10);
   return e;
 }
 

@@ -6,6 +6,9 @@
 // waitlist place, an open offer, or a waiting-room place.
 #include <doctest/doctest.h>
 
+#include <set>
+#include <span>
+
 #include "actors/event_state.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
@@ -43,20 +46,35 @@ struct onsale_fixture {
     CHECK(st.invariants_hold());
     return out;
   }
-  // Holds every seat of `section` in holds of 16, the k-th by user `user` + k
-  // (one user may not hold 100 seats); returns the holds.
-  std::vector<hold_id> take_section(uint16_t section, user_id user, int64_t now) {
+  // Holds every seat of `section` but those in `except`, in holds of 16, the
+  // k-th by user `user` + k (one user may not hold 100 seats); returns the holds.
+  std::vector<hold_id> take_section(uint16_t section, user_id user, int64_t now,
+                                    const std::set<seat_index>& except = {}) {
     const auto& s = hall->sections()[section];
+    std::vector<seat_index> seats;
+    for (seat_index i = s.first_seat; i < s.first_seat + s.seat_count; ++i)
+      if (!except.count(i)) seats.push_back(i);
     std::vector<hold_id> holds;
-    for (seat_index first = s.first_seat; first < s.first_seat + s.seat_count; first += 16) {
-      std::vector<seat_index> seats;
-      for (seat_index i = first; i < std::min(first + 16, s.first_seat + s.seat_count); ++i)
-        seats.push_back(i);
-      auto out = run(make_hold(++tag, user + holds.size(), seats), now);
+    for (size_t k = 0; k < seats.size(); k += 16) {
+      const auto n = std::min<size_t>(16, seats.size() - k);
+      auto out = run(make_hold(++tag, user + holds.size(), std::span(seats).subspan(k, n)), now);
       REQUIRE(out.code == result_code::ok);
       holds.push_back(out.id);
     }
     return holds;
+  }
+  hold_id must_hold(user_id user, std::vector<seat_index> seats, int64_t now) {
+    auto out = run(make_hold(++tag, user, seats), now);
+    REQUIRE(out.code == result_code::ok);
+    return out.id;
+  }
+  // The seats of the hold offered to `user`'s waitlist entry `seq`.
+  std::vector<seat_index> offered_seats(user_id user, uint32_t seq) {
+    auto e = entry(user, seq);
+    REQUIRE(e.status == waitlist_status::offered);
+    const auto* h = st.find_hold(e.hold);
+    REQUIRE(h != nullptr);
+    return {h->seats, h->seats + h->seat_count};
   }
   waitlist_view entry(user_id user, uint32_t seq) {
     auto a = st.waitlist_entry_of(user, seq);
@@ -305,21 +323,10 @@ TEST_CASE("waiting-room places survive recovery from journal or snapshot") {
 TEST_CASE_FIXTURE(onsale_fixture,
                   "a waitlist offer takes seats side by side when the section has them") {
   // Section 0: seat 0 held alone, seats 10 and 11 held together, the rest in blocks.
-  const auto& s = hall->sections()[0];
-  auto hold_seats = [&](user_id user, std::vector<seat_index> seats) {
-    auto out = run(make_hold(++tag, user, seats), t0);
-    REQUIRE(out.code == result_code::ok);
-    return out.id;
-  };
-  const hold_id lone = hold_seats(100, {s.first_seat});
-  const hold_id pair = hold_seats(101, {s.first_seat + 10, s.first_seat + 11});
-  std::vector<seat_index> rest;
-  for (seat_index i = s.first_seat + 1; i < s.first_seat + s.seat_count; ++i)
-    if (i != s.first_seat + 10 && i != s.first_seat + 11) rest.push_back(i);
-  for (size_t k = 0; k < rest.size(); k += 16)
-    hold_seats(200 + k,
-               {rest.begin() + static_cast<std::ptrdiff_t>(k),
-                rest.begin() + static_cast<std::ptrdiff_t>(std::min(k + 16, rest.size()))});
+  const seat_index first = hall->sections()[0].first_seat;
+  const hold_id lone = must_hold(100, {first}, t0);
+  const hold_id pair = must_hold(101, {first + 10, first + 11}, t0);
+  take_section(0, 200, t0, {first, first + 10, first + 11});
   // Seat 0 comes back: one free seat, so a fan who wants two waits.
   REQUIRE(run(make_release(++tag, 100, lone), t0 + 1).code == result_code::ok);
   auto a = st.join_waitlist(10, 0, 2, t0 + 2);
@@ -327,49 +334,25 @@ TEST_CASE_FIXTURE(onsale_fixture,
   // The pair comes back: seats 0, 10 and 11 are free; the offer is 10 and 11, side by
   // side, not the section's first two free seats (0 and 10).
   REQUIRE(run(make_release(++tag, 101, pair), t0 + 3).code == result_code::ok);
-  auto e = entry(10, a.entry.seq);
-  REQUIRE(e.status == waitlist_status::offered);
-  const auto* h = st.find_hold(e.hold);
-  REQUIRE(h != nullptr);
-  CHECK(std::vector<seat_index>(h->seats, h->seats + h->seat_count) ==
-        std::vector<seat_index>{s.first_seat + 10, s.first_seat + 11});
+  CHECK(offered_seats(10, a.entry.seq) == std::vector<seat_index>{first + 10, first + 11});
 }
 
 TEST_CASE_FIXTURE(onsale_fixture, "an any-section waitlist offer takes the best seats side by side "
                                   "anywhere") {
   // Every seat and GA place taken; then seat 0 of section 0 comes back.
-  const auto& s0 = hall->sections()[0];
-  const auto& s1 = hall->sections()[1];
-  std::vector<seat_index> mixed{s0.first_seat + 5, s1.first_seat + 10, s1.first_seat + 11};
-  auto lone = run(make_hold(++tag, 100, std::vector<seat_index>{s0.first_seat}), t0);
-  auto both = run(make_hold(++tag, 101, mixed), t0);
-  REQUIRE(lone.code == result_code::ok);
-  REQUIRE(both.code == result_code::ok);
-  user_id next = 200;
-  for (uint16_t section = 0; section < 4; ++section) {
-    const auto& s = hall->sections()[section];
-    std::vector<seat_index> block;
-    for (seat_index i = s.first_seat; i < s.first_seat + s.seat_count; ++i) {
-      if (i == s0.first_seat || std::find(mixed.begin(), mixed.end(), i) != mixed.end()) continue;
-      block.push_back(i);
-      if (block.size() == 16 || i + 1 == s.first_seat + s.seat_count) {
-        REQUIRE(run(make_hold(++tag, next++, block), t0).code == result_code::ok);
-        block.clear();
-      }
-    }
-  }
-  REQUIRE(run(make_ga_hold(++tag, next++, floor, 10), t0).code == result_code::ok);
-  REQUIRE(run(make_release(++tag, 100, lone.id), t0 + 1).code == result_code::ok);
+  const seat_index s0 = hall->sections()[0].first_seat, s1 = hall->sections()[1].first_seat;
+  const hold_id lone = must_hold(100, {s0}, t0);
+  const hold_id mixed = must_hold(101, {s0 + 5, s1 + 10, s1 + 11}, t0);
+  const std::set<seat_index> apart{s0, s0 + 5, s1 + 10, s1 + 11};
+  for (uint16_t section = 0; section < 4; ++section)
+    take_section(section, 200 + 10 * section, t0, apart);
+  REQUIRE(run(make_ga_hold(++tag, 300, floor, 10), t0).code == result_code::ok);
+  REQUIRE(run(make_release(++tag, 100, lone), t0 + 1).code == result_code::ok);
   auto a = st.join_waitlist(10, no_area, 2, t0 + 2);
   REQUIRE(a.code == result_code::ok);
   // Seats 0 and 5 of section 0 and the pair 10, 11 of section 1 are free: the
   // offer is the pair, not section 0's first two free seats.
-  REQUIRE(run(make_release(++tag, 101, both.id), t0 + 3).code == result_code::ok);
-  auto e = entry(10, a.entry.seq);
-  REQUIRE(e.status == waitlist_status::offered);
-  const auto* h = st.find_hold(e.hold);
-  REQUIRE(h != nullptr);
-  CHECK(std::vector<seat_index>(h->seats, h->seats + h->seat_count) ==
-        std::vector<seat_index>{s1.first_seat + 10, s1.first_seat + 11});
-  CHECK(h->total_cents == 2 * st.section_price(1));
+  REQUIRE(run(make_release(++tag, 101, mixed), t0 + 3).code == result_code::ok);
+  CHECK(offered_seats(10, a.entry.seq) == std::vector<seat_index>{s1 + 10, s1 + 11});
+  CHECK(st.find_hold(entry(10, a.entry.seq).hold)->total_cents == 2 * st.section_price(1));
 }

@@ -42,8 +42,7 @@ export class SeatModel {
       if (s.seatCount) { s.cx /= s.seatCount; s.cy /= s.seatCount; }
     }
     if (!n) this.bounds = { minX: -1, minY: -1, maxX: 1, maxY: 1 };
-    const rows = seatRows(seats); // seat indices of each row, in number order
-    ({ size: this.size, median: this.sizeMedian } = seatSizes(rows, this.x, this.y, n));
+    ({ size: this.size, median: this.sizeMedian } = seatSizes(seats, this.x, this.y));
     this.buildGrid();
     this.floor = this.findFloor();
   }
@@ -203,23 +202,19 @@ function grow(box, x, y) {
   if (y > box.maxY) box.maxY = y;
 }
 
-// The seats of each row (section and row name), as indices in number order.
-function seatRows(seats) {
+// How big to draw each seat: the distance to its nearest neighbour in the same row,
+// so seats never overlap however dense the venue. Rows of one seat get the median.
+function seatSizes(seats, xs, ys) {
   const rows = new Map();
   seats.forEach((s, i) => {
     const key = `${s.section}\u0000${s.row}`;
     if (!rows.has(key)) rows.set(key, []);
     rows.get(key).push(i);
   });
-  return [...rows.values()].map((row) => row.sort((a, b) => seats[a].number - seats[b].number));
-}
-
-// How big to draw each seat: the distance to its nearest neighbour in the same row,
-// so seats never overlap however dense the venue. Rows of one seat get the median.
-function seatSizes(rows, xs, ys, n) {
-  const size = new Float32Array(n).fill(Infinity);
+  const size = new Float32Array(seats.length).fill(Infinity);
   const gaps = [];
-  for (const row of rows) {
+  for (const row of rows.values()) {
+    row.sort((a, b) => seats[a].number - seats[b].number);
     for (let k = 1; k < row.length; k++) {
       const a = row[k - 1], b = row[k];
       const gap = Math.hypot(xs[a] - xs[b], ys[a] - ys[b]);
