@@ -564,7 +564,7 @@ export class EventPage {
     }
   }
 
-  // The finder's section list: the assigned sections, once the map is in.
+  // The best-available form's section list: the assigned sections, once the map is in.
   renderBestSections() {
     this.bestQuantity.max = String(this.maxSeats());
     const names = this.model.sections.filter((s) => s.kind !== 'ga' && s.seatCount > 0).map((s) => s.section);
