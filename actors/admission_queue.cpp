@@ -76,11 +76,13 @@ uint32_t admission_queue::fenwick::prefix(uint32_t seq) const {
   return sum;
 }
 
+bool admission_config_ok(const admission_config& c) {
+  return c.admit_per_min >= 1 && c.active_max >= 1 && c.access_ttl_ms >= 1 &&
+         c.queue_users_max >= 1 && c.queue_users_max < UINT32_MAX;
+}
+
 admission_queue::admission_queue(admission_config config) : config_(config) {
-  HF_ASSERT(config_.admit_per_min >= 1);
-  HF_ASSERT(config_.active_max >= 1);
-  HF_ASSERT(config_.access_ttl_ms >= 1);
-  HF_ASSERT(config_.queue_users_max >= 1 && config_.queue_users_max < UINT32_MAX);
+  HF_ASSERT(admission_config_ok(config_));
   if (config_.admit_burst_max == 0) {
     const uint64_t burst = uint64_t{config_.admit_per_min} * limits::queue_burst_window_ms_default /
                            units_per_admission;
@@ -420,6 +422,7 @@ admission_snapshot admission_queue::export_snapshot() const {
 
 std::unique_ptr<admission_queue> admission_queue::restore(const admission_config& config,
                                                           const admission_snapshot& snap) {
+  if (!admission_config_ok(config)) return nullptr;
   auto q = std::make_unique<admission_queue>(config);
   q->clock_ms_ = snap.clock_ms;
   q->opened_ = snap.opened;
@@ -433,16 +436,20 @@ std::unique_ptr<admission_queue> admission_queue::restore(const admission_config
   q->rate_ = snap.rate;
   auto& index = q->index_;
   index.reserve(snap.pre_queue.size() + snap.left_pre_queue.size() + snap.entries.size());
+  // A snapshot is untrusted bytes: a user twice, or any contradiction below,
+  // refuses it (nullptr) rather than asserting.
   for (size_t i = 0; i < snap.pre_queue.size(); ++i)
-    HF_ASSERT(index
-                  .emplace(snap.pre_queue[i],
-                           user_slot{0, static_cast<uint32_t>(i), queue_state::pre_queue})
-                  .second);
+    if (!index
+             .emplace(snap.pre_queue[i],
+                      user_slot{0, static_cast<uint32_t>(i), queue_state::pre_queue})
+             .second)
+      return nullptr;
   for (const auto& [user, state] : snap.left_pre_queue)
-    HF_ASSERT(index.emplace(user, user_slot{0, 0, state}).second);
+    if (!index.emplace(user, user_slot{0, 0, state}).second) return nullptr;
   for (uint32_t seq = 1; seq < q->next_seq(); ++seq) {
     const queue_state state = q->entry(seq).state;
-    HF_ASSERT(index.emplace(q->entry(seq).user, user_slot{seq, 0, queue_state::queued}).second);
+    if (!index.emplace(q->entry(seq).user, user_slot{seq, 0, queue_state::queued}).second)
+      return nullptr;
     q->left_.push_back(state == queue_state::queued ? 0 : 1);
     q->waiting_ += state == queue_state::queued;
     q->active_ += state == queue_state::admitted;
@@ -453,7 +460,7 @@ std::unique_ptr<admission_queue> admission_queue::restore(const admission_config
   while (q->cursor_ < q->head_ && q->entry(q->cursor_).state != queue_state::admitted)
     ++q->cursor_;
   // A corrupt snapshot must stop here, not sell access twice later.
-  HF_ASSERT(q->invariants_hold());
+  if (!q->invariants_hold()) return nullptr;
   return q;
 }
 

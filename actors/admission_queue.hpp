@@ -41,6 +41,10 @@ struct admission_config {
   uint32_t queue_users_max = limits::queue_users_max_default;
 };
 
+// Whether admission_queue accepts `c` (its constructor asserts it): decoders
+// of untrusted bytes ask first and refuse.
+bool admission_config_ok(const admission_config& c);
+
 enum class queue_state : uint8_t {
   unknown = 0,
   pre_queue,
@@ -147,6 +151,7 @@ public:
   void set_sink(admission_sink* sink) { sink_ = sink; }
 
   admission_snapshot export_snapshot() const;
+  // nullptr when the snapshot or config contradicts itself (a corrupt snapshot).
   static std::unique_ptr<admission_queue> restore(const admission_config& config,
                                                   const admission_snapshot& snap);
 

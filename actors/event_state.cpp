@@ -41,11 +41,14 @@ void erase_value(std::vector<uint32_t>& xs, uint32_t x) {
 
 } // namespace
 
+bool event_config_ok(const event_config& c) {
+  return c.hold_ttl_s >= limits::hold_ttl_s_min && c.hold_ttl_s <= limits::hold_ttl_s_max &&
+         c.user_seats_max >= 1 && c.user_seats_max <= limits::user_seats_max_max;
+}
+
 event_state::event_state(std::shared_ptr<const venue> v, event_config config)
     : venue_(std::move(v)), config_(std::move(config)), inventory_(*venue_), ranking_(*venue_) {
-  HF_ASSERT(config_.hold_ttl_s >= limits::hold_ttl_s_min &&
-            config_.hold_ttl_s <= limits::hold_ttl_s_max);
-  HF_ASSERT(config_.user_seats_max >= 1 && config_.user_seats_max <= limits::user_seats_max_max);
+  HF_ASSERT(event_config_ok(config_));
   for (const auto& s : venue_->sections())
     prices_.push_back(s.base_price_cents);
   // Every live hold has at least one seat or GA place, and so does every user

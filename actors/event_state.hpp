@@ -118,8 +118,13 @@ struct waitlist_answer {
   waitlist_view entry;
 };
 
+// Whether event_state accepts `c` (its constructor asserts it): decoders of
+// untrusted bytes ask first and refuse.
+bool event_config_ok(const event_config& c);
+
 class event_state {
 public:
+  // REQUIRES: event_config_ok(config).
   event_state(std::shared_ptr<const venue> v, event_config config);
 
   // Decides one command at now_ms. Holds whose deadline is <= now_ms are expired

@@ -59,6 +59,7 @@ void sort_holds_by_deadline(event_snapshot& snap) {
 
 std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v,
                                                   const event_snapshot& snap) {
+  if (!event_config_ok(snap.config)) return nullptr;
   auto st = std::make_unique<event_state>(std::move(v), snap.config);
   if (snap.prices.size() != st->prices_.size()) return nullptr;
   st->prices_ = snap.prices;

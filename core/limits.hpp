@@ -23,6 +23,9 @@ inline constexpr int64_t hold_ttl_s_max = 900;
 inline constexpr uint32_t venue_seats_max = 1u << 20;
 inline constexpr uint32_t venue_sections_max = 4096;
 inline constexpr uint32_t ga_capacity_max = 1u << 20;
+// Map coordinates (seats and section labels) lie within +-this: best available
+// scores a seat by its distance from the middle in millionths, in an int64.
+inline constexpr float venue_coordinate_abs_max = 1'000'000;
 
 // Commands in one batch message to an event actor.
 inline constexpr uint32_t batch_commands_max = 8192;

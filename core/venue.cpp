@@ -2,32 +2,70 @@
 
 #include <algorithm>
 #include <cmath>
+#include <unordered_set>
 
 #include "core/assert.hpp"
 #include "core/limits.hpp"
 
 namespace holdfast {
 
+namespace {
+
+std::string label_of(const section& in, const seat& s) {
+  return in.name + "-" + row_label(s.row) + "-" + std::to_string(s.number);
+}
+
+} // namespace
+
+std::optional<std::string> venue_error(const std::vector<section>& sections,
+                                       const std::vector<seat>& seats) {
+  if (sections.empty() || sections.size() > limits::venue_sections_max)
+    return "a venue has 1 to " + std::to_string(limits::venue_sections_max) + " sections";
+  if (seats.size() > limits::venue_seats_max)
+    return "a venue has at most " + std::to_string(limits::venue_seats_max) + " seats";
+  auto on_map = [](float x, float y) {
+    return std::isfinite(x) && std::isfinite(y) && std::fabs(x) <= limits::venue_coordinate_abs_max &&
+           std::fabs(y) <= limits::venue_coordinate_abs_max;
+  };
+  for (const auto& s : seats)
+    if (!on_map(s.x, s.y)) return "a seat lies off the map";
+  std::vector<bool> covered(seats.size(), false);
+  for (size_t k = 0; k < sections.size(); ++k) {
+    const auto& s = sections[k];
+    if (!on_map(s.x, s.y)) return "section " + std::to_string(k) + "'s label lies off the map";
+    if (s.kind == section_kind::general_admission) {
+      if (s.seat_count != 0 || s.ga_capacity == 0 || s.ga_capacity > limits::ga_capacity_max)
+        return "GA area " + std::to_string(k) + " has seats or a capacity out of range";
+      continue;
+    }
+    if (uint64_t{s.first_seat} + s.seat_count > seats.size())
+      return "section " + std::to_string(k) + "'s seats lie outside the venue";
+    for (seat_index i = s.first_seat; i < s.first_seat + s.seat_count; ++i) {
+      if (covered[i] || seats[i].section != k)
+        return "seat " + std::to_string(i) + " is not in exactly its own section's range";
+      covered[i] = true;
+    }
+  }
+  if (std::find(covered.begin(), covered.end(), false) != covered.end())
+    return "a seat lies in no section's range";
+  std::unordered_set<std::string> labels;
+  labels.reserve(seats.size());
+  for (const auto& s : seats)
+    if (auto label = label_of(sections[s.section], s); !labels.insert(label).second)
+      return "two seats have the label " + label;
+  return std::nullopt;
+}
+
 venue::venue(std::string id, std::string name, std::string city, std::vector<section> sections,
              std::vector<seat> seats)
     : id_(std::move(id)), name_(std::move(name)), city_(std::move(city)),
       sections_(std::move(sections)), seats_(std::move(seats)) {
-  HF_ASSERT(!sections_.empty() && sections_.size() <= limits::venue_sections_max);
-  HF_ASSERT(seats_.size() <= limits::venue_seats_max);
-  for (const auto& s : sections_) {
-    if (s.kind == section_kind::general_admission) {
-      HF_ASSERT(s.seat_count == 0 && s.ga_capacity > 0 && s.ga_capacity <= limits::ga_capacity_max);
-      ga_capacity_total_ += s.ga_capacity;
-    } else {
-      HF_ASSERT(s.first_seat + s.seat_count <= seats_.size());
-    }
-  }
+  HF_ASSERT(!venue_error(sections_, seats_));
+  for (const auto& s : sections_)
+    if (s.kind == section_kind::general_admission) ga_capacity_total_ += s.ga_capacity;
   seat_by_label_.reserve(seats_.size());
-  for (seat_index i = 0; i < seats_.size(); ++i) {
-    HF_ASSERT(seats_[i].section < sections_.size());
-    auto [_, fresh] = seat_by_label_.emplace(seat_label(i), i);
-    HF_ASSERT(fresh); // labels are unique: they are the public seat ids
-  }
+  for (seat_index i = 0; i < seats_.size(); ++i)
+    seat_by_label_.emplace(seat_label(i), i); // unique: venue_error checked
   build_layouts();
   build_rows();
 }
@@ -103,8 +141,7 @@ std::string row_label(uint16_t row) {
 
 std::string venue::seat_label(seat_index index) const {
   HF_ASSERT(index < seats_.size());
-  const auto& s = seats_[index];
-  return sections_[s.section].name + "-" + row_label(s.row) + "-" + std::to_string(s.number);
+  return label_of(sections_[seats_[index].section], seats_[index]);
 }
 
 std::optional<uint16_t> parse_row_label(std::string_view label) {

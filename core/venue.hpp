@@ -45,8 +45,19 @@ struct seat_row {
   uint32_t count = 0;
 };
 
+// Why `sections` and `seats` make no venue, or nothing when they make one: 1 to
+// venue_sections_max sections; at most venue_seats_max seats; a GA area has no
+// seats and a capacity of 1 to ga_capacity_max; the assigned sections' seat
+// ranges cover every seat exactly once, each seat naming the section whose range
+// holds it; labels are unique; every map position is finite and within
+// venue_coordinate_abs_max. Decoders of untrusted bytes ask it before building
+// a venue (the constructor asserts it).
+std::optional<std::string> venue_error(const std::vector<section>& sections,
+                                       const std::vector<seat>& seats);
+
 class venue {
 public:
+  // REQUIRES: !venue_error(sections, seats).
   venue(std::string id, std::string name, std::string city, std::vector<section> sections,
         std::vector<seat> seats);
 

@@ -50,12 +50,10 @@ http_response make_error(http::status status, std::string_view code, std::string
   return make_json(status, error_body(code, message), version);
 }
 
-std::optional<uint64_t> parse_id(std::string_view text) {
-  uint64_t id = 0;
-  if (text.empty() || text.size() > 20) return std::nullopt;
-  auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), id);
-  if (ec != std::errc{} || end != text.data() + text.size() || id == 0) return std::nullopt;
-  return id;
+http_response refusal_response(const body_refusal& r) {
+  if (!r.unknown_seats.empty())
+    return make_json(r.status, error_body(r.code, r.message, r.unknown_seats));
+  return make_error(r.status, r.code, r.message);
 }
 
 namespace {
@@ -306,30 +304,6 @@ std::shared_ptr<const catalog_entry> api::find_event(call& c, event_id id) {
   auto e = s_.events.find(id);
   if (!e) c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
   return e;
-}
-
-// Parses a JSON object body, refusing malformed JSON (including invalid UTF-8),
-// non-objects and fields outside `allowed`.
-std::optional<json::object> api::parse_body(call& c,
-                                            std::initializer_list<std::string_view> allowed,
-                                            json::storage_ptr memory) {
-  json::error_code ec;
-  json::value v = json::parse(c.req.body(), ec, std::move(memory));
-  if (ec) {
-    c.reply(make_error(http::status::bad_request, "bad_json", "the body is not valid JSON"));
-    return std::nullopt;
-  }
-  if (!v.is_object()) {
-    c.reply(make_error(http::status::bad_request, "invalid_request", "the body must be an object"));
-    return std::nullopt;
-  }
-  for (const auto& field : v.as_object())
-    if (std::find(allowed.begin(), allowed.end(), field.key()) == allowed.end()) {
-      c.reply(make_error(http::status::bad_request, "unknown_field",
-                         "unknown field \"" + std::string(field.key()) + "\""));
-      return std::nullopt;
-    }
-  return std::move(v.as_object());
 }
 
 // Asks every shard for its journal counters, then renders: the scrape shows

@@ -30,6 +30,7 @@
 #include "net/catalog.hpp"
 #include "net/live_hub.hpp"
 #include "net/metrics.hpp"
+#include "net/request_bodies.hpp"
 #include "net/static_files.hpp"
 
 namespace holdfast {
@@ -160,11 +161,6 @@ private:
 
   std::optional<user_claims> authenticate(call& c);
   std::shared_ptr<const catalog_entry> find_event(call& c, event_id id);
-  // `memory`: where the parsed document lives (default: the heap); a caller
-  // passing a stack arena must not let any part of it outlive the call.
-  std::optional<boost::json::object> parse_body(call& c,
-                                                std::initializer_list<std::string_view> allowed,
-                                                boost::json::storage_ptr memory = {});
   void submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done);
   struct rendered_seatmap {
     uint64_t version = 0;
@@ -201,7 +197,8 @@ const std::string& http_date_now();
 http_response make_json(http::status status, std::string body, unsigned version = 11);
 http_response make_error(http::status status, std::string_view code, std::string_view message,
                          unsigned version = 11);
-std::optional<uint64_t> parse_id(std::string_view text);
+// The answer to a body a route refuses (net/request_bodies.hpp).
+http_response refusal_response(const body_refusal& r);
 // The decoded ?name=value pairs of a request target.
 std::map<std::string, std::string> query_params(std::string_view target);
 

@@ -15,7 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr size_t user_name_bytes_max = 64;
 constexpr int64_t token_ttl_ms = 30LL * 24 * 3600 * 1000;
 
 std::string lower(std::string_view s) {
@@ -89,14 +88,9 @@ std::map<std::string, std::string> query_params(std::string_view target) {
 }
 
 void api::create_user(call& c) {
-  auto body = parse_body(c, {"name"});
-  if (!body) return;
-  auto it = body->find("name");
-  if (it == body->end() || !it->value().is_string() || it->value().as_string().empty() ||
-      it->value().as_string().size() > user_name_bytes_max)
-    return c.reply(make_error(http::status::bad_request, "invalid_request",
-                              "name must be a string of 1 to 64 bytes"));
-  user_claims claims{random_u64(), std::string(it->value().as_string()), now_ms() + token_ttl_ms};
+  auto name = parse_user_body(c.req.body());
+  if (auto* r = std::get_if<body_refusal>(&name)) return c.reply(refusal_response(*r));
+  user_claims claims{random_u64(), std::move(std::get<std::string>(name)), now_ms() + token_ttl_ms};
   c.reply(make_json(http::status::created,
                     json::serialize(json::object{{"userId", std::to_string(claims.user)},
                                                  {"name", claims.name},

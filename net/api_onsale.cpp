@@ -183,23 +183,18 @@ void api::join_queue(call& c, event_id id) {
   if (!user) return;
   auto e = find_event(c, id);
   if (!e) return;
-  json::object body; // an empty body is {}
-  if (!c.req.body().empty()) {
-    auto parsed = parse_body(c, {"challenge", "nonce"});
-    if (!parsed) return;
-    body = std::move(*parsed);
-  }
+  auto parsed = parse_queue_join_body(c.req.body());
+  if (auto* r = std::get_if<body_refusal>(&parsed)) return c.reply(refusal_response(*r));
+  const auto& body = std::get<queue_join_body>(parsed);
   if (!e->config.onsale.waiting_room) return c.reply(no_waiting_room());
   HF_ASSERT(s_.guard != nullptr && s_.access != nullptr);
   auto& pow = s_.guard->pow_for(id);
   if (pow.difficulty() > 0) {
-    const auto* challenge = body.if_contains("challenge");
-    const auto* nonce = body.if_contains("nonce");
-    if (!challenge || !nonce || !challenge->is_string() || !nonce->is_string()) {
+    if (!body.challenge || !body.nonce) {
       s_.metrics.count_block(block_reason::pow);
       return c.reply(challenge_failed("missing"));
     }
-    const auto verdict = pow.verify(challenge->as_string(), nonce->as_string(), id, now_ms());
+    const auto verdict = pow.verify(*body.challenge, *body.nonce, id, now_ms());
     if (verdict != pow_verdict::ok) {
       s_.metrics.count_block(block_reason::pow);
       return c.reply(challenge_failed(verdict_name(verdict)));
@@ -253,24 +248,10 @@ void api::join_waitlist(call& c, event_id id) {
   if (!user) return;
   auto e = find_event(c, id);
   if (!e) return;
-  auto body = parse_body(c, {"section", "quantity"});
-  if (!body) return;
-  const auto* quantity = body->if_contains("quantity");
-  const auto* section = body->if_contains("section");
-  if (!quantity || !quantity->is_int64() || quantity->as_int64() < 1 ||
-      quantity->as_int64() > limits::hold_seats_max ||
-      (section && !section->is_string() && !section->is_null()))
-    return c.reply(make_error(http::status::bad_request, "invalid_request",
-                              "quantity must be an integer from 1 to 16 and section a string"));
-  uint16_t area = no_area; // any section
-  if (section && section->is_string()) {
-    auto found = e->hall->find_section(section->as_string());
-    if (!found)
-      return c.reply(make_error(http::status::unprocessable_entity, "unknown_section",
-                                "no such section in this venue"));
-    area = *found;
-  }
-  const auto count = static_cast<uint16_t>(quantity->as_int64());
+  auto body = parse_waitlist_body(c.req.body(), *e->hall);
+  if (auto* r = std::get_if<body_refusal>(&body)) return c.reply(refusal_response(*r));
+  const uint16_t area = std::get<waitlist_body>(body).area; // no_area: any section
+  const uint16_t count = std::get<waitlist_body>(body).quantity;
   if (!admit_to_gateway(c)) return;
   const user_id who = user->user;
   with_actors(
@@ -346,15 +327,10 @@ void api::admin_queue(call& c, event_id id) {
                               "send Authorization: Bearer <the node's admin.token>"));
   auto e = find_event(c, id);
   if (!e) return;
-  auto body = parse_body(c, {"powDifficulty"});
-  if (!body) return;
-  const auto* bits = body->if_contains("powDifficulty");
-  if (!bits || !bits->is_int64() || bits->as_int64() < 0 ||
-      bits->as_int64() > pow_difficulty_bits_max)
-    return c.reply(make_error(http::status::bad_request, "invalid_request",
-                              "powDifficulty must be an integer from 0 to 32"));
+  auto bits = parse_pow_difficulty_body(c.req.body());
+  if (auto* r = std::get_if<body_refusal>(&bits)) return c.reply(refusal_response(*r));
   auto& pow = s_.guard->pow_for(id);
-  pow.set_difficulty(static_cast<uint32_t>(bits->as_int64()));
+  pow.set_difficulty(std::get<uint32_t>(bits));
   c.reply(make_json(http::status::ok,
                     json::serialize(json::object{{"eventId", std::to_string(id)},
                                                  {"powDifficulty", pow.difficulty()}})));

@@ -42,57 +42,9 @@ void api::create_hold(call& c, event_id id) {
   // outlives this function (the command and the refusals copy what they need).
   unsigned char arena[2048];
   json::monotonic_resource memory{arena, sizeof arena};
-  auto body = parse_body(c, {"seats", "section", "quantity"}, &memory);
-  if (!body) return;
-  const auto* seats = body->if_contains("seats");
-  const auto* section = body->if_contains("section");
-  const auto* quantity = body->if_contains("quantity");
-  command cmd;
-  if (seats != nullptr && section == nullptr && quantity == nullptr) {
-    if (!seats->is_array() || seats->as_array().empty() ||
-        seats->as_array().size() > limits::hold_seats_max)
-      return c.reply(make_error(http::status::bad_request, "invalid_request",
-                                "seats must be a list of 1 to 16 seat ids"));
-    std::vector<seat_index> picked;
-    json::array unknown;
-    for (const auto& s : seats->as_array()) {
-      if (!s.is_string())
-        return c.reply(make_error(http::status::bad_request, "invalid_request",
-                                  "seat ids are strings like \"101-A-1\""));
-      auto index = e->hall->find_seat(s.as_string());
-      if (index)
-        picked.push_back(*index);
-      else
-        unknown.push_back(s);
-    }
-    if (!unknown.empty())
-      return c.reply(make_json(http::status::unprocessable_entity,
-                               error_body("unknown_seat", "no such seat in this venue", unknown)));
-    cmd = make_hold(0, user->user, picked);
-  } else if (quantity != nullptr && seats == nullptr) {
-    // A quantity in a GA area: places there. In an assigned section, or with no
-    // section at all: the best seats side by side, picked by the event.
-    if (!quantity->is_int64() || quantity->as_int64() < 1 ||
-        quantity->as_int64() > limits::hold_seats_max || (section && !section->is_string()))
-      return c.reply(make_error(http::status::bad_request, "invalid_request",
-                                "section must be a string and quantity an integer from 1 to 16"));
-    const auto count = static_cast<uint16_t>(quantity->as_int64());
-    if (section == nullptr) {
-      cmd = make_best_hold(0, user->user, no_area, count);
-    } else {
-      const auto area = e->hall->find_section(section->as_string());
-      if (!area)
-        return c.reply(make_error(http::status::unprocessable_entity, "unknown_section",
-                                  "no such section in this venue"));
-      cmd = e->hall->sections()[*area].kind == section_kind::general_admission
-                ? make_ga_hold(0, user->user, *area, count)
-                : make_best_hold(0, user->user, *area, count);
-    }
-  } else {
-    return c.reply(make_error(http::status::bad_request, "invalid_request",
-                              "send {\"seats\": [...]}, or {\"quantity\"} with an optional "
-                              "{\"section\"}"));
-  }
+  auto parsed = parse_hold_body(c.req.body(), *e->hall, user->user, &memory);
+  if (auto* r = std::get_if<body_refusal>(&parsed)) return c.reply(refusal_response(*r));
+  const command cmd = std::get<command>(parsed);
   // Only what a refusal of a best-available hold needs to say (not the whole command).
   const uint16_t best_quantity = cmd.pick_best ? cmd.quantity : 0;
   const uint16_t best_section = cmd.best_section;
@@ -220,22 +172,15 @@ void api::create_order(call& c) {
       key_it->value().size() > idempotency_key_bytes_max)
     return c.reply(make_error(http::status::bad_request, "idempotency_key_required",
                               "send an Idempotency-Key header (1 to 128 bytes)"));
-  auto body = parse_body(c, {"holdId", "payment"});
-  if (!body) return;
-  const auto* hold_v = body->if_contains("holdId");
-  const auto* payment = body->if_contains("payment");
-  const json::value* card =
-      payment && payment->is_object() ? payment->as_object().if_contains("card") : nullptr;
-  auto hold = hold_v && hold_v->is_string() ? parse_id(hold_v->as_string()) : std::nullopt;
-  if (!hold || card == nullptr || !card->is_string() || payment->as_object().size() != 1)
-    return c.reply(make_error(http::status::bad_request, "invalid_request",
-                              "send {\"holdId\": \"...\", \"payment\": {\"card\": \"...\"}}"));
-  auto e = s_.events.find(event_of(*hold));
+  auto body = parse_order_body(c.req.body());
+  if (auto* r = std::get_if<body_refusal>(&body)) return c.reply(refusal_response(*r));
+  const hold_id hold = std::get<order_body>(body).hold;
+  auto e = s_.events.find(event_of(hold));
   if (!e)
     return c.reply(
         make_error(http::status::not_found, "unknown_hold", "no live hold with this id"));
   const std::string key(key_it->value());
-  const std::string card_number(card->as_string());
+  const std::string card_number = std::move(std::get<order_body>(body).card);
   // A number that is not a card never reaches the provider (nor any record).
   if (!luhn_valid(card_number))
     return c.reply(make_error(http::status::unprocessable_entity, "invalid_card",
@@ -248,7 +193,7 @@ void api::create_order(call& c) {
     reply(checkout_response(*e, a));
   };
   with_actors(c, e->config.id,
-              [req = checkout_request{user->user, key, *hold, card_number},
+              [req = checkout_request{user->user, key, hold, card_number},
                done](caf::event_based_actor* self, const event_actors& a) {
                 ask_checkout(self, a.checkout, req, done);
               });

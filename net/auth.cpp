@@ -51,6 +51,11 @@ constexpr std::array<uint8_t, 256> alphabet_index = [] {
 } // namespace
 
 std::optional<std::string> base64url_decode(std::string_view text) {
+  // A lone last character (length 4n+1) carries 6 bits, less than a byte: no
+  // encoder writes one. Refused, like nonzero leftover bits below, so each byte
+  // string has exactly one spelling (found by tests/fuzz/tokens_fuzz.cpp: "A"
+  // decoded to "", "AAAAA" to the bytes of "AAAA").
+  if (text.size() % 4 == 1) return std::nullopt;
   std::string out;
   out.reserve(text.size() * 3 / 4 + 1);
   uint32_t acc = 0;

@@ -245,13 +245,18 @@ store_status decode_venue(std::string_view blob, std::shared_ptr<const venue>& o
     s.y = ps.y();
     sections.push_back(std::move(s));
   }
+  if (n > static_cast<int>(limits::venue_seats_max))
+    return store_status::failure("venue " + p.id() + ": too many seats");
   std::vector<seat> seats(n);
   for (int i = 0; i < n; ++i) {
-    if (p.seat_section(i) >= sections.size())
-      return store_status::failure("venue " + p.id() + ": seat in unknown section");
+    if (p.seat_section(i) >= sections.size() || p.seat_row(i) > UINT16_MAX ||
+        p.seat_number(i) > UINT16_MAX)
+      return store_status::failure("venue " + p.id() + ": seat in unknown section or out of range");
     seats[i] = seat{static_cast<uint16_t>(p.seat_section(i)), static_cast<uint16_t>(p.seat_row(i)),
                     static_cast<uint16_t>(p.seat_number(i)), p.seat_x(i), p.seat_y(i)};
   }
+  if (auto why = venue_error(sections, seats))
+    return store_status::failure("venue " + p.id() + ": " + *why);
   out = std::make_shared<const venue>(p.id(), p.name(), p.city(), std::move(sections),
                                       std::move(seats));
   return store_status::success();
@@ -406,7 +411,10 @@ event_snapshot snapshot_from_proto(const journal::EventSnapshot& p) {
     s.orders.push_back(order_from_proto(o));
   const auto& bits = p.expired_holds();
   s.expired_holds.resize(bits.size() / sizeof(uint64_t));
-  std::memcpy(s.expired_holds.data(), bits.data(), s.expired_holds.size() * sizeof(uint64_t));
+  // memcpy from or to a null pointer is undefined even for 0 bytes (UBSan, found
+  // by tests/fuzz/recovery_fuzz.cpp: an empty vector's data() may be null).
+  if (!s.expired_holds.empty())
+    std::memcpy(s.expired_holds.data(), bits.data(), s.expired_holds.size() * sizeof(uint64_t));
   s.waitlist = waitlist_from_proto(p);
   return s;
 }

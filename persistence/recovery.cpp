@@ -8,11 +8,10 @@
 
 namespace holdfast {
 
-namespace {
-
-class recovery {
+class shard_recovery::impl {
 public:
-  recovery(const shard_store& store, recovery_result& out) : store_(store), out_(out) {}
+  impl(uint32_t shard, venue_source venues, recovery_result& out)
+      : shard_(shard), venues_source_(std::move(venues)), out_(out) {}
 
   store_status venue_by_id(const std::string& id, std::shared_ptr<const venue>& v) {
     if (auto it = venues_.find(id); it != venues_.end()) {
@@ -20,7 +19,7 @@ public:
       return store_status::success();
     }
     std::string blob;
-    if (auto st = store_.get_venue(id, blob); !st) return st;
+    if (auto st = venues_source_(id, blob); !st) return st;
     if (auto st = decode_venue(blob, v); !st)
       return store_status::failure(where() + "venue " + id + ": " + st.message);
     venues_.emplace(id, v);
@@ -59,7 +58,7 @@ public:
 
   store_status apply(uint64_t seq, uint32_t stream, std::string_view blob) {
     journal::Record r;
-    if (auto st = decode_record(blob, store_.shard(), seq, r); !st) return st;
+    if (auto st = decode_record(blob, shard_, seq, r); !st) return st;
     if (r.event_id() != stream) return contradiction(seq, "stream id differs from its row");
     switch (kind_of_stream(stream)) {
     case stream_kind::event:
@@ -79,8 +78,9 @@ private:
     if (it != out_.queues.end() && seq <= it->second.snapshot_seq) return store_status::success();
     if (r.body_case() == journal::Record::kQueueCreated) {
       if (it != out_.queues.end()) return contradiction(seq, "waiting room created twice");
-      out_.queues[event] = recovered_queue{
-          std::make_shared<admission_queue>(admission_config_from_proto(r.queue_created())), 0};
+      const auto config = admission_config_from_proto(r.queue_created());
+      if (!admission_config_ok(config)) return contradiction(seq, "waiting room config invalid");
+      out_.queues[event] = recovered_queue{std::make_shared<admission_queue>(config), 0};
       ++out_.records;
       return store_status::success();
     }
@@ -110,7 +110,7 @@ private:
 
   store_status load_event_snapshot(event_id event, uint64_t seq, std::string_view blob) {
     journal::EventSnapshot proto;
-    if (auto st = decode_snapshot(blob, store_.shard(), proto); !st) return st;
+    if (auto st = decode_snapshot(blob, shard_, proto); !st) return st;
     std::shared_ptr<const venue> v;
     if (auto st = venue_by_id(proto.config().venue_id(), v); !st) return st;
     auto state = event_state::restore(v, snapshot_from_proto(proto));
@@ -129,7 +129,9 @@ private:
       if (it != out_.events.end()) return contradiction(seq, "event created twice");
       std::shared_ptr<const venue> v;
       if (auto st = venue_by_id(r.event_created().venue_id(), v); !st) return st;
-      auto state = std::make_shared<event_state>(v, config_from_proto(event, r.event_created()));
+      const auto config = config_from_proto(event, r.event_created());
+      if (!event_config_ok(config)) return contradiction(seq, "event config invalid");
+      auto state = std::make_shared<event_state>(v, config);
       out_.events[event] = recovered_event{std::move(state), v, 0, 1};
       ++out_.records;
       return store_status::success();
@@ -171,21 +173,36 @@ private:
     }
   }
 
-  std::string where() const { return "shard " + std::to_string(store_.shard()) + ": "; }
+  std::string where() const { return "shard " + std::to_string(shard_) + ": "; }
   store_status contradiction(uint64_t seq, const char* what) const {
     return store_status::failure(where() + "journal seq " + std::to_string(seq) + ": " + what);
   }
 
-  const shard_store& store_;
+  uint32_t shard_;
+  venue_source venues_source_;
   recovery_result& out_;
   std::unordered_map<std::string, std::shared_ptr<const venue>> venues_;
 };
 
-} // namespace
+shard_recovery::shard_recovery(uint32_t shard, venue_source venues, recovery_result& out)
+    : impl_(std::make_unique<impl>(shard, std::move(venues), out)) {}
+shard_recovery::~shard_recovery() = default;
+
+store_status shard_recovery::load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob) {
+  return impl_->load_snapshot(stream, seq, blob);
+}
+
+store_status shard_recovery::apply(uint64_t seq, uint32_t stream, std::string_view blob) {
+  return impl_->apply(seq, stream, blob);
+}
 
 store_status recover_shard(const shard_store& store, const recovery_options& options,
                            recovery_result& out) {
-  recovery r{store, out};
+  shard_recovery r{store.shard(),
+                   [&store](const std::string& id, std::string& blob) {
+                     return store.get_venue(id, blob);
+                   },
+                   out};
   if (!options.journal_only) {
     auto st =
         store.latest_snapshots([&](event_id e, uint64_t seq,

@@ -5,6 +5,7 @@
 // the shard and sequence: a half-read database is never served.
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -52,5 +53,26 @@ struct recovery_result {
 
 store_status recover_shard(const shard_store& store, const recovery_options& options,
                            recovery_result& out);
+
+// Recovery's steps, apart from the database they read: recover_shard feeds it
+// the store's snapshots, then its journal rows, in order; the fuzz target
+// (tests/fuzz/recovery_fuzz.cpp) feeds it arbitrary bytes. Every blob is
+// untrusted: a refusal is a failed status, never an assert.
+class shard_recovery {
+public:
+  // The encoded venue with this id (the store's venues table).
+  using venue_source = std::function<store_status(const std::string& id, std::string& blob)>;
+  shard_recovery(uint32_t shard, venue_source venues, recovery_result& out);
+  ~shard_recovery();
+
+  // One stream's snapshot (event, waiting room or checkout, by the stream's kind).
+  store_status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob);
+  // One journal row, after every snapshot is loaded.
+  store_status apply(uint64_t seq, uint32_t stream, std::string_view blob);
+
+private:
+  class impl;
+  std::unique_ptr<impl> impl_;
+};
 
 } // namespace holdfast

@@ -175,3 +175,17 @@ TEST_CASE("an access payload MAC'd under any key but the access key is refused")
   CHECK_FALSE(tokens.verify_access_token(
       token_with(hmac_sha256(secret, "holdfast queue token key v1")), 7, 3, 0));
 }
+
+// Found by tests/fuzz/tokens_fuzz.cpp: a lone last character (length 4n+1)
+// holds no byte, and was ignored, so "A" decoded to "" and "aGVsbG8xA" like
+// "aGVsbG8x" ("hello1"): two spellings of one byte string.
+TEST_CASE("base64url_decode has one spelling per byte string (no lone last character)") {
+  CHECK_FALSE(base64url_decode("A"));
+  CHECK_FALSE(base64url_decode("AAAAA"));
+  CHECK_FALSE(base64url_decode("aGVsbG8xA"));
+  for (std::string_view bytes : {"", "h", "he", "hel", "hell", "hello"}) {
+    const auto text = base64url_encode(bytes);
+    CHECK(text.size() % 4 != 1);
+    CHECK(base64url_decode(text) == std::string(bytes));
+  }
+}
