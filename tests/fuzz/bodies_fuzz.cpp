@@ -61,33 +61,43 @@ void check_seat_lookup(std::string_view label) {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  // Each result is kept in a variable: accepted() points into it.
   switch (data[0] % 7) {
-  case 0:
-    if (const auto* name = accepted(parse_user_body(body)))
-      check(!name->empty() && name->size() <= 64);
+  case 0: {
+    const auto r = parse_user_body(body);
+    if (const auto* name = accepted(r)) check(!name->empty() && name->size() <= 64);
     break;
-  case 1:
-    accepted(parse_queue_join_body(body));
+  }
+  case 1: {
+    const auto r = parse_queue_join_body(body);
+    accepted(r);
     break;
-  case 2:
-    if (const auto* w = accepted(parse_waitlist_body(body, hall())))
+  }
+  case 2: {
+    const auto r = parse_waitlist_body(body, hall());
+    if (const auto* w = accepted(r))
       check(w->quantity >= 1 && w->quantity <= limits::hold_seats_max &&
             (w->area == no_area || w->area < hall().sections().size()));
     break;
-  case 3:
-    if (const auto* bits = accepted(parse_pow_difficulty_body(body))) check(*bits <= 32);
+  }
+  case 3: {
+    const auto r = parse_pow_difficulty_body(body);
+    if (const auto* bits = accepted(r)) check(*bits <= 32);
     break;
+  }
   case 4: {
     // The handler's own arena: a hold body lives on the stack.
     unsigned char arena[2048];
     boost::json::monotonic_resource memory{arena, sizeof arena};
-    if (const auto* cmd = accepted(parse_hold_body(body, hall(), 42, &memory)))
-      check_hold(*cmd);
+    const auto r = parse_hold_body(body, hall(), 42, &memory);
+    if (const auto* cmd = accepted(r)) check_hold(*cmd);
     break;
   }
-  case 5:
-    if (const auto* order = accepted(parse_order_body(body))) check(order->hold != 0);
+  case 5: {
+    const auto r = parse_order_body(body);
+    if (const auto* order = accepted(r)) check(order->hold != 0);
     break;
+  }
   case 6:
     check_seat_lookup(body);
     if (auto id = parse_id(body)) check(*id != 0 && body.size() <= 20);
