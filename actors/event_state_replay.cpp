@@ -91,15 +91,21 @@ std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v
 bool event_state::replay_hold_placed(uint32_t seq, const hold_record& h) {
   sink_muted mute{sink_};
   if (seq == 0 || holds_.count(seq) != 0 || h.seat_count > limits::hold_seats_max) return false;
+  // A live hold takes GA places or named seats, at least one, never a seat
+  // twice (the inventory asserts on all of these: found by recovery_fuzz).
   if (h.ga_area != no_area) {
-    if (h.ga_area >= venue_->sections().size() ||
+    if (h.seat_count != 0 || h.quantity == 0 || h.ga_area >= venue_->sections().size() ||
         venue_->sections()[h.ga_area].kind != section_kind::general_admission ||
         !inventory_.ga_can_hold(h.ga_area, h.quantity))
       return false;
   } else {
-    for (seat_index i : h.seat_span())
-      if (i >= venue_->seat_count()) return false;
-    if (!inventory_.all_available(h.seat_span(), nullptr)) return false;
+    if (h.seat_count == 0 || h.quantity != 0) return false;
+    const auto seats = h.seat_span();
+    for (size_t k = 0; k < seats.size(); ++k)
+      if (seats[k] >= venue_->seat_count() ||
+          std::find(seats.begin(), seats.begin() + k, seats[k]) != seats.begin() + k)
+        return false;
+    if (!inventory_.all_available(seats, nullptr)) return false;
   }
   place_hold(seq, h);
   hold_seq_ = std::max(hold_seq_, seq);

@@ -157,3 +157,25 @@ TEST_CASE("a queue snapshot naming a user twice is refused, not asserted on") {
   CHECK(decode_queue_snapshot(encode_queue_snapshot(stream, c, q.export_snapshot(), 1), error) ==
         nullptr);
 }
+
+// The inventory asserted on the second copy of the seat (found by recovery_fuzz).
+TEST_CASE("a journaled hold naming a seat twice, or taking no place, is refused") {
+  const auto v = make_demo_venue(2, 20, 10);
+  event_config c;
+  c.id = 7;
+  event_state e{v, c};
+  hold_record h;
+  h.user = 42;
+  h.duration_ms = 600'000;
+  h.expires_at_ms = t0 + h.duration_ms;
+  h.seat_count = 2;
+  h.seats[0] = 3;
+  h.seats[1] = 3;
+  CHECK_FALSE(e.replay_hold_placed(1, h));
+  h.seat_count = 0;
+  CHECK_FALSE(e.replay_hold_placed(1, h));
+  h.seat_count = 2;
+  h.seats[1] = 4;
+  CHECK(e.replay_hold_placed(1, h));
+  CHECK(e.invariants_hold());
+}
