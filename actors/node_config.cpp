@@ -2,6 +2,7 @@
 
 #include <fstream>
 
+#include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
 
 #include "core/limits.hpp"
@@ -12,6 +13,7 @@ namespace {
 
 std::string check_onsale(const node_config& c) {
   if (c.antibot.pow_difficulty > 32) return "queue.pow_difficulty must be 0..32";
+  if (c.antibot.signup_pow_difficulty > 32) return "limits.signup_pow_difficulty must be 0..32";
   const auto& room = c.demo_room;
   if (room.opens_after_s < 0 || room.opens_after_s > 30LL * 24 * 3600)
     return "demo.room_opens_after_s must be 0..2592000";
@@ -44,6 +46,9 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("limits.hold_attempts_burst", po::value(&ab.hold_attempts_burst))
     ("limits.live_sockets_max", po::value(&out.live_sockets_max))
     ("limits.gateway_in_flight_max", po::value(&out.gateway_in_flight_max))
+    ("limits.signup_pow_difficulty", po::value(&ab.signup_pow_difficulty))
+    ("limits.signup_per_ip_per_min", po::value(&ab.signup_per_ip_per_min))
+    ("limits.signup_per_ip_burst", po::value(&ab.signup_per_ip_burst))
     ("queue.pow_difficulty", po::value(&ab.pow_difficulty))
     ("demo.room", po::value(&room.enabled))
     ("demo.room_opens_after_s", po::value(&room.opens_after_s))
@@ -57,7 +62,16 @@ std::string load_node_config(const std::string& path, node_config& out) {
     ("node.http_host", po::value(&out.http_host))
     ("node.http_port", po::value(&out.http_port))
     ("node.data_dir", po::value(&out.data_dir))
+    ("node.caf_host", po::value(&out.caf_host))
     ("node.caf_port", po::value(&out.caf_port))
+    ("node.caf_tls_cert", po::value(&out.caf_tls_cert))
+    ("node.caf_tls_key", po::value(&out.caf_tls_key))
+    ("node.caf_tls_ca", po::value(&out.caf_tls_ca))
+    ("node.caf_insecure", po::value(&out.caf_insecure))
+    ("node.admin_host", po::value(&out.admin_host))
+    ("node.admin_port", po::value(&out.admin_port))
+    ("node.metrics_token", po::value(&out.metrics_token))
+    ("node.trusted_proxies", po::value(&out.trusted_proxies))
     ("node.http_threads", po::value(&out.http_threads))
     ("node.actor_threads", po::value(&out.actor_threads))
     ("node.actor_scheduler", po::value(&out.actor_scheduler))
@@ -106,7 +120,30 @@ std::string load_node_config(const std::string& path, node_config& out) {
     return path + ": payments.checkout_wait_ms must be 0..60000";
   if (out.demo_sections == 0 || out.demo_sections > out.demo_seats)
     return path + ": demo.sections out of range";
+  if (auto err = check_caf_exposure(out); !err.empty()) return path + ": " + err;
   return {};
+}
+
+bool is_loopback_host(const std::string& host) {
+  if (host == "localhost" || host == "::1") return true;
+  boost::system::error_code ec;
+  const auto address = boost::asio::ip::make_address(host, ec);
+  return !ec && address.is_loopback();
+}
+
+bool caf_tls_configured(const node_config& c) {
+  return !c.caf_tls_cert.empty() && !c.caf_tls_key.empty() && !c.caf_tls_ca.empty();
+}
+
+std::string check_caf_exposure(const node_config& c) {
+  const bool any_tls = !c.caf_tls_cert.empty() || !c.caf_tls_key.empty() || !c.caf_tls_ca.empty();
+  if (any_tls && !caf_tls_configured(c))
+    return "node.caf_tls_cert, caf_tls_key and caf_tls_ca go together (mutual TLS needs all "
+           "three)";
+  if (is_loopback_host(c.caf_host) || caf_tls_configured(c) || c.caf_insecure) return {};
+  return "node.caf_host = " + c.caf_host +
+         " would let anyone who reaches it command this node's actors: configure mutual TLS "
+         "(caf_tls_cert, caf_tls_key, caf_tls_ca) or set caf_insecure = true on a private network";
 }
 
 } // namespace holdfast

@@ -29,7 +29,25 @@ struct node_config {
   std::string http_host = "127.0.0.1";
   uint16_t http_port = 8080;
   std::string data_dir = "data";
-  uint16_t caf_port = 4300;   // caf::io remoting (node actor), on http_host
+  // The admin listener: /metrics and /v1/admin/* (never on the public port).
+  // Admin routes need the token in <data_dir>/admin.token; metrics only when
+  // metrics_token is true.
+  std::string admin_host = "127.0.0.1";
+  uint16_t admin_port = 8081;
+  bool metrics_token = false;
+  // CAF remoting (the node actor). Whoever completes a CAF handshake can send
+  // the node's actors anything, so a non-loopback caf_host needs mutual TLS
+  // (all three caf_tls_* files: certificates required on both sides, never
+  // CAF's anonymous-cipher fallback) or an explicit caf_insecure = true.
+  std::string caf_host = "127.0.0.1";
+  uint16_t caf_port = 4300;
+  std::string caf_tls_cert; // PEM certificate chain of this node
+  std::string caf_tls_key;  // PEM private key
+  std::string caf_tls_ca;   // PEM CA that signs every node's certificate
+  bool caf_insecure = false;
+  // Proxies whose X-Forwarded-For / Forwarded headers name the real client
+  // (CIDR list, comma-separated); empty: the peer address is the client.
+  std::string trusted_proxies;
   unsigned http_threads = 0;  // 0: half the cores, at least one (default_io_threads)
   unsigned actor_threads = 0; // CAF scheduler workers; 0: CAF's default, max(cores, 4)
   // CAF policy. "sharing": idle workers block on a condition variable; measured
@@ -65,5 +83,11 @@ struct node_config {
 
 // Returns an empty string on success, else what is wrong with the file.
 std::string load_node_config(const std::string& path, node_config& out);
+
+// True for addresses only this machine can reach (127.0.0.0/8, ::1, "localhost").
+bool is_loopback_host(const std::string& host);
+bool caf_tls_configured(const node_config& c);
+// Why the CAF remoting settings are unsafe or incomplete; empty when they are fine.
+std::string check_caf_exposure(const node_config& c);
 
 } // namespace holdfast

@@ -9,10 +9,13 @@
 #include <filesystem>
 #include <string>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <thread>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
+#include <caf/openssl/all.hpp>
+#include <openssl/ssl.h>
 
 #include "actors/message_registry.hpp"
 #include "actors/node_actor.hpp"
@@ -21,6 +24,7 @@
 #include "net/http_server.hpp"
 #include "payments/provider_actor.hpp"
 #include "payments/test_provider.hpp"
+#include "persistence/data_dir.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/shard_store.hpp"
 
@@ -160,6 +164,36 @@ void load_demo(caf::actor_system& sys, const directory& dir, const node_config& 
   std::_Exit(code);
 }
 
+// CAF's TLS layer loads the files only when the first peer connects, and
+// throws from its I/O thread when they are bad: load them here first, so a
+// typo stops the start with a message instead of the node at its first peer.
+std::string check_tls_files(const node_config& conf) {
+  SSL_CTX* ctx = SSL_CTX_new(TLS_method());
+  if (ctx == nullptr) return "cannot create an OpenSSL context";
+  std::string error;
+  if (SSL_CTX_use_certificate_chain_file(ctx, conf.caf_tls_cert.c_str()) != 1)
+    error = "cannot load node.caf_tls_cert " + conf.caf_tls_cert;
+  else if (SSL_CTX_use_PrivateKey_file(ctx, conf.caf_tls_key.c_str(), SSL_FILETYPE_PEM) != 1)
+    error = "cannot load node.caf_tls_key " + conf.caf_tls_key;
+  else if (SSL_CTX_check_private_key(ctx) != 1)
+    error = "node.caf_tls_key does not match node.caf_tls_cert";
+  else if (SSL_CTX_load_verify_locations(ctx, conf.caf_tls_ca.c_str(), nullptr) != 1)
+    error = "cannot load node.caf_tls_ca " + conf.caf_tls_ca;
+  SSL_CTX_free(ctx);
+  return error;
+}
+
+// Publishes the node actor for other nodes and the CLI: over mutual TLS when
+// configured, else plain (only on loopback unless caf_insecure, which
+// load_node_config has already checked).
+template <class Handle>
+caf::expected<uint16_t> publish_node(caf::actor_system& sys, const node_config& conf,
+                                     const Handle& node) {
+  if (caf_tls_configured(conf))
+    return caf::openssl::publish(node, conf.caf_port, conf.caf_host.c_str(), true);
+  return sys.middleman().publish(node, conf.caf_port, conf.caf_host.c_str(), true);
+}
+
 } // namespace
 
 int main(int argc, char** argv) {
@@ -175,8 +209,25 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "holdfast: %s\n", err.c_str());
     return 2;
   }
-  std::error_code ec;
-  std::filesystem::create_directories(conf.data_dir, ec);
+  // Everything the node creates from here on (databases and their -wal and
+  // -shm files, secrets, logs) is readable by its own user only.
+  umask(077);
+  if (auto err = make_data_dir_private(conf.data_dir); !err.empty()) {
+    std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+    return 2;
+  }
+  if (caf_tls_configured(conf)) {
+    if (auto err = check_tls_files(conf); !err.empty()) {
+      std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+      return 2;
+    }
+  } else if (!is_loopback_host(conf.caf_host)) {
+    std::fprintf(stderr,
+                 "holdfast: WARNING: caf_insecure = true: CAF remoting listens on %s without "
+                 "authentication; anyone who reaches %s:%u can command this node's actors "
+                 "(confirm orders, change prices, cancel events)\n",
+                 conf.caf_host.c_str(), conf.caf_host.c_str(), conf.caf_port);
+  }
   // Opened before any actor runs: a bad path stops the node at once.
   access_log requests_log; // outlives the HTTP server, which writes to it
   if (!conf.access_log.empty()) {
@@ -191,6 +242,15 @@ int main(int argc, char** argv) {
   caf::actor_system_config cfg;
   register_message_types(cfg);
   cfg.load<caf::io::middleman>();
+  if (caf_tls_configured(conf)) {
+    // With a certificate, key and CA set, caf::openssl requires and verifies
+    // a certificate on both sides (never its anonymous-cipher fallback, which
+    // it uses only when these are empty).
+    cfg.load<caf::openssl::manager>();
+    cfg.openssl_certificate = conf.caf_tls_cert;
+    cfg.openssl_key = conf.caf_tls_key;
+    cfg.openssl_cafile = conf.caf_tls_ca;
+  }
   cfg.set("logger.console", caf::atom("none"));
   if (conf.actor_threads > 0)
     cfg.set("scheduler.max-threads", static_cast<size_t>(conf.actor_threads));
@@ -233,13 +293,16 @@ int main(int argc, char** argv) {
   }
   directory dir{shards};
   auto node = spawn_node_actor(sys, dir);
-  auto port = sys.middleman().publish(node, conf.caf_port, conf.http_host.c_str(), true);
+  auto port = publish_node(sys, conf, node);
   if (!port)
-    fail_start(4, "cannot publish on " + conf.http_host + ":" + std::to_string(conf.caf_port) +
+    fail_start(4, "cannot publish on " + conf.caf_host + ":" + std::to_string(conf.caf_port) +
                       ": " + caf::to_string(port.error()));
-  std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u, open files up to "
-              "%llu\n",
-              conf.name.c_str(), conf.shards, conf.data_dir.c_str(), conf.http_host.c_str(), *port,
+  std::printf("holdfast: node %s up: %u shards in %s, CAF remoting on %s:%u (%s), open files up "
+              "to %llu\n",
+              conf.name.c_str(), conf.shards, conf.data_dir.c_str(), conf.caf_host.c_str(), *port,
+              caf_tls_configured(conf)       ? "mutual TLS"
+              : is_loopback_host(conf.caf_host) ? "loopback only"
+                                                : "INSECURE, no authentication",
               static_cast<unsigned long long>(open_files));
   if (conf.demo_load) load_demo(sys, dir, conf, events);
 
@@ -257,10 +320,23 @@ int main(int argc, char** argv) {
                         metrics, hubs,        conf.web_root, conf.clock_offset_s * 1000,
                         &guard,  &room_tokens, conf.live_sockets_max};
   services.gateway_in_flight_max = conf.gateway_in_flight_max;
+  services.admin_token = admin_token;
+  trusted_proxies proxies;
+  if (auto err = trusted_proxies::parse(conf.trusted_proxies, proxies); !err.empty())
+    fail_start(2, "node.trusted_proxies: " + err);
+  services.proxies = &proxies;
+  services.metrics_token = conf.metrics_token;
   if (!conf.access_log.empty()) services.log = &requests_log;
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
   if (auto err = server.start(); !err.empty()) fail_start(6, err);
+  http_server admin{http_server_config{conf.admin_host, conf.admin_port, 1, listener::admin},
+                    services};
+  if (auto err = admin.start(); !err.empty()) fail_start(6, "admin listener: " + err);
+  std::printf("holdfast: admin on http://%s:%u/ (/metrics%s, /v1/admin with the token in "
+              "%s/admin.token)\n",
+              conf.admin_host.c_str(), admin.port(),
+              conf.metrics_token ? " with the token" : "", conf.data_dir.c_str());
   std::printf("holdfast: ready on http://%s:%u/ (API under /v1, docs at /v1/openapi.json). "
               "Ctrl-C stops.\n",
               conf.http_host.c_str(), server.port());
@@ -277,6 +353,7 @@ int main(int argc, char** argv) {
   }
   std::printf("holdfast: %s received, stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
   server.stop();
+  admin.stop();
   // Durability never depends on a graceful exit (answers leave after commit),
   // so a shutdown that hangs on some actor is cut short rather than waited on.
   std::thread([] {

@@ -19,6 +19,10 @@ struct antibot_config {
   uint32_t hold_attempts_per_min = limits::hold_attempts_per_min_default;
   uint32_t hold_attempts_burst = limits::hold_attempts_burst_default;
   uint32_t pow_difficulty = limits::pow_difficulty_default; // every event starts here
+  // Sign-up: proof of work on every POST /v1/users, and sign-ups per client IP.
+  uint32_t signup_pow_difficulty = limits::signup_pow_difficulty_default;
+  uint32_t signup_per_ip_per_min = limits::signup_per_ip_per_min_default;
+  uint32_t signup_per_ip_burst = limits::signup_per_ip_burst_default;
 };
 
 } // namespace holdfast

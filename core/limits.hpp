@@ -88,6 +88,44 @@ inline constexpr size_t device_id_bytes_max = 64;
 // pow_difficulty_bits_max (net/proof_of_work.hpp).
 inline constexpr uint32_t pow_difficulty_default = 0;
 
+// -- the HTTP edge (net/request_reader.hpp, net/http_session.cpp) --
+// Every API body is a small JSON document; the largest (a hold of 16 seats
+// with an Idempotency-Key) is well under 1 KiB.
+inline constexpr uint64_t http_body_bytes_max = 16 * 1024;
+inline constexpr uint32_t http_header_bytes_max = 8 * 1024;
+// One read from a socket; the reader's buffer holds at most the header bound
+// plus one read of unconsumed bytes.
+inline constexpr size_t http_read_chunk_bytes = 4096;
+inline constexpr size_t http_buffer_bytes_max = http_header_bytes_max + http_read_chunk_bytes;
+// A client gets this long to send a whole request (slowloris defence) and to
+// read the answer; an idle keep-alive connection is closed after it too.
+inline constexpr int64_t http_request_deadline_ms = 10'000;
+
+// Live-socket tickets (net/live_tickets.hpp): a ticket opens one socket within
+// this long; a node keeps at most live_tickets_max outstanding, a user
+// live_tickets_per_user_max (a browser needs one per reconnect).
+inline constexpr int64_t live_ticket_ttl_ms = 30'000;
+inline constexpr uint32_t live_tickets_max = 1u << 16;
+inline constexpr uint32_t live_tickets_per_user_max = 8;
+
+// Sign-up (POST /v1/users). Every per-user limit (seat cap, one queue place,
+// waitlist entries, velocity) is only as strong as an account is costly, so
+// an account costs a proof of work (14 bits: about 16,000 SHA-256 hashes, a
+// fraction of a second in the web UI's WebCrypto) and each client IP may sign
+// up signup_per_ip_per_min accounts a minute after a burst of
+// signup_per_ip_burst (a household or an office behind one address signs up
+// a few at once; a script signing up thousands does not get them).
+inline constexpr uint32_t signup_pow_difficulty_default = 14;
+inline constexpr size_t user_name_bytes_max = 64;
+// A user's bearer token lives this long (sign up again after it).
+inline constexpr int64_t user_token_ttl_ms = 30LL * 24 * 3600 * 1000;
+inline constexpr uint32_t signup_per_ip_per_min_default = 10;
+inline constexpr uint32_t signup_per_ip_burst_default = 20;
+
+// Forwarding headers (net/trusted_proxies.hpp): the walk from the nearest
+// proxy towards the client looks at most this many hops.
+inline constexpr size_t forwarded_hops_max = 16;
+
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
 

@@ -17,11 +17,46 @@ namespace {
 // The writer wakes this often, or sooner once this much is pending.
 constexpr auto write_interval = std::chrono::seconds(1);
 constexpr size_t write_soon_bytes = 256 << 10;
+bool credential_name(std::string_view name) {
+  static constexpr std::string_view marks[] = {"token", "ticket", "secret", "key", "password",
+                                               "auth"};
+  std::string lower(name);
+  for (auto& ch : lower)
+    if (ch >= 'A' && ch <= 'Z') ch = static_cast<char>(ch - 'A' + 'a');
+  for (auto mark : marks)
+    if (lower.find(mark) != std::string::npos) return true;
+  return false;
+}
+
 } // namespace
+
+std::string redact_target(std::string_view target) {
+  const auto query = target.find('?');
+  if (query == std::string_view::npos) return std::string(target);
+  std::string out(target.substr(0, query + 1));
+  std::string_view rest = target.substr(query + 1);
+  // Names are matched raw: a percent-encoded name is not a parameter the
+  // node reads, so whatever it says is logged as sent.
+  for (bool first = true; ; first = false) {
+    const auto amp = rest.find('&');
+    const auto pair = rest.substr(0, amp);
+    if (!first) out += '&';
+    const auto eq = pair.find('=');
+    if (eq != std::string_view::npos && credential_name(pair.substr(0, eq))) {
+      out.append(pair.substr(0, eq + 1));
+      out += "REDACTED";
+    } else {
+      out.append(pair);
+    }
+    if (amp == std::string_view::npos) break;
+    rest.remove_prefix(amp + 1);
+  }
+  return out;
+}
 
 std::string access_log::open(const std::string& path) {
   path_ = path;
-  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+  fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
   if (fd_ < 0) return "cannot open access log " + path + ": " + std::strerror(errno);
   writer_ = std::thread([this] { write_loop(); });
   return {};
@@ -60,7 +95,7 @@ void access_log::record(std::string_view ip, std::string_view method, std::strin
   line += ",\"method\":";
   append_string(line, method);
   line += ",\"target\":"; // the client's bytes: escaped like any string
-  append_string(line, target);
+  append_string(line, redact_target(target));
   line += ",\"status\":" + std::to_string(status);
   line += ",\"bytes\":" + std::to_string(body_bytes);
   line += ",\"us\":" + std::to_string(latency_us);
@@ -99,7 +134,7 @@ void access_log::write_loop() {
     write_all(batch); // lines recorded before the reopen end the old file
     batch.clear();
     if (reopen) {
-      const int fresh = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0640);
+      const int fresh = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
       if (fresh < 0) {
         std::fprintf(stderr, "holdfast: cannot reopen access log %s: %s (still writing the old)\n",
                      path_.c_str(), std::strerror(errno));

@@ -8,6 +8,10 @@
 // A line: {"t":"2026-11-22T20:01:02.345Z","ip":"203.0.113.9","method":"POST",
 //          "target":"/v1/events/1/holds","status":409,"bytes":187,"us":1480}
 //
+// Query values that are credentials (any parameter whose name contains
+// "token", "ticket", "secret", "key", "password" or "auth") are written as
+// "REDACTED": a log is read by more people than the fans' tokens are meant for.
+//
 // Rotation: move the file away, then send the node SIGHUP (logrotate's
 // postrotate); the writer flushes what it has to the old file and continues
 // in a new one at the same path.
@@ -22,6 +26,10 @@
 
 namespace holdfast {
 
+// `target` with the values of credential-like query parameters replaced by
+// REDACTED (names compared case-insensitively); unchanged when it has none.
+std::string redact_target(std::string_view target);
+
 class access_log {
 public:
   static constexpr size_t pending_bytes_max = 16 << 20;
@@ -31,7 +39,7 @@ public:
   access_log(const access_log&) = delete;
   access_log& operator=(const access_log&) = delete;
 
-  // Appends to `path` (created 0640 if missing) and starts the writer. Empty
+  // Appends to `path` (created 0600 if missing) and starts the writer. Empty
   // string on success, else why not.
   std::string open(const std::string& path);
   // Thread-safe: the writer reopens the path before its next write (after

@@ -31,9 +31,14 @@ antibot::antibot(const antibot_config& config, std::string_view secret, std::str
       ip_(bucket(config.ip_per_s, 1000, config.ip_burst)),
       device_(bucket(config.device_per_s, 1000, config.device_burst)),
       user_(bucket(config.user_per_s, 1000, config.user_burst)),
-      hold_(bucket(config.hold_attempts_per_min, 60'000, config.hold_attempts_burst)) {
+      hold_(bucket(config.hold_attempts_per_min, 60'000, config.hold_attempts_burst)),
+      signup_(bucket(config.signup_per_ip_per_min, 60'000, config.signup_per_ip_burst)),
+      signup_pow_(std::make_unique<proof_of_work>(
+          std::string(secret) + "|signup",
+          pow_config{.difficulty_bits = config.signup_pow_difficulty})) {
   HF_ASSERT(!admin_token_.empty());
   HF_ASSERT(config.pow_difficulty <= pow_difficulty_bits_max);
+  HF_ASSERT(config.signup_pow_difficulty <= pow_difficulty_bits_max);
 }
 
 std::optional<block> antibot::take_request(std::string_view ip, std::string_view device,
@@ -51,6 +56,11 @@ std::optional<block> antibot::take_request(std::string_view ip, std::string_view
 std::optional<block> antibot::take_hold_attempt(user_id user, event_id event, int64_t now_ms) {
   if (!hold_) return std::nullopt;
   return refused(block_reason::hold_velocity, hold_->try_take(hold_->key_of(user, event), now_ms));
+}
+
+std::optional<block> antibot::take_signup(std::string_view ip, int64_t now_ms) {
+  if (!signup_ || ip.empty()) return std::nullopt;
+  return refused(block_reason::signup, signup_->try_take(ip, now_ms));
 }
 
 proof_of_work& antibot::pow_for(event_id event) {

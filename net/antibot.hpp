@@ -26,6 +26,9 @@
 
 namespace holdfast {
 
+// The event id sign-up challenges are issued for (no event has id 0).
+inline constexpr event_id signup_pow_scope = 0;
+
 struct block {
   block_reason reason = block_reason::ip;
   int64_t retry_after_s = 1; // for 429s: whole seconds, at least 1
@@ -42,9 +45,15 @@ public:
   std::optional<block> take_request(std::string_view ip, std::string_view device,
                                     std::optional<user_id> user, int64_t now_ms);
   std::optional<block> take_hold_attempt(user_id user, event_id event, int64_t now_ms);
+  // One sign-up from `ip` (the client, after trusted proxies).
+  std::optional<block> take_signup(std::string_view ip, int64_t now_ms);
 
   // The event's verifier, created at the configured difficulty on first use.
   proof_of_work& pow_for(event_id event);
+  // The sign-up verifier: its challenges are MAC'd with a key of their own, so
+  // a queue challenge never passes for a sign-up or the other way round.
+  // Challenges carry event 0 (signup_pow_scope).
+  proof_of_work& signup_pow() { return *signup_pow_; }
   bool admin_token_ok(std::string_view token) const;
 
 private:
@@ -54,7 +63,8 @@ private:
   antibot_config config_;
   std::string secret_;
   std::string admin_token_;
-  std::unique_ptr<rate_limiter> ip_, device_, user_, hold_; // nullptr: off
+  std::unique_ptr<rate_limiter> ip_, device_, user_, hold_, signup_; // nullptr: off
+  std::unique_ptr<proof_of_work> signup_pow_;
   std::mutex pow_mutex_;
   std::map<event_id, std::unique_ptr<proof_of_work>> pow_;
 };

@@ -5,6 +5,7 @@
 #include <random>
 
 #include <caf/all.hpp>
+#include <openssl/crypto.h>
 
 #include "net/command_lanes.hpp"
 #include "net/gateway.hpp"
@@ -65,8 +66,8 @@ uint64_t random_boot_id() {
 
 } // namespace
 
-api::api(api_services& services)
-    : s_(services), boot_(random_boot_id()), statics_(services.web_root) {}
+api::api(api_services& services, listener which)
+    : s_(services), listener_(which), boot_(random_boot_id()), statics_(services.web_root) {}
 
 int64_t api::now_ms() const {
   return std::chrono::duration_cast<std::chrono::milliseconds>(
@@ -103,6 +104,7 @@ route route_of(const std::vector<std::string_view>& p, http::verb verb) {
   if (p[1] == "holds") return route::hold_delete;
   if (p[1] == "waitlist") return route::waitlist;
   if (p[1] == "admin") return route::admin;
+  if (p[1] == "live-tickets") return route::live;
   if (p[1] == "orders") return verb == http::verb::post ? route::orders_post : route::orders_get;
   if (p[1] == "payments") return route::payments;
   if (p[1] != "events") return route::other;
@@ -149,8 +151,8 @@ private:
 } // namespace
 
 bool api::admit_to_gateway(call& c) {
-  if (gateway_in_flight_->fetch_add(1, std::memory_order_relaxed) >= s_.gateway_in_flight_max) {
-    gateway_in_flight_->fetch_sub(1, std::memory_order_relaxed);
+  if (s_.gateway_in_flight->fetch_add(1, std::memory_order_relaxed) >= s_.gateway_in_flight_max) {
+    s_.gateway_in_flight->fetch_sub(1, std::memory_order_relaxed);
     s_.metrics.count_gateway_refused();
     auto res = make_error(http::status::service_unavailable, "overloaded",
                           "too many requests are waiting on this node; retry in a second");
@@ -158,7 +160,7 @@ bool api::admit_to_gateway(call& c) {
     c.reply(std::move(res));
     return false;
   }
-  auto slot = std::make_shared<gateway_slot>(gateway_in_flight_);
+  auto slot = std::make_shared<gateway_slot>(s_.gateway_in_flight);
   c.reply = [slot, answer = std::move(c.reply)](http_answer a) {
     slot->release();
     answer(std::move(a));
@@ -167,7 +169,11 @@ bool api::admit_to_gateway(call& c) {
 }
 
 void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-                 reply_fn reply, std::string_view client_ip) {
+                 reply_fn reply, std::string_view peer_ip) {
+  // Behind a trusted proxy, the client it names; lives until dispatch returns
+  // (anything kept longer copies it).
+  const std::string client = client_of(peer_ip, req);
+  const std::string_view client_ip = client;
   call c{req, gateway, lanes, {}, split_path(req.target()), client_ip, std::nullopt};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
@@ -207,25 +213,24 @@ void api::log_edge(std::string_view client_ip, const http_request& req, unsigned
                  0);
 }
 
+bool api::method_allowed(call& c, http::verb allowed, const char* name) {
+  const auto verb = c.req.method();
+  if (verb == allowed || (allowed == http::verb::get && verb == http::verb::head)) return true;
+  c.reply(method_not_allowed(name));
+  return false;
+}
+
 void api::dispatch(call& c) {
   const auto& p = c.path;
   const auto verb = c.req.method();
-  auto only = [&](http::verb allowed, const char* name) {
-    if (verb == allowed || (allowed == http::verb::get && verb == http::verb::head)) return true;
-    c.reply(method_not_allowed(name));
-    return false;
-  };
+  auto only = [&](http::verb allowed, const char* name) { return method_allowed(c, allowed, name); };
+  if (listener_ == listener::admin) return dispatch_admin(c);
   if (p.empty()) return only(http::verb::get, "GET") ? serve_static(c, "index.html") : void();
   if (p[0] == "web" && p.size() == 2)
     return only(http::verb::get, "GET") ? serve_static(c, p[1]) : void();
   if (p[0] == "healthz" && p.size() == 1)
     return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, R"({"status":"ok"})"))
                                         : void();
-  if (p[0] == "metrics" && p.size() == 1) {
-    if (!only(http::verb::get, "GET")) return;
-    sample_queues(c);
-    return scrape_metrics(c);
-  }
   if (p[0] != "v1" || p.size() < 2)
     return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
   if (!request_allowed(c)) return;
@@ -234,6 +239,10 @@ void api::dispatch(call& c) {
                                         : void();
   if (p[1] == "users" && p.size() == 2)
     return only(http::verb::post, "POST") ? create_user(c) : void();
+  if (p[1] == "users" && p.size() == 3 && p[2] == "challenge")
+    return only(http::verb::get, "GET") ? signup_challenge(c) : void();
+  if (p[1] == "live-tickets" && p.size() == 2)
+    return only(http::verb::post, "POST") ? create_live_ticket(c) : void();
   if (p[1] == "holds" && p.size() == 3)
     return only(http::verb::delete_, "DELETE") ? delete_hold(c, p[2]) : void();
   if (p[1] == "orders" && p.size() == 2) {
@@ -250,12 +259,6 @@ void api::dispatch(call& c) {
   }
   if (p[1] == "waitlist" && p.size() == 3)
     return only(http::verb::get, "GET") ? get_waitlist(c, p[2]) : void();
-  if (p[1] == "admin" && p.size() == 5 && p[2] == "events" && p[4] == "queue") {
-    auto id = parse_id(p[3]);
-    if (!id || *id > UINT32_MAX)
-      return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
-    return only(http::verb::put, "PUT") ? admin_queue(c, static_cast<event_id>(*id)) : void();
-  }
   if (p[1] != "events" || p.size() > 5)
     return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
   if (p.size() == 2) return only(http::verb::get, "GET") ? list_events(c) : void();
@@ -280,6 +283,52 @@ void api::dispatch(call& c) {
     return c.reply(make_error(http::status::bad_request, "websocket_required",
                               "this resource speaks WebSocket only"));
   c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+}
+
+// The admin listener: health, metrics and the operator's routes, nothing else.
+// Its requests are not rate-limited: it listens where only operators reach.
+void api::dispatch_admin(call& c) {
+  const auto& p = c.path;
+  auto only = [&](http::verb allowed, const char* name) { return method_allowed(c, allowed, name); };
+  if (p.size() == 1 && p[0] == "healthz")
+    return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, R"({"status":"ok"})"))
+                                        : void();
+  if (p.size() == 1 && p[0] == "metrics") {
+    if (!only(http::verb::get, "GET")) return;
+    if (s_.metrics_token && !admin_authorized(c)) return;
+    sample_queues(c);
+    return scrape_metrics(c);
+  }
+  if (p.size() < 2 || p[0] != "v1" || p[1] != "admin")
+    return c.reply(make_error(http::status::not_found, "not_found",
+                              "the admin listener serves /healthz, /metrics and /v1/admin only"));
+  if (!admin_authorized(c)) return;
+  if (p.size() == 5 && p[2] == "events" && p[4] == "queue") {
+    auto id = parse_id(p[3]);
+    if (!id || *id > UINT32_MAX)
+      return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+    return only(http::verb::put, "PUT") ? admin_queue(c, static_cast<event_id>(*id)) : void();
+  }
+  c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+}
+
+std::string api::client_of(std::string_view peer_ip, const http_request& req) const {
+  if (s_.proxies == nullptr || s_.proxies->empty()) return std::string(peer_ip);
+  return s_.proxies->client_of(peer_ip, req);
+}
+
+bool api::admin_authorized(call& c) {
+  const auto it = c.req.find(http::field::authorization);
+  std::string_view value;
+  if (it != c.req.end()) value = std::string_view(it->value().data(), it->value().size());
+  const std::string_view token = value.rfind("Bearer ", 0) == 0 ? value.substr(7) : "";
+  const auto& want = s_.admin_token;
+  if (!want.empty() && token.size() == want.size() &&
+      CRYPTO_memcmp(token.data(), want.data(), want.size()) == 0)
+    return true;
+  c.reply(make_error(http::status::unauthorized, "unauthorized",
+                     "send Authorization: Bearer <the node's admin.token>"));
+  return false;
 }
 
 std::optional<user_claims> api::authenticate(call& c) {
@@ -309,7 +358,7 @@ std::shared_ptr<const catalog_entry> api::find_event(call& c, event_id id) {
 // Asks every shard for its journal counters, then renders: the scrape shows
 // the journal as of now (queue gauges lag one scrape; see sample_queues).
 void api::scrape_metrics(call& c) {
-  s_.metrics.set_gateway_in_flight(gateway_in_flight_->load(std::memory_order_relaxed));
+  s_.metrics.set_gateway_in_flight(s_.gateway_in_flight->load(std::memory_order_relaxed));
   auto ask_shards = [this, reply = c.reply](caf::event_based_actor* self) {
     struct gather {
       size_t waiting = 0;
@@ -348,7 +397,11 @@ void api::submit(call& c, event_id event, command cmd, std::function<void(const 
 std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,
                                                       std::string_view client_ip,
                                                       std::optional<http_response>& refusal) {
-  if (!upgrade_allowed(req, client_ip, refusal)) return nullptr;
+  if (listener_ == listener::admin) {
+    refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");
+    return nullptr;
+  }
+  if (!upgrade_allowed(req, client_of(client_ip, req), refusal)) return nullptr;
   auto p = split_path(req.target());
   if (p.size() != 4 || p[0] != "v1" || p[1] != "events" || p[3] != "live") {
     refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");

@@ -29,9 +29,11 @@
 #include "net/auth.hpp"
 #include "net/catalog.hpp"
 #include "net/live_hub.hpp"
+#include "net/live_tickets.hpp"
 #include "net/metrics.hpp"
 #include "net/request_bodies.hpp"
 #include "net/static_files.hpp"
+#include "net/trusted_proxies.hpp"
 
 namespace holdfast {
 
@@ -70,11 +72,29 @@ struct api_services {
   uint32_t live_sockets_max = limits::live_sockets_max_default;
   access_log* log = nullptr; // none: no access log
   uint32_t gateway_in_flight_max = limits::gateway_in_flight_max_default;
+  // Requests waiting on actors now, counted by every listener's api alike (the
+  // admin listener's /metrics reports the public one's); shared with the slots,
+  // since a reply may be dropped after an api is gone.
+  std::shared_ptr<std::atomic<uint32_t>> gateway_in_flight =
+      std::make_shared<std::atomic<uint32_t>>(0);
+  // The operator's bearer token (<data_dir>/admin.token): required by the
+  // admin routes; by /metrics too when metrics_token is set. Empty: the admin
+  // routes refuse everyone.
+  std::string admin_token;
+  bool metrics_token = false;
+  // Peers whose forwarding headers name the client; none: the peer is the client.
+  const trusted_proxies* proxies = nullptr;
 };
+
+// Which listener a request came in on. The public one serves fans (the API,
+// the web UI, live sockets); the admin one, on its own host and port
+// (127.0.0.1:8081 by default), serves /metrics and /v1/admin/* and nothing
+// else, so an operator's routes are never one proxy rule away from the internet.
+enum class listener : uint8_t { public_api, admin };
 
 class api {
 public:
-  explicit api(api_services& services);
+  explicit api(api_services& services, listener which = listener::public_api);
 
   // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
   // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
@@ -90,10 +110,13 @@ public:
                                                    std::optional<http_response>& refusal);
   int64_t now_ms() const;
   // What to run once a live socket is open: its per-user pushes (waiting
-  // room, waitlist offers) when the URL carries a valid ?token= (and
-  // &queueToken=); empty otherwise (api_onsale.cpp).
+  // room, waitlist offers) when the URL carries a valid ?ticket= from
+  // POST /v1/live-tickets; empty otherwise (api_onsale.cpp).
+  // A ticket that is unknown, used or expired, or a bearer token in the URL,
+  // sets `refusal` (401 invalid_ticket, 400 token_in_url) instead.
   std::function<void(std::shared_ptr<websocket_session>)>
-  live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event);
+  live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event,
+             std::optional<http_response>& refusal);
   // Access-logs an answer the session gave itself: a refusal at the edge
   // (413, 431, 400, a refused upgrade) or a WebSocket upgrade (101). `req`
   // may be only partly parsed.
@@ -115,8 +138,15 @@ private:
   };
 
   void dispatch(call& c);
-  // users, catalog, seat map, static files (api_catalog.cpp)
-  void create_user(call& c);
+  void dispatch_admin(call& c);
+  // The request's method is `allowed` (HEAD counts as GET); else it has
+  // answered 405 with Allow: `name`.
+  bool method_allowed(call& c, http::verb allowed, const char* name);
+  // Authorization: Bearer <admin token>; false when it has answered 401.
+  bool admin_authorized(call& c);
+  // The client's address for per-IP limits (net/trusted_proxies.hpp).
+  std::string client_of(std::string_view peer_ip, const http_request& req) const;
+  // catalog, seat map, static files (api_catalog.cpp)
   void list_events(call& c);
   void get_event(call& c, event_id id);
   void get_seatmap(call& c, event_id id);
@@ -127,19 +157,22 @@ private:
   void create_order(call& c);
   void list_orders(call& c, std::optional<order_id> only);
   void get_payment(call& c, std::string_view id);
-  // waiting room, waitlist, anti-bot, operators (api_onsale.cpp)
+  // sign-up, waiting room, waitlist, anti-bot, operators (api_onsale.cpp)
   bool request_allowed(call& c);
   bool hold_allowed(call& c, event_id id);
   void refuse_blocked(call& c, const block& b);
   http_response blocked_response(const block& b); // 429 rate_limited, counted in /metrics
   bool upgrade_allowed(const http_request& req, std::string_view client_ip,
                        std::optional<http_response>& refusal);
+  void signup_challenge(call& c);
+  void create_user(call& c);
   void queue_challenge(call& c, event_id id);
   void join_queue(call& c, event_id id);
   void get_queue_status(call& c, event_id id);
   void join_waitlist(call& c, event_id id);
   void get_waitlist(call& c, std::string_view id);
   void admin_queue(call& c, event_id id);
+  void create_live_ticket(call& c);
   // Asks every waiting room for its gauges; the next /metrics scrape shows them.
   void sample_queues(call& c);
   void scrape_metrics(call& c);
@@ -174,21 +207,30 @@ private:
   // ready, a 304 when If-None-Match holds the map (api_catalog.cpp).
   static http_answer seatmap_response(const rendered_seatmap& map, bool gzip_ok,
                                       std::string_view if_none_match);
-  void render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_view view,
-                            std::function<void(const rendered_seatmap&)> answer);
+  using seatmap_waiter = std::function<void(const rendered_seatmap&)>;
+  // One render (and one gzip) per event at a time: a request that finds a
+  // render under way gets the previous render, or, before the first one,
+  // waits for it. Otherwise it starts a render of `view` and is answered with it.
+  void render_or_join(std::shared_ptr<const catalog_entry> e, seat_map_view view,
+                      seatmap_waiter answer);
+  void render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_view view);
 
   api_services& s_;
+  const listener listener_;
   const uint64_t boot_;  // random per node start: seat-map ETags never outlive a restart
   static_files statics_; // the web UI's files, from memory
+  live_tickets live_tickets_;
   // The rendered seat map of each event at its newest rendered version: many
   // fans fetch the same version, and rendering 50,000 seats costs milliseconds.
+  struct seatmap_slot {
+    rendered_seatmap map;                // the newest render; no body before the first
+    bool rendering = false;              // a render is under way
+    std::vector<seatmap_waiter> waiting; // requests that came before the first render
+  };
   std::mutex seatmap_mutex_;
-  std::map<event_id, rendered_seatmap> seatmaps_;
+  std::map<event_id, seatmap_slot> seatmaps_;
   std::mutex actors_mutex_;
   std::map<event_id, event_actors> actors_;
-  // Shared with the slots: a reply may be dropped after the api is gone.
-  std::shared_ptr<std::atomic<uint32_t>> gateway_in_flight_ =
-      std::make_shared<std::atomic<uint32_t>>(0);
 };
 
 // Response helpers shared by the handlers and the sessions.

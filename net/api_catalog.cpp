@@ -15,8 +15,6 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr int64_t token_ttl_ms = 30LL * 24 * 3600 * 1000;
-
 std::string lower(std::string_view s) {
   std::string out(s);
   for (auto& ch : out)
@@ -87,16 +85,6 @@ std::map<std::string, std::string> query_params(std::string_view target) {
   return out;
 }
 
-void api::create_user(call& c) {
-  auto name = parse_user_body(c.req.body());
-  if (auto* r = std::get_if<body_refusal>(&name)) return c.reply(refusal_response(*r));
-  user_claims claims{random_u64(), std::move(std::get<std::string>(name)), now_ms() + token_ttl_ms};
-  c.reply(make_json(http::status::created,
-                    json::serialize(json::object{{"userId", std::to_string(claims.user)},
-                                                 {"name", claims.name},
-                                                 {"token", s_.tokens.issue(claims)}})));
-}
-
 void api::list_events(call& c) {
   const auto q = query_params(c.req.target());
   std::optional<int64_t> from, to;
@@ -126,10 +114,31 @@ constexpr auto seatmap_staleness_max = std::chrono::milliseconds(250);
 std::optional<api::rendered_seatmap> api::cached_seatmap(event_id id, uint64_t version) {
   std::lock_guard<std::mutex> guard{seatmap_mutex_};
   auto it = seatmaps_.find(id);
-  if (it == seatmaps_.end() || !it->second.body) return std::nullopt;
-  const bool fresh = std::chrono::steady_clock::now() - it->second.at < seatmap_staleness_max;
-  if (it->second.version != version && !fresh) return std::nullopt;
-  return it->second;
+  if (it == seatmaps_.end() || !it->second.map.body) return std::nullopt;
+  const auto& map = it->second.map;
+  const bool fresh = std::chrono::steady_clock::now() - map.at < seatmap_staleness_max;
+  if (map.version != version && !fresh) return std::nullopt;
+  return map;
+}
+
+void api::render_or_join(std::shared_ptr<const catalog_entry> e, seat_map_view view,
+                         seatmap_waiter answer) {
+  std::optional<rendered_seatmap> previous;
+  {
+    std::lock_guard<std::mutex> guard{seatmap_mutex_};
+    auto& slot = seatmaps_[e->config.id];
+    if (slot.rendering) {
+      // Fans catch up through the live deltas, whose statuses are absolute,
+      // so a map one render behind is as good as a fresh one.
+      if (!slot.map.body) return slot.waiting.push_back(std::move(answer));
+      previous = slot.map;
+    } else {
+      slot.rendering = true;
+      slot.waiting.push_back(std::move(answer));
+    }
+  }
+  if (previous) return answer(*previous);
+  render_seatmap_later(std::move(e), std::move(view));
 }
 
 // Renders, answers, then compresses, in a one-off actor on a CAF worker. At
@@ -138,9 +147,11 @@ std::optional<api::rendered_seatmap> api::cached_seatmap(event_id id, uint64_t v
 // that would stall every hold of the thread behind it, on the gateway actor
 // every task queued behind it, on the event actor every command of the event.
 // Until the compressed copy is ready, gzip-accepting clients get the plain map.
-void api::render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_view view,
-                               std::function<void(const rendered_seatmap&)> answer) {
-  s_.sys.spawn([this, e = std::move(e), view = std::move(view), answer = std::move(answer)] {
+// At most one runs per event (render_or_join), so a crowd asking for a changed
+// map costs one render and one gzip, not one each.
+void api::render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_view view) {
+  s_.metrics.count_seatmap_render();
+  s_.sys.spawn([this, e = std::move(e), view = std::move(view)] {
     const event_id id = e->config.id;
     const auto etag = seat_map_etag(boot_, view);
     rendered_seatmap rendered{view.version,
@@ -149,19 +160,20 @@ void api::render_seatmap_later(std::shared_ptr<const catalog_entry> e, seat_map_
                               nullptr,
                               etag,
                               gzip_etag(etag)};
-    bool newest = false;
+    std::vector<seatmap_waiter> waiting;
     {
       std::lock_guard<std::mutex> guard{seatmap_mutex_};
       auto& slot = seatmaps_[id];
-      newest = !slot.body || slot.version <= view.version;
-      if (newest) slot = rendered;
+      if (!slot.map.body || slot.map.version <= view.version) slot.map = rendered;
+      waiting.swap(slot.waiting);
     }
-    answer(rendered);
-    if (!newest) return; // a newer render is cached (and compressed) already
+    for (auto& answer : waiting)
+      answer(rendered);
     auto gzipped = std::make_shared<const std::string>(gzip(*rendered.body));
     std::lock_guard<std::mutex> guard{seatmap_mutex_};
-    auto& cached = seatmaps_[id];
-    if (cached.body == rendered.body) cached.gzipped = std::move(gzipped);
+    auto& slot = seatmaps_[id];
+    if (slot.map.body == rendered.body) slot.map.gzipped = std::move(gzipped);
+    slot.rendering = false;
   });
 }
 
@@ -215,11 +227,10 @@ void api::get_seatmap(call& c, event_id id) {
                     s_.events.set_status(e->config.id, view.status);
                     if (auto cached = cached_seatmap(e->config.id, view.version))
                       return reply(seatmap_response(*cached, gzip_ok, if_none_match));
-                    render_seatmap_later(
-                        e, std::move(view),
-                        [reply, gzip_ok, if_none_match](const rendered_seatmap& r) {
-                          reply(seatmap_response(r, gzip_ok, if_none_match));
-                        });
+                    render_or_join(e, std::move(view),
+                                   [reply, gzip_ok, if_none_match](const rendered_seatmap& r) {
+                                     reply(seatmap_response(r, gzip_ok, if_none_match));
+                                   });
                   },
                   [reply](caf::error&) {
                     reply(make_error(http::status::service_unavailable, "overloaded",

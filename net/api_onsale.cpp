@@ -43,6 +43,12 @@ http_response challenge_failed(std::string_view why) {
                         "): fetch a fresh challenge from GET …/queue/challenge and solve it");
 }
 
+http_response signup_challenge_failed(std::string_view why) {
+  return make_error(http::status::forbidden, "challenge_failed",
+                    "proof of work refused (" + std::string(why) +
+                        "): fetch a fresh challenge from GET /v1/users/challenge and solve it");
+}
+
 // A user token in the Authorization header, verified without answering: the
 // handler that needs one answers 401 itself.
 std::optional<user_claims> bearer_of(const http_request& req, const token_authority& tokens,
@@ -167,6 +173,48 @@ void api::with_actors(const caf::actor& gateway, event_id id,
 
 // --- waiting room --------------------------------------------------------------
 
+// GET /v1/users/challenge: a proof-of-work challenge for one sign-up.
+void api::signup_challenge(call& c) {
+  if (s_.guard == nullptr)
+    return c.reply(make_json(http::status::ok, R"({"challenge":"","difficulty":0})"));
+  auto& pow = s_.guard->signup_pow();
+  c.reply(make_json(http::status::ok,
+                    json::serialize(json::object{
+                        {"challenge", pow.issue(signup_pow_scope, now_ms())},
+                        {"difficulty", pow.difficulty()}})));
+}
+
+// POST /v1/users {"name", "challenge", "nonce"}: an account costs a solved
+// challenge (when the difficulty is above 0) and a token from the client IP's
+// sign-up bucket, checked in that order so a wrong solution costs no sign-up.
+void api::create_user(call& c) {
+  auto parsed = parse_user_body(c.req.body());
+  if (auto* r = std::get_if<body_refusal>(&parsed)) return c.reply(refusal_response(*r));
+  auto& body = std::get<user_body>(parsed);
+  const int64_t now = now_ms();
+  if (s_.guard != nullptr) {
+    auto& pow = s_.guard->signup_pow();
+    if (pow.difficulty() > 0) {
+      const auto& [challenge, nonce] = body.solution;
+      if (!challenge || !nonce) {
+        s_.metrics.count_block(block_reason::pow);
+        return c.reply(signup_challenge_failed("missing"));
+      }
+      const auto verdict = pow.verify(*challenge, *nonce, signup_pow_scope, now);
+      if (verdict != pow_verdict::ok) {
+        s_.metrics.count_block(block_reason::pow);
+        return c.reply(signup_challenge_failed(verdict_name(verdict)));
+      }
+    }
+    if (auto b = s_.guard->take_signup(c.client_ip, now)) return refuse_blocked(c, *b);
+  }
+  user_claims claims{random_u64(), std::move(body.name), now + limits::user_token_ttl_ms};
+  c.reply(make_json(http::status::created,
+                    json::serialize(json::object{{"userId", std::to_string(claims.user)},
+                                                 {"name", claims.name},
+                                                 {"token", s_.tokens.issue(claims)}})));
+}
+
 void api::queue_challenge(call& c, event_id id) {
   auto e = find_event(c, id);
   if (!e) return;
@@ -185,7 +233,7 @@ void api::join_queue(call& c, event_id id) {
   if (!e) return;
   auto parsed = parse_queue_join_body(c.req.body());
   if (auto* r = std::get_if<body_refusal>(&parsed)) return c.reply(refusal_response(*r));
-  const auto& body = std::get<queue_join_body>(parsed);
+  const auto& body = std::get<pow_solution>(parsed);
   if (!e->config.onsale.waiting_room) return c.reply(no_waiting_room());
   HF_ASSERT(s_.guard != nullptr && s_.access != nullptr);
   auto& pow = s_.guard->pow_for(id);
@@ -313,18 +361,55 @@ void api::get_waitlist(call& c, std::string_view text) {
       });
 }
 
+// POST /v1/live-tickets [{"queueToken": "..."}] (bearer token in the header):
+// a single-use ticket for opening one live socket within 30 s, so the socket's
+// URL never carries the long-lived token (net/live_tickets.hpp).
+void api::create_live_ticket(call& c) {
+  auto user = authenticate(c);
+  if (!user) return;
+  auto queue_token = parse_live_ticket_body(c.req.body());
+  if (auto* r = std::get_if<body_refusal>(&queue_token)) return c.reply(refusal_response(*r));
+  live_tickets::grant who{user->user, {}};
+  if (auto& qt = std::get<std::optional<std::string>>(queue_token)) who.queue_token = std::move(*qt);
+  static constexpr char hex[] = "0123456789abcdef";
+  std::string ticket;
+  for (int i = 0; i < 2; ++i)
+    for (uint64_t bits = random_u64(), n = 0; n < 16; ++n, bits >>= 4)
+      ticket += hex[bits & 15];
+  switch (live_tickets_.issue(ticket, std::move(who), now_ms())) {
+  case live_tickets::refusal::none:
+    break;
+  case live_tickets::refusal::user_limit: {
+    auto res = make_error(http::status::too_many_requests, "too_many_tickets",
+                          "this user has as many unused live tickets as allowed; use one or wait "
+                          "30 s");
+    res.set(http::field::retry_after, "30");
+    return c.reply(std::move(res));
+  }
+  case live_tickets::refusal::full: {
+    auto res = make_error(http::status::service_unavailable, "overloaded",
+                          "this node has as many live tickets outstanding as it allows; retry "
+                          "in a second");
+    res.set(http::field::retry_after, "1");
+    return c.reply(std::move(res));
+  }
+  }
+  c.reply(make_json(http::status::created,
+                    json::serialize(json::object{
+                        {"ticket", ticket},
+                        {"expiresInSeconds", limits::live_ticket_ttl_ms / 1000}})));
+}
+
 // --- operators -------------------------------------------------------------------
 
 // PUT /v1/admin/events/{id}/queue {"powDifficulty": n}: raises (or lowers) the
 // proof of work at queue join at once, e.g. under a bot wave. Authorized by the
-// admin token in <data_dir>/admin.token; held in memory (cluster.conf's
+// admin token in <data_dir>/admin.token (dispatch_admin checks it); held in memory (cluster.conf's
 // queue.pow_difficulty is the default after a restart).
 void api::admin_queue(call& c, event_id id) {
-  const auto value = header(c.req, "Authorization");
-  if (s_.guard == nullptr || value.rfind("Bearer ", 0) != 0 ||
-      !s_.guard->admin_token_ok(value.substr(7)))
-    return c.reply(make_error(http::status::unauthorized, "unauthorized",
-                              "send Authorization: Bearer <the node's admin.token>"));
+  if (s_.guard == nullptr)
+    return c.reply(make_error(http::status::not_found, "not_found",
+                              "this node runs without anti-bot protection"));
   auto e = find_event(c, id);
   if (!e) return;
   auto bits = parse_pow_difficulty_body(c.req.body());
@@ -362,19 +447,31 @@ void api::sample_queues(call& c) {
 // --- live pushes -----------------------------------------------------------------
 
 std::function<void(std::shared_ptr<websocket_session>)>
-api::live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event) {
-  if (s_.access == nullptr) return {};
+api::live_watch(const http_request& req, std::shared_ptr<const catalog_entry> event,
+                std::optional<http_response>& refusal) {
   const auto q = query_params(req.target());
-  auto token = q.find("token");
-  if (token == q.end()) return {};
-  auto claims = s_.tokens.verify(token->second, now_ms());
-  if (!claims) return {};
-  bool queue = false;
-  if (auto qt = q.find("queueToken"); qt != q.end() && event->config.onsale.waiting_room) {
-    auto place = s_.access->verify_queue_token(qt->second, event->config.id);
-    queue = place && place->user == claims->user;
+  if (q.contains("token")) {
+    refusal = make_error(http::status::bad_request, "token_in_url",
+                         "a bearer token does not belong in a URL: POST /v1/live-tickets for a "
+                         "ticket and open the socket with ?ticket=");
+    return {};
   }
-  live_watch_target target{std::move(event), claims->user, queue};
+  auto ticket = q.find("ticket");
+  if (ticket == q.end()) return {}; // the public seat map only
+  auto grant = live_tickets_.redeem(ticket->second, now_ms());
+  if (!grant) {
+    refusal = make_error(http::status::unauthorized, "invalid_ticket",
+                         "the live ticket is unknown, used or expired: POST /v1/live-tickets for "
+                         "a new one");
+    return {};
+  }
+  if (s_.access == nullptr) return {};
+  bool queue = false;
+  if (!grant->queue_token.empty() && event->config.onsale.waiting_room) {
+    auto place = s_.access->verify_queue_token(grant->queue_token, event->config.id);
+    queue = place && place->user == grant->user;
+  }
+  live_watch_target target{std::move(event), grant->user, queue};
   return [this, target](std::shared_ptr<websocket_session> ws) {
     start_live_watcher(s_.sys, s_.dir, *s_.access, target, std::move(ws));
   };

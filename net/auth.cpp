@@ -4,11 +4,15 @@
 #include <openssl/evp.h>
 #include <openssl/hmac.h>
 #include <openssl/rand.h>
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <array>
 #include <charconv>
+#include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <functional>
 #include <sstream>
@@ -198,8 +202,12 @@ std::optional<user_claims> token_authority::verify(std::string_view token, int64
 
 namespace {
 
-// Reads `path`, or creates it (mode 0600, written whole then renamed into
-// place) with what `make` returns. Empty string on failure, with `error` set.
+// Reads `path`, or creates it with what `make` returns. Empty string on
+// failure, with `error` set. A new file is never visible with other modes or
+// half written: it is made under a temporary name with O_EXCL and mode 0600
+// (no window in which another user can open it), fsynced, renamed into place,
+// and the directory fsynced, so a crash leaves either no file or the whole one.
+// An existing file keeps its contents and loses any group or other access.
 std::string load_or_create(const std::string& path, size_t bytes_min,
                            const std::function<std::string()>& make, std::string& error) {
   {
@@ -207,26 +215,49 @@ std::string load_or_create(const std::string& path, size_t bytes_min,
     if (in) {
       std::stringstream ss;
       ss << in.rdbuf();
-      if (ss.str().size() >= bytes_min) return ss.str();
-      error = path + " is shorter than " + std::to_string(bytes_min) + " bytes";
-      return {};
+      if (ss.str().size() < bytes_min) {
+        error = path + " is shorter than " + std::to_string(bytes_min) + " bytes";
+        return {};
+      }
+      if (chmod(path.c_str(), 0600) != 0) {
+        error = "cannot make " + path + " private (mode 0600): " + std::strerror(errno);
+        return {};
+      }
+      return ss.str();
     }
   }
   const std::string made = make();
   const std::string tmp = path + ".tmp";
-  {
-    std::ofstream out(tmp, std::ios::binary | std::ios::trunc);
-    out.write(made.data(), static_cast<std::streamsize>(made.size()));
-    out.flush();
-    if (!out) {
-      error = "cannot write " + tmp;
-      return {};
+  auto fail = [&](const std::string& what) {
+    error = what + " " + tmp + ": " + std::strerror(errno);
+    ::unlink(tmp.c_str());
+    return std::string{};
+  };
+  ::unlink(tmp.c_str()); // left by a crash during an earlier start
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) return fail("cannot create");
+  size_t written = 0;
+  while (written < made.size()) {
+    const ssize_t n = ::write(fd, made.data() + written, made.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return fail("cannot write");
     }
+    written += static_cast<size_t>(n);
   }
-  chmod(tmp.c_str(), 0600);
-  if (std::rename(tmp.c_str(), path.c_str()) != 0) {
-    error = "cannot create " + path;
-    return {};
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return fail("cannot fsync");
+  }
+  ::close(fd);
+  if (std::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename");
+  const auto dir = std::filesystem::path(path).parent_path();
+  const int dir_fd =
+      ::open(dir.empty() ? "." : dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (dir_fd >= 0) {
+    ::fsync(dir_fd);
+    ::close(dir_fd);
   }
   return made;
 }

@@ -32,7 +32,7 @@ struct http_server::worker {
 };
 
 http_server::http_server(http_server_config config, api_services& services)
-    : config_(std::move(config)), services_(services), routes_(services) {}
+    : config_(std::move(config)), services_(services), routes_(services, config_.which) {}
 
 http_server::~http_server() {
   stop();

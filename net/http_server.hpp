@@ -33,6 +33,7 @@ struct http_server_config {
   std::string host = "127.0.0.1";
   uint16_t port = 8080;
   unsigned threads = 0; // 0: default_io_threads()
+  listener which = listener::public_api;
 };
 
 class http_server {

@@ -8,6 +8,7 @@
 #include <boost/beast/websocket.hpp>
 #include <caf/all.hpp>
 
+#include "core/limits.hpp"
 #include "net/websocket_session.hpp"
 
 namespace holdfast {
@@ -16,11 +17,7 @@ namespace beast = boost::beast;
 namespace net = boost::asio;
 
 namespace {
-// A client gets this long to send a whole request (slowloris defence) and to
-// read the answer; an idle keep-alive connection is closed after it too.
-constexpr auto request_deadline = std::chrono::seconds(10);
-constexpr uint64_t http_body_bytes_max = 16 * 1024;
-constexpr uint32_t http_header_bytes_max = 8 * 1024;
+constexpr auto request_deadline = std::chrono::milliseconds(limits::http_request_deadline_ms);
 } // namespace
 
 void serialize_response(const http_response& res, std::string& out) {
@@ -82,13 +79,14 @@ void http_session::on_watchdog(beast::error_code ec) {
 }
 
 void http_session::do_read() {
-  parser_.emplace();
-  parser_->body_limit(http_body_bytes_max);
-  parser_->header_limit(http_header_bytes_max);
-  header_bytes_ = 0;
+  reader_.start();
   deadline_ = clock::now() + request_deadline;
   // A pipelined request may already be waiting in the buffer.
-  if (buffer_.size() > 0 && parse_buffered()) return;
+  if (reader_.buffered() > 0) {
+    if (act_on(reader_.parse())) return;
+    if (reader_.take_continue()) send_continue();
+    if (closed_) return;
+  }
   wait_readable();
 }
 
@@ -96,59 +94,39 @@ void http_session::do_read() {
 // otherwise the read waits for epoll without a wasted recv and without
 // re-registering the socket (a plain async_wait would do an epoll_ctl each time).
 void http_session::wait_readable() {
-  constexpr size_t read_chunk = 4096;
-  socket_.async_read_some(
-      buffer_.prepare(read_chunk),
-      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_bytes(ec, n); });
+  socket_.async_read_some(reader_.prepare(), [self = shared_from_this()](
+                                                 beast::error_code ec, size_t n) {
+    self->on_bytes(ec, n);
+  });
 }
 
 void http_session::on_bytes(beast::error_code ec, size_t n) {
-  if (ec == net::error::eof) {
-    // A request cut short is malformed; a clean close between requests is not.
-    if (!parser_->got_some() && buffer_.size() == 0) return on_read(http::error::end_of_stream, 0);
-    parser_->put_eof(ec);
-    return on_read(ec ? ec : beast::error_code{http::error::partial_message}, 0);
-  }
-  if (ec) return on_read(ec, 0);
-  buffer_.commit(n);
-  if (parse_buffered()) return;
-  wait_readable();
+  if (closed_ || ec == net::error::operation_aborted) return close();
+  if (ec == net::error::eof) return void(act_on(reader_.end_of_stream()));
+  if (ec) return close(); // reset, or the socket went away
+  reader_.commit(n);
+  if (act_on(reader_.parse())) return;
+  if (reader_.take_continue()) send_continue();
+  if (!closed_) wait_readable();
 }
 
-// Feeds the buffered bytes to the parser. True when the request is complete
-// or refused (on_read has taken over), false when more bytes are needed.
-bool http_session::parse_buffered() {
-  while (buffer_.size() > 0) {
-    beast::error_code ec;
-    const bool in_header = !parser_->is_header_done();
-    const size_t used = parser_->put(buffer_.data(), ec);
-    buffer_.consume(used);
-    if (ec && ec != http::error::need_more) {
-      on_read(ec, 0);
-      return true;
-    }
-    // The parser forgets what it consumed of an unfinished header, so the
-    // limit on the whole header is kept here. Not eager: the put that ends
-    // the header stops there, so `used` counts header bytes only.
-    if (in_header) {
-      header_bytes_ += used;
-      const size_t pending = ec == http::error::need_more ? buffer_.size() : 0;
-      if (header_bytes_ + pending > http_header_bytes_max) {
-        on_read(http::error::header_limit, 0);
-        return true;
-      }
-    }
-    // The header just ended and none of the body is here yet.
-    if (in_header && parser_->is_header_done() && !parser_->is_done() && buffer_.size() == 0)
-      continue_if_expected();
-    if (ec == http::error::need_more) return false;
-    if (parser_->is_done()) {
-      on_read({}, 0);
-      return true;
-    }
-    if (used == 0) return false;
+bool http_session::act_on(request_reader::verdict v) {
+  switch (v) {
+  case request_reader::verdict::need_more:
+    return false;
+  case request_reader::verdict::complete:
+    on_request();
+    return true;
+  case request_reader::verdict::closed:
+    close();
+    return true;
+  case request_reader::verdict::refused: {
+    const auto& why = reader_.refusal();
+    refuse_and_close(make_error(why.status, why.code, why.message));
+    return true;
   }
-  return false;
+  }
+  return true;
 }
 
 // RFC 9110 10.1.1: a client that sent "Expect: 100-continue" waits for this
@@ -158,11 +136,7 @@ bool http_session::parse_buffered() {
 // the 413 goes out instead. Nothing else is being written while a request is
 // read, so 25 bytes fit the socket's buffer: a non-blocking write, and a
 // connection whose buffer cannot take them is closed rather than waited on.
-void http_session::continue_if_expected() {
-  const auto& req = parser_->get();
-  const auto expect = req.find(http::field::expect);
-  if (req.version() < 11 || expect == req.end() || !beast::iequals(expect->value(), "100-continue"))
-    return;
+void http_session::send_continue() {
   static constexpr std::string_view interim = "HTTP/1.1 100 Continue\r\n\r\n";
   beast::error_code ec;
   socket_.non_blocking(true, ec);
@@ -170,26 +144,14 @@ void http_session::continue_if_expected() {
   if (sent != interim.size()) close(); // the pending read ends with operation_aborted
 }
 
-void http_session::on_read(beast::error_code ec, size_t) {
-  if (closed_ || ec == http::error::end_of_stream || ec == net::error::connection_reset ||
-      ec == net::error::operation_aborted || ec == net::error::bad_descriptor)
-    return close();
-  if (ec == http::error::body_limit)
-    return refuse_and_close(make_error(http::status::payload_too_large, "body_too_large",
-                                       "the body is larger than 16 KiB"));
-  if (ec == http::error::header_limit)
-    return refuse_and_close(make_error(http::status::request_header_fields_too_large,
-                                       "header_too_large", "the headers are larger than 8 KiB"));
-  if (ec)
-    return refuse_and_close(
-        make_error(http::status::bad_request, "bad_request", "the request is not valid HTTP/1.1"));
-  if (beast::websocket::is_upgrade(parser_->get())) return upgrade();
+void http_session::on_request() {
+  if (beast::websocket::is_upgrade(reader_.request())) return upgrade();
   awaiting_answer_ = true;
   // The answer comes on this thread (command lanes, refusals at the edge):
   // it is written at once; from another thread (gateway tasks), it is posted.
   auto self = shared_from_this();
   routes_.handle(
-      parser_->get(), gateway_, *lanes_,
+      reader_.request(), gateway_, *lanes_,
       [self](http_answer a) {
         net::dispatch(self->socket_.get_executor(),
                       [self, a = std::move(a)]() mutable { self->send(std::move(a)); });
@@ -200,22 +162,24 @@ void http_session::on_read(beast::error_code ec, size_t) {
 void http_session::refuse_and_close(http_response res) {
   res.keep_alive(false);
   metrics_.observe(route::other, res.result_int(), 0);
-  if (parser_) routes_.log_edge(client_ip_, parser_->get(), res.result_int(), res.body().size());
+  routes_.log_edge(client_ip_, reader_.request(), res.result_int(), res.body().size());
   send(std::move(res));
 }
 
 void http_session::upgrade() {
   std::optional<http_response> refusal;
-  auto event = routes_.live_target(parser_->get(), client_ip_, refusal);
+  auto event = routes_.live_target(reader_.request(), client_ip_, refusal);
   if (!event) return refuse_and_close(std::move(*refusal));
+  // Per-user pushes (waiting room, waitlist offers) when a live ticket came along.
+  auto watch = routes_.live_watch(reader_.request(), event, refusal);
+  if (refusal) return refuse_and_close(std::move(*refusal));
   closed_ = true; // for this session: the socket now belongs to the WebSocket
   watchdog_.cancel();
-  routes_.log_edge(client_ip_, parser_->get(), 101, 0); // the handshake answers next
+  routes_.log_edge(client_ip_, reader_.request(), 101, 0); // the handshake answers next
   auto ws =
       std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), io_, metrics_);
-  auto watch = routes_.live_watch(parser_->get(), event); // per-user pushes, if signed in
   auto hub = hubs_.hub_for(std::move(event));
-  ws->run(parser_->release(), [hub, watch](std::shared_ptr<websocket_session> open) {
+  ws->run(reader_.release(), [hub, watch](std::shared_ptr<websocket_session> open) {
     std::function<void()> after_hello;
     if (watch) after_hello = [watch, open] { watch(open); };
     caf::anon_send(hub, live_join{std::move(open), std::move(after_hello)});
@@ -226,7 +190,7 @@ void http_session::send(http_answer a) {
   awaiting_answer_ = false;
   if (closed_) return;
   auto& res = a.res;
-  const bool keep_alive = res.keep_alive() && parser_->get().keep_alive();
+  const bool keep_alive = res.keep_alive() && reader_.request().keep_alive();
   res.keep_alive(keep_alive);
   serialize_response(res, out_);
   deadline_ = clock::now() + request_deadline;

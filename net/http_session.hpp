@@ -24,6 +24,7 @@
 
 #include "net/api.hpp"
 #include "net/command_lanes.hpp"
+#include "net/request_reader.hpp"
 
 namespace holdfast {
 
@@ -40,10 +41,11 @@ private:
   void do_read();
   void wait_readable();
   void on_bytes(boost::beast::error_code ec, size_t n);
-  bool parse_buffered();
+  // Acts on what the reader says; false when it needs more bytes.
+  bool act_on(request_reader::verdict v);
   // Answers "Expect: 100-continue" once the header is in and the body is not.
-  void continue_if_expected();
-  void on_read(boost::beast::error_code ec, size_t);
+  void send_continue();
+  void on_request();
   void refuse_and_close(http_response res);
   void upgrade();
   void send(http_answer a);
@@ -58,9 +60,7 @@ private:
   clock::time_point deadline_;   // the client must finish reading or writing by then
   bool awaiting_answer_ = false; // the request is with the actors: no client deadline
   bool closed_ = false;
-  boost::beast::flat_buffer buffer_;
-  std::optional<http::request_parser<http::string_body>> parser_;
-  size_t header_bytes_ = 0; // of the request being read, while its header is unfinished
+  request_reader reader_;
   std::string out_;         // the serialized answer, alive until written
   std::shared_ptr<const std::string> shared_body_; // an answer's shared body, until written
   api& routes_;

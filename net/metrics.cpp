@@ -62,6 +62,8 @@ const char* block_reason_name(block_reason r) {
     return "pow";
   case block_reason::not_admitted:
     return "not_admitted";
+  case block_reason::signup:
+    return "signup";
   case block_reason::count_:
     break;
   }
@@ -148,6 +150,9 @@ std::string http_metrics::render() const {
   line("holdfast_http_accept_errors_total", "counter",
        "Failed accepts (e.g. out of file descriptors); each pauses that listener 100 ms.",
        accept_errors_.load());
+  line("holdfast_seatmap_renders_total", "counter",
+       "Seat maps rendered (and gzipped): at most one at a time per event.",
+       seatmap_renders_.load());
   line("holdfast_gateway_in_flight", "gauge",
        "Requests waiting on an actor (waiting room, checkout, orders, waitlist, seat map).",
        gateway_in_flight_.load());

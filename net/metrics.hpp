@@ -45,6 +45,7 @@ enum class block_reason : uint8_t {
   hold_velocity,
   pow,
   not_admitted,
+  signup, // sign-ups per client IP
   count_
 };
 const char* block_reason_name(block_reason r);
@@ -64,6 +65,7 @@ public:
   int64_t ws_clients() const { return ws_clients_.load(); }
   void ws_dropped_slow() { ws_dropped_slow_++; }
   void count_accept_error() { accept_errors_++; }
+  void count_seatmap_render() { seatmap_renders_++; }
   // Requests waiting on actors through the gateways (api::admit_to_gateway):
   // the gauge is set per scrape, refusals are counted as they happen.
   void set_gateway_in_flight(uint32_t n) { gateway_in_flight_ = n; }
@@ -87,6 +89,7 @@ private:
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
   std::atomic<uint64_t> accept_errors_{0}; // e.g. out of file descriptors
+  std::atomic<uint64_t> seatmap_renders_{0};
   std::atomic<uint32_t> gateway_in_flight_{0};
   std::atomic<uint64_t> gateway_refused_{0};
   std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};

@@ -14,8 +14,6 @@ namespace http = boost::beast::http;
 
 namespace {
 
-constexpr size_t user_name_bytes_max = 64;
-
 body_refusal invalid(std::string message) {
   return {http::status::bad_request, "invalid_request", std::move(message), {}};
 }
@@ -53,27 +51,46 @@ body_result<json::object> parse_json_object(std::string_view body,
   return std::move(v.as_object());
 }
 
-body_result<std::string> parse_user_body(std::string_view text) {
-  auto body = parse_json_object(text, {"name"});
-  if (auto* r = std::get_if<body_refusal>(&body)) return std::move(*r);
-  const auto* name = std::get<json::object>(body).if_contains("name");
-  if (!name || !name->is_string() || name->as_string().empty() ||
-      name->as_string().size() > user_name_bytes_max)
-    return invalid("name must be a string of 1 to 64 bytes");
-  return std::string(name->as_string());
-}
+namespace {
 
-body_result<queue_join_body> parse_queue_join_body(std::string_view text) {
-  queue_join_body out;
-  if (text.empty()) return out; // an empty body is {}
-  auto body = parse_json_object(text, {"challenge", "nonce"});
-  if (auto* r = std::get_if<body_refusal>(&body)) return std::move(*r);
-  const auto& fields = std::get<json::object>(body);
+pow_solution solution_in(const json::object& fields) {
+  pow_solution out;
   if (const auto* c = fields.if_contains("challenge"); c && c->is_string())
     out.challenge = std::string(c->as_string());
   if (const auto* n = fields.if_contains("nonce"); n && n->is_string())
     out.nonce = std::string(n->as_string());
   return out;
+}
+
+} // namespace
+
+body_result<user_body> parse_user_body(std::string_view text) {
+  auto body = parse_json_object(text, {"name", "challenge", "nonce"});
+  if (auto* r = std::get_if<body_refusal>(&body)) return std::move(*r);
+  const auto& fields = std::get<json::object>(body);
+  const auto* name = fields.if_contains("name");
+  if (!name || !name->is_string() || name->as_string().empty() ||
+      name->as_string().size() > limits::user_name_bytes_max)
+    return invalid("name must be a string of 1 to 64 bytes");
+  return user_body{std::string(name->as_string()), solution_in(fields)};
+}
+
+body_result<pow_solution> parse_queue_join_body(std::string_view text) {
+  if (text.empty()) return pow_solution{}; // an empty body is {}
+  auto body = parse_json_object(text, {"challenge", "nonce"});
+  if (auto* r = std::get_if<body_refusal>(&body)) return std::move(*r);
+  return solution_in(std::get<json::object>(body));
+}
+
+body_result<std::optional<std::string>> parse_live_ticket_body(std::string_view text) {
+  if (text.empty()) return std::optional<std::string>{};
+  auto body = parse_json_object(text, {"queueToken"});
+  if (auto* r = std::get_if<body_refusal>(&body)) return std::move(*r);
+  const auto* qt = std::get<json::object>(body).if_contains("queueToken");
+  if (!qt) return std::optional<std::string>{};
+  if (!qt->is_string() || qt->as_string().size() > limits::http_header_bytes_max)
+    return invalid("queueToken must be the string POST …/queue returned");
+  return std::optional<std::string>{std::string(qt->as_string())};
 }
 
 body_result<waitlist_body> parse_waitlist_body(std::string_view text, const venue& hall) {

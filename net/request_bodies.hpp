@@ -42,16 +42,24 @@ body_result<boost::json::object> parse_json_object(std::string_view body,
                                                    std::initializer_list<std::string_view> allowed,
                                                    boost::json::storage_ptr memory = {});
 
-// POST /v1/users {"name"}: the name, 1 to 64 bytes.
-body_result<std::string> parse_user_body(std::string_view body);
-
-// POST /v1/events/{id}/queue: an empty body or {"challenge", "nonce"}. Each is
-// set only when present as a string; whether both are needed is the room's
-// proof-of-work difficulty's call.
-struct queue_join_body {
+// A proof-of-work solution: each part set only when present as a string;
+// whether both are needed is the difficulty's call (the handler's).
+struct pow_solution {
   std::optional<std::string> challenge, nonce;
 };
-body_result<queue_join_body> parse_queue_join_body(std::string_view body);
+
+// POST /v1/users {"name", "challenge"?, "nonce"?}: the name, 1 to 64 bytes.
+struct user_body {
+  std::string name;
+  pow_solution solution;
+};
+body_result<user_body> parse_user_body(std::string_view body);
+
+// POST /v1/events/{id}/queue: an empty body or {"challenge", "nonce"}.
+body_result<pow_solution> parse_queue_join_body(std::string_view body);
+
+// POST /v1/live-tickets: an empty body or {"queueToken"?}: the queue token, if any.
+body_result<std::optional<std::string>> parse_live_ticket_body(std::string_view body);
 
 // POST /v1/events/{id}/waitlist {"quantity", "section"?}: section no_area is any.
 struct waitlist_body {

@@ -164,8 +164,9 @@ TEST_CASE("requests waiting on actors are bounded: beyond gateway_in_flight_max,
   // Wait (bounded) until both checkouts hold their slots: /metrics is not
   // counted, and polling a counted route here could take a slot from the
   // second payment instead.
+  http_client admin(node.admin_port());
   const auto in_flight = [&] {
-    return metric_value(c.get("/metrics").body, "holdfast_gateway_in_flight").value_or(-1);
+    return metric_value(admin.get("/metrics").body, "holdfast_gateway_in_flight").value_or(-1);
   };
   const auto deadline = steady::now() + std::chrono::seconds(10);
   while (in_flight() < 2 && !done(paying_first) && steady::now() < deadline)
@@ -186,7 +187,7 @@ TEST_CASE("requests waiting on actors are bounded: beyond gateway_in_flight_max,
   auto orders = c.get("/v1/orders", ada.auth());
   REQUIRE_MESSAGE(orders.status == 200, orders.body);
   CHECK(orders.json().at("orders").as_array().size() == 2);
-  const auto metrics = c.get("/metrics").body;
+  const auto metrics = admin.get("/metrics").body;
   CHECK(metric_value(metrics, "holdfast_gateway_refused_total").value_or(0) >= 1);
   CHECK(metric_value(metrics, "holdfast_gateway_in_flight") == 0);
 }

@@ -135,8 +135,9 @@ std::optional<json::value> next_of_type(ws_client& ws, const std::string& type,
   return std::nullopt;
 }
 
-int64_t metric(uint16_t port, const std::string& series) {
-  http_client c(port);
+// A series from /metrics on the admin listener at `admin_port`.
+int64_t metric(uint16_t admin_port, const std::string& series) {
+  http_client c(admin_port);
   const auto value = metric_value(c.get("/metrics").body, series);
   return value ? static_cast<int64_t>(*value) : -1;
 }
@@ -224,7 +225,7 @@ TEST_CASE("waiting room: join, same place twice, admission with an access token;
   auto bob_admitted = await_admission(c, bob, "2", bob_place.queue_token);
 
   // Holds on event 2: every wrong Access-Token is 403 not_admitted and takes nothing.
-  const auto blocks_before = metric(port, "holdfast_antibot_blocks_total{reason=\"not_admitted\"}");
+  const auto blocks_before = metric(node_admin_port(), "holdfast_antibot_blocks_total{reason=\"not_admitted\"}");
   const std::vector<std::string> seat{"101-A-1"};
   const int64_t expires = admitted.access_expires_at_ms;
   std::vector<std::pair<std::string, headers>> refused{
@@ -242,7 +243,7 @@ TEST_CASE("waiting room: join, same place twice, admission with an access token;
     INFO(why);
     CHECK_ERROR(hold(c, ada, "2", seat, extra), 403, "not_admitted");
   }
-  CHECK(metric(port, "holdfast_antibot_blocks_total{reason=\"not_admitted\"}") ==
+  CHECK(metric(node_admin_port(), "holdfast_antibot_blocks_total{reason=\"not_admitted\"}") ==
         blocks_before + static_cast<int64_t>(refused.size()));
   auto map = c.get("/v1/events/2/seatmap").json();
   for (const auto& s : map.at("seats").as_array())
@@ -253,14 +254,14 @@ TEST_CASE("waiting room: join, same place twice, admission with an access token;
   auto plain = hold(c, ada, "1", {"220-A-1"});
   REQUIRE_MESSAGE(plain.status == 201, plain.body);
   CHECK(c.del("/v1/holds/" + str(plain.json(), "holdId"), ada.auth()).status == 204);
-  CHECK(metric(port, "holdfast_http_requests_total{route=\"queue\",status=\"201\"}") >= 3);
+  CHECK(metric(node_admin_port(), "holdfast_http_requests_total{route=\"queue\",status=\"201\"}") >= 3);
   // Waiting-room gauges: a scrape samples the rooms, the next one shows them.
   int64_t active = -1;
   for (const auto deadline = steady::now() + 5s; active < 0 && steady::now() < deadline;
        std::this_thread::sleep_for(100ms)) // poll interval
-    active = metric(port, "holdfast_queue_active{event=\"2\"}");
+    active = metric(node_admin_port(), "holdfast_queue_active{event=\"2\"}");
   CHECK(active >= 2); // ada and bob
-  CHECK(metric(port, "holdfast_queue_waiting{event=\"2\"}") >= 0);
+  CHECK(metric(node_admin_port(), "holdfast_queue_waiting{event=\"2\"}") >= 0);
 }
 
 TEST_CASE("the live socket pushes the user's queue status and access token after hello") {
@@ -268,7 +269,7 @@ TEST_CASE("the live socket pushes the user's queue status and access token after
   http_client c(port);
   const auto ada = make_user(c, "Ada Live");
   auto p = join(c, ada, "2");
-  ws_client ws(port, "/v1/events/2/live?token=" + ada.token + "&queueToken=" + p.queue_token);
+  ws_client ws(port, "/v1/events/2/live?ticket=" + live_ticket(c, ada, p.queue_token));
   REQUIRE_MESSAGE(ws.handshake_error().empty(), ws.handshake_error());
   auto first = ws.read(5s);
   REQUIRE(first);
@@ -289,9 +290,8 @@ TEST_CASE("the live socket pushes the user's queue status and access token after
   auto granted = hold(c, ada, "2", {"101-A-2"}, {{"Access-Token", token}});
   CHECK_MESSAGE(granted.status == 201, granted.body);
 
-  // Without a valid queue token the socket carries no queue pushes; a bad
-  // bearer token is just an anonymous seat-map socket.
-  ws_client anon(port, "/v1/events/2/live?token=nonsense&queueToken=" + p.queue_token);
+  // Without a valid queue token the socket carries no queue pushes.
+  ws_client anon(port, "/v1/events/2/live?ticket=" + live_ticket(c, ada, "nonsense"));
   REQUIRE(anon.handshake_error().empty());
   auto hello = anon.read(5s);
   REQUIRE(hello);
@@ -309,19 +309,22 @@ TEST_CASE("proof of work: the operator raises it; joins without or with replayed
   const std::string admin = read_file(admin_path);
   REQUIRE(admin.size() >= 32);
   const headers as_admin{{"Authorization", "Bearer " + admin}};
+  http_client op(node_admin_port()); // the operator's routes live on the admin listener
   const auto ada = make_user(c, "Ada Pow");
   const auto eve = make_user(c, "Eve Pow");
   const std::string knob = "/v1/admin/events/2/queue";
-  CHECK_ERROR(c.request(verb::put, knob, R"({"powDifficulty":8})"), 401, "unauthorized");
-  CHECK_ERROR(c.request(verb::put, knob, R"({"powDifficulty":8})", ada.auth()), 401,
+  // Not on the public port, not even with the token.
+  CHECK_ERROR(c.request(verb::put, knob, R"({"powDifficulty":8})", as_admin), 404, "not_found");
+  CHECK_ERROR(op.request(verb::put, knob, R"({"powDifficulty":8})"), 401, "unauthorized");
+  CHECK_ERROR(op.request(verb::put, knob, R"({"powDifficulty":8})", ada.auth()), 401,
               "unauthorized");
-  CHECK_ERROR(c.request(verb::put, knob, R"({"powDifficulty":99})", as_admin), 400,
+  CHECK_ERROR(op.request(verb::put, knob, R"({"powDifficulty":99})", as_admin), 400,
               "invalid_request");
   CHECK_ERROR(
-      c.request(verb::put, "/v1/admin/events/999/queue", R"({"powDifficulty":8})", as_admin), 404,
+      op.request(verb::put, "/v1/admin/events/999/queue", R"({"powDifficulty":8})", as_admin), 404,
       "unknown_event");
-  CHECK_ERROR(c.get(knob, as_admin), 405, "method_not_allowed");
-  auto raised = c.request(verb::put, knob, R"({"powDifficulty":8})", as_admin);
+  CHECK_ERROR(op.get(knob, as_admin), 405, "method_not_allowed");
+  auto raised = op.request(verb::put, knob, R"({"powDifficulty":8})", as_admin);
   REQUIRE_MESSAGE(raised.status == 200, raised.body);
   CHECK(num(raised.json(), "powDifficulty") == 8);
 
@@ -337,16 +340,16 @@ TEST_CASE("proof of work: the operator raises it; joins without or with replayed
   auto solution = [&](const std::string& x) {
     return json::serialize(json::object{{"challenge", challenge}, {"nonce", x}});
   };
-  const auto pow_blocks = metric(port, "holdfast_antibot_blocks_total{reason=\"pow\"}");
+  const auto pow_blocks = metric(node_admin_port(), "holdfast_antibot_blocks_total{reason=\"pow\"}");
   CHECK_ERROR(c.post("/v1/events/2/queue", "{}", ada.auth()), 403, "challenge_failed");
   CHECK_ERROR(c.post("/v1/events/2/queue", solution(weak), ada.auth()), 403, "challenge_failed");
   auto ok = c.post("/v1/events/2/queue", solution(nonce), ada.auth());
   CHECK_MESSAGE(ok.status == 201, ok.body);
   // One solution, one join: the same work replayed (by anyone) is refused.
   CHECK_ERROR(c.post("/v1/events/2/queue", solution(nonce), eve.auth()), 403, "challenge_failed");
-  CHECK(metric(port, "holdfast_antibot_blocks_total{reason=\"pow\"}") == pow_blocks + 3);
+  CHECK(metric(node_admin_port(), "holdfast_antibot_blocks_total{reason=\"pow\"}") == pow_blocks + 3);
 
-  auto lowered = c.request(verb::put, knob, R"({"powDifficulty":0})", as_admin);
+  auto lowered = op.request(verb::put, knob, R"({"powDifficulty":0})", as_admin);
   REQUIRE(lowered.status == 200);
   CHECK(num(c.get("/v1/events/2/queue/challenge").json(), "difficulty") == 0);
   CHECK(c.post("/v1/events/2/queue", "{}", eve.auth()).status == 201);
@@ -409,7 +412,7 @@ TEST_CASE("waitlist: a released seat goes to the first in line, on GET and the s
   CHECK_ERROR(c.get("/v1/waitlist/x", first.auth()), 404, "unknown_waitlist");
   CHECK_ERROR(c.get("/v1/waitlist/" + wid), 401, "unauthorized");
 
-  ws_client ws(port, "/v1/events/1/live?token=" + first.token);
+  ws_client ws(port, "/v1/events/1/live?ticket=" + live_ticket(c, first));
   REQUIRE(ws.handshake_error().empty());
   auto hello = ws.read(5s);
   REQUIRE(hello);
@@ -544,10 +547,11 @@ TEST_CASE("rate limits: 429 rate_limited with Retry-After per user, device, hold
     if (!ws.handshake_error().empty()) upgrade_refusal = ws.handshake_error();
   }
   CHECK(upgrade_refusal == "status 429");
-  // /metrics and /healthz stay reachable for operators; each limit is counted.
+  // /metrics (on the admin listener) and /healthz stay reachable; each limit is counted.
   for (const char* reason : {"ip", "user", "device", "hold_velocity"})
     CHECK_MESSAGE(
-        metric(port, std::string("holdfast_antibot_blocks_total{reason=\"") + reason + "\"}") >= 1,
+        metric(node.admin_port(),
+               std::string("holdfast_antibot_blocks_total{reason=\"") + reason + "\"}") >= 1,
         reason);
   CHECK(node_healthy(port));
 }

@@ -13,6 +13,8 @@ namespace holdfast::test {
 // The running node's HTTP port. Starts the node on first use; throws (failing
 // the calling test case) when it cannot start.
 uint16_t node_port();
+// Its admin listener (/metrics, /v1/admin), on loopback.
+uint16_t node_admin_port();
 std::string node_data_dir();
 // Everything the node printed so far, for failure messages.
 std::string node_log();
@@ -38,6 +40,7 @@ public:
   extra_node(const extra_node&) = delete;
   extra_node& operator=(const extra_node&) = delete;
   uint16_t port() const;
+  uint16_t admin_port() const;
   std::string data_dir() const;
   std::string log() const;
   int pid() const;

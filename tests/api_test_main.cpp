@@ -1,7 +1,9 @@
 // api-test's main: reads --node=<holdfast-node> and --audit=<holdfast-audit>,
 // runs doctest, and owns the node process the test cases talk to.
 //
-// usage: api-test --node=PATH --audit=PATH [doctest options]
+// usage: api-test --node=PATH --audit=PATH [--split=bytes|lines] [doctest options]
+// --split sends every request of the suite byte by byte, or a line at a time
+// (tests/http_client.hpp): the answers must not change.
 #define DOCTEST_CONFIG_IMPLEMENT
 #include <doctest/doctest.h>
 
@@ -25,6 +27,7 @@
 #include <vector>
 
 #include "tests/api_test_fixture.hpp"
+#include "tests/http_client.hpp"
 
 namespace holdfast::test {
 
@@ -32,7 +35,14 @@ namespace {
 
 constexpr auto node_start_timeout = std::chrono::seconds(30);
 constexpr auto node_stop_timeout = std::chrono::seconds(10);
-constexpr std::string_view ready_marker = "ready on http://127.0.0.1:";
+constexpr std::string_view ready_marker = "ready on http://";
+constexpr std::string_view admin_marker = "admin on http://";
+
+// The port of "<marker><host>:<port>/" at `at` in `text`.
+uint16_t port_after(const std::string& text, size_t at, std::string_view marker) {
+  const auto colon = text.find(':', at + marker.size());
+  return colon == std::string::npos ? 0 : static_cast<uint16_t>(std::atoi(text.c_str() + colon + 1));
+}
 
 // A child process whose stdout and stderr come back through a pipe; a reader
 // thread collects them, so waiting for "ready" or for exit is an event wait.
@@ -70,6 +80,7 @@ public:
       std::lock_guard<std::mutex> guard{mutex_};
       eof_ = false;
       port_ = 0;
+      admin_port_ = 0;
       log_ += "---- " + bin + " " + conf + "\n";
       from_ = log_.size();
     }
@@ -106,6 +117,7 @@ public:
   bool running() const { return pid_ > 0; }
   pid_t pid() const { return pid_; }
   uint16_t port() const { return port_; }
+  uint16_t admin_port() const { return admin_port_; }
   std::string log() const {
     std::lock_guard<std::mutex> guard{mutex_};
     return log_;
@@ -127,7 +139,10 @@ private:
       if (port_ == 0) {
         const auto at = log_.find(ready_marker, from_);
         if (at != std::string::npos) {
-          port_ = static_cast<uint16_t>(std::atoi(log_.c_str() + at + ready_marker.size()));
+          // The admin listener is announced just before "ready".
+          const auto admin = log_.find(admin_marker, from_);
+          if (admin != std::string::npos) admin_port_ = port_after(log_, admin, admin_marker);
+          port_ = port_after(log_, at, ready_marker);
           cv_.notify_all();
         }
       }
@@ -143,6 +158,7 @@ private:
   size_t from_ = 0; // where the current process's output starts in log_
   bool eof_ = false;
   uint16_t port_ = 0;
+  uint16_t admin_port_ = 0;
 };
 
 // The main node's [limits] and waiting room: the 64-client race and the
@@ -152,6 +168,7 @@ private:
 // Demo event 2's waiting room opens 4 s after start and admits 100 users a second.
 constexpr const char* main_node_conf =
     "[limits]\nip_per_s = 0\nuser_per_s = 0\nhold_attempts_per_min = 0\n"
+    "signup_pow_difficulty = 0\nsignup_per_ip_per_min = 0\n"
     "[demo]\nload = true\nsections = 40\nseats = 50000\nga_capacity = 2000\n"
     "room_opens_after_s = 4\nroom_admit_per_min = 6000\n";
 
@@ -171,14 +188,24 @@ struct harness {
   void write_config(int64_t clock_offset_s) const {
     std::ofstream out(dir / "node.conf");
     out << "[cluster]\nshards = 2\n"
-        << "[node]\nname = " << name << "\nhttp_host = 127.0.0.1\nhttp_port = " << http_port
-        << "\ncaf_port = 0\n"
+        << "[node]\nname = " << name
+        // A test about exposure may bind the public port elsewhere.
+        << (extra_conf.find("http_host") == std::string::npos ? "\nhttp_host = 127.0.0.1" : "")
+        << "\nhttp_port = " << http_port
+        << "\ncaf_port = 0\nadmin_port = 0\n"
         << "data_dir = " << data_dir() << "\nweb_root = " HOLDFAST_SOURCE_DIR "/web\n"
         << "clock_offset_s = " << clock_offset_s
         << "\n"
         // Small, so the concurrency test writes snapshots the audit then checks.
         << "snapshot_records = 500\n"
-        << extra_conf;
+        << extra_conf
+        // Tests sign up many users from one address: no sign-up bucket unless
+        // the test is about it (make_user solves the proof of work either way).
+        // Last, so extra_conf's keys stay in the sections it meant (a section
+        // may appear twice; only a key may not).
+        << (extra_conf.find("signup_per_ip") == std::string::npos
+                ? "\n[limits]\nsignup_per_ip_per_min = 0\n"
+                : "");
   }
 
   void start(int64_t clock_offset_s) {
@@ -208,6 +235,10 @@ uint16_t node_port() {
   return h.node.port();
 }
 
+uint16_t node_admin_port() {
+  node_port();
+  return h.node.admin_port();
+}
 std::string node_data_dir() {
   return h.data_dir();
 }
@@ -244,6 +275,10 @@ extra_node::~extra_node() {
 uint16_t extra_node::port() const {
   if (!impl_->node.node.running()) throw std::runtime_error("the node is not running");
   return impl_->node.node.port();
+}
+uint16_t extra_node::admin_port() const {
+  if (!impl_->node.node.running()) throw std::runtime_error("the node is not running");
+  return impl_->node.node.admin_port();
 }
 std::string extra_node::data_dir() const {
   return impl_->node.data_dir();
@@ -286,6 +321,10 @@ int main(int argc, char** argv) {
       node_bin_path = std::filesystem::absolute(arg.substr(7)).string();
     else if (arg.rfind("--audit=", 0) == 0)
       audit_bin_path = std::filesystem::absolute(arg.substr(8)).string();
+    else if (arg == "--split=bytes")
+      holdfast::test::set_send_split(holdfast::test::send_split::bytes);
+    else if (arg == "--split=lines")
+      holdfast::test::set_send_split(holdfast::test::send_split::lines);
     else
       rest.push_back(argv[i]);
   }

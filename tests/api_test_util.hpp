@@ -18,6 +18,7 @@
 
 #include <boost/json.hpp>
 
+#include "net/proof_of_work.hpp"
 #include "tests/http_client.hpp"
 
 namespace holdfast::test {
@@ -115,11 +116,46 @@ inline std::string fresh_key() {
   return "key-" + std::to_string(getpid()) + "-" + std::to_string(++n);
 }
 
+// A nonce whose SHA-256(challenge ":" nonce) has `difficulty` leading zero
+// bits, counting up in base 36 like web/pow.js.
+inline std::string solve_pow(const std::string& challenge, uint32_t difficulty) {
+  if (difficulty == 0) return "0";
+  for (uint64_t n = 0;; ++n) {
+    std::string nonce;
+    for (uint64_t v = n;; v /= 36) {
+      nonce.insert(nonce.begin(), "0123456789abcdefghijklmnopqrstuvwxyz"[v % 36]);
+      if (v < 36) break;
+    }
+    if (work_bits(challenge, nonce) >= difficulty) return nonce;
+  }
+}
+
+// The sign-up body with a solved challenge from GET /v1/users/challenge.
+inline std::string signup_body(http_client& c, const std::string& name) {
+  const auto ch = c.get("/v1/users/challenge");
+  REQUIRE_MESSAGE(ch.status == 200, ch.status << " " << ch.body << " " << ch.error);
+  const auto v = ch.json();
+  const std::string challenge = str(v, "challenge");
+  const auto difficulty = static_cast<uint32_t>(std::max<int64_t>(0, num(v, "difficulty")));
+  return json::serialize(
+      json::object{{"name", name}, {"challenge", challenge}, {"nonce", solve_pow(challenge, difficulty)}});
+}
+
 inline user make_user(http_client& c, const std::string& name = "Ada") {
-  auto r = c.post("/v1/users", json::serialize(json::object{{"name", name}}));
+  auto r = c.post("/v1/users", signup_body(c, name));
   REQUIRE_MESSAGE(r.status == 201, r.status << " " << r.body << " " << r.error);
   const auto v = r.json();
   return user{str(v, "userId"), str(v, "name"), str(v, "token")};
+}
+
+// A single-use ticket for opening one live socket as `u` (POST /v1/live-tickets).
+inline std::string live_ticket(http_client& c, const user& u, const std::string& queue_token = {}) {
+  const auto body = queue_token.empty()
+                        ? std::string("{}")
+                        : json::serialize(json::object{{"queueToken", queue_token}});
+  auto r = c.post("/v1/live-tickets", body, u.auth());
+  REQUIRE_MESSAGE(r.status == 201, r.status << " " << r.body << " " << r.error);
+  return str(r.json(), "ticket");
 }
 
 } // namespace holdfast::test

@@ -103,13 +103,14 @@ void write_config(const std::string& path, const std::string& data_dir, uint16_t
                   int64_t offset_s) {
   std::ofstream out(path);
   out << "[cluster]\nshards = 2\n[node]\nname = crash\nhttp_host = 127.0.0.1\nhttp_port = "
-      << http_port << "\ncaf_port = " << free_port() << "\ndata_dir = " << data_dir
+      << http_port << "\ncaf_port = " << free_port() << "\nadmin_port = 0\ndata_dir = " << data_dir
       << "\nclock_offset_s = " << offset_s
       << "\nsnapshot_records = 4000\n[demo]\nload = true\nsections = 40\nseats = 50000\n"
       << "ga_capacity = 2000\nroom = false\n"
       // 200 clients from one address, each hammering with a few users: the
       // anti-bot buckets would refuse them; durability is what is tested here.
-      << "[limits]\nip_per_s = 0\nuser_per_s = 0\ndevice_per_s = 0\nhold_attempts_per_min = 0\n";
+      << "[limits]\nip_per_s = 0\nuser_per_s = 0\ndevice_per_s = 0\nhold_attempts_per_min = 0\n"
+      << "signup_pow_difficulty = 0\nsignup_per_ip_per_min = 0\n";
 }
 
 struct acked_order {

@@ -1,8 +1,11 @@
 #include "tests/http_client.hpp"
 
 #include <algorithm>
+#include <atomic>
 #include <cctype>
 #include <optional>
+#include <sstream>
+#include <thread>
 
 #include <boost/asio/connect.hpp>
 #include <boost/asio/write.hpp>
@@ -50,6 +53,29 @@ bool closed_by_peer(const error_code& ec) {
          ec == http::error::partial_message;
 }
 
+std::atomic<send_split> split_mode{send_split::whole};
+
+// Writes `wire` as the current split mode says.
+void write_split(tcp::socket& socket, const std::string& wire, error_code& ec) {
+  const auto mode = split_mode.load(std::memory_order_relaxed);
+  if (mode == send_split::whole) {
+    asio::write(socket, asio::buffer(wire), ec);
+    return;
+  }
+  size_t at = 0;
+  while (at < wire.size() && !ec) {
+    size_t n = 1;
+    if (mode == send_split::lines) {
+      const auto eol = wire.find("\r\n", at);
+      n = eol == std::string::npos ? wire.size() - at : eol + 2 - at;
+    }
+    asio::write(socket, asio::buffer(wire.data() + at, n), ec);
+    at += n;
+    if (mode == send_split::lines && at < wire.size())
+      std::this_thread::sleep_for(std::chrono::milliseconds(1)); // apart in the server's reads
+  }
+}
+
 error_code connect_loopback(asio::io_context& io, tcp::socket& socket, uint16_t port) {
   error_code ec;
   socket.connect(tcp::endpoint{asio::ip::make_address_v4("127.0.0.1"), port}, ec);
@@ -92,6 +118,13 @@ std::string http_reply::error_code() const {
   return code && code->is_string() ? std::string(code->as_string()) : std::string{};
 }
 
+void set_send_split(send_split mode) {
+  split_mode.store(mode, std::memory_order_relaxed);
+}
+send_split current_send_split() {
+  return split_mode.load(std::memory_order_relaxed);
+}
+
 // --- http_client --------------------------------------------------------------
 
 http_client::http_client(uint16_t port) : port_(port), socket_(io_) {}
@@ -131,7 +164,9 @@ http_reply http_client::request(http::verb verb, const std::string& target, cons
     req.body() = body;
     req.prepare_payload();
     error_code ec;
-    http::write(socket_, req, ec);
+    std::ostringstream wire;
+    wire << req;
+    write_split(socket_, wire.str(), ec);
     // A server refusing an oversized request answers and closes before it
     // has read everything: the write then fails, but the answer is there.
     const bool write_cut = ec && closed_by_peer(ec);

@@ -26,6 +26,15 @@ using headers = std::vector<std::pair<std::string, std::string>>;
 
 constexpr auto default_timeout = 10s;
 
+// How http_client sends each request: in one write, one byte a write, or one
+// write per line ("\r\n"-terminated piece, the body last) with a pause
+// between writes so the server's reads see the pieces apart. api-test runs
+// its whole suite in each mode (--split=bytes|lines): a node must answer a
+// request the same however it arrives.
+enum class send_split { whole, bytes, lines };
+void set_send_split(send_split mode);
+send_split current_send_split();
+
 struct http_reply {
   int status = 0;                            // 0: no response (transport error in `error`)
   std::string error;                         // transport error, empty when a response arrived

@@ -96,8 +96,18 @@ export function guestName() {
   return `Guest-${String(Math.floor(Math.random() * 10000)).padStart(4, '0')}`;
 }
 
+// An account costs a small proof of work (GET /v1/users/challenge, then the nonce
+// with the sign-up): a fraction of a second here, thousands of accounts' worth for a
+// script. A challenge is single-use, so a retry fetches a new one.
 export async function signUp(name) {
-  const created = await request('POST', '/v1/users', { body: { name: name || guestName() } });
+  const { challenge, difficulty } = await request('GET', '/v1/users/challenge');
+  let nonce = '0';
+  if (difficulty > 0) {
+    const { solve } = await import('./pow.js');
+    nonce = await solve(challenge, difficulty);
+  }
+  const created = await request('POST', '/v1/users',
+    { body: { name: name || guestName(), challenge, nonce } });
   setUser({ userId: created.userId, name: created.name, token: created.token });
   return user;
 }
@@ -108,6 +118,13 @@ export async function ensureUser() {
   if (user) return user;
   if (!signUpInFlight) signUpInFlight = signUp().finally(() => { signUpInFlight = null; });
   return signUpInFlight;
+}
+
+// A single-use ticket for opening one live socket as the signed-in user (the bearer
+// token stays out of URLs): {ticket, expiresInSeconds}. queueToken: the waiting-room
+// place the socket may report on.
+export async function liveTicket(queueToken) {
+  return api('POST', '/v1/live-tickets', { body: queueToken ? { queueToken } : {}, auth: true });
 }
 
 // api('POST', '/v1/orders', {body, auth: true, headers}) -> parsed JSON (null on 204).

@@ -52,7 +52,7 @@ export class EventPage {
     this.ready = new Promise((resolve) => { this.resolveReady = resolve; });
     this.render();
     this.live = connectLive(eventId, { onMessage: (m) => this.onLive(m), onState: (s) => this.setLiveState(s),
-      query: () => this.liveQuery() });
+      identity: () => this.liveIdentity() });
     this.stopUserWatch = onUserChange(() => this.live.refresh());
     this.start();
   }
@@ -71,7 +71,7 @@ export class EventPage {
     clearInterval(this.accessTimer);
   }
 
-  liveQuery() {
+  liveIdentity() {
     const user = currentUser();
     const queue = savedQueue(this.eventId);
     return { token: user && user.token, queueToken: queue && queue.queueToken };

@@ -1,43 +1,59 @@
 // The live feed of one event: a WebSocket to /v1/events/{id}/live that reconnects with
-// capped, jittered exponential backoff until closed by its owner. The query string
-// (?token=<bearer>&queueToken=<…>) is built afresh for every connection, so the socket
-// can be reopened once the user signs up or joins the waiting room.
+// capped, jittered exponential backoff until closed by its owner. A signed-in user's
+// socket carries a single-use ticket (?ticket=, from POST /v1/live-tickets, valid 30 s),
+// fetched afresh for every connection: the bearer token never goes into a URL, where
+// proxies and logs would keep it. The socket is reopened when the identity changes
+// (the user signs up or joins the waiting room).
+
+import { liveTicket } from './api.js';
 
 const backoffMsMin = 500;
 const backoffMsMax = 15000;
 
 // handlers: onMessage(msg) for hello/delta/queue/waitlist, onState('connecting'|'live'|
-// 'reconnecting'), query() -> {name: value|null} for the URL (optional).
-export function connectLive(eventId, { onMessage, onState, query = () => ({}) }) {
+// 'reconnecting'), identity() -> {token, queueToken} (either may be null) for per-user pushes.
+export function connectLive(eventId, { onMessage, onState, identity = () => ({}) }) {
   const scheme = location.protocol === 'https:' ? 'wss:' : 'ws:';
   const base = `${scheme}//${location.host}/v1/events/${encodeURIComponent(eventId)}/live`;
   let socket = null;
-  let socketUrl = '';
+  let socketKey = '';
   let attempts = 0;
   let retryTimer = 0;
   let closed = false;
+  let generation = 0; // bumps on every open(): a ticket that arrives for an old one is dropped
 
-  function url() {
-    const params = new URLSearchParams();
-    for (const [name, value] of Object.entries(query() || {})) if (value) params.set(name, value);
-    const text = params.toString();
-    return text ? `${base}?${text}` : base;
+  function identityNow() {
+    const { token = null, queueToken = null } = identity() || {};
+    return { token, queueToken, key: `${token || ''} ${queueToken || ''}` };
   }
 
-  function open() {
+  async function open() {
     retryTimer = 0;
+    const mine = ++generation;
     onState(attempts === 0 ? 'connecting' : 'reconnecting');
-    socketUrl = url();
-    let mine;
+    const who = identityNow();
+    socketKey = who.key;
+    let url = base;
+    if (who.token) {
+      try {
+        const { ticket } = await liveTicket(who.queueToken);
+        url = `${base}?ticket=${encodeURIComponent(ticket)}`;
+      } catch {
+        if (mine === generation && !closed) scheduleRetry();
+        return;
+      }
+      if (mine !== generation || closed) return; // refreshed or closed meanwhile
+    }
+    let ws;
     try {
-      mine = socket = new WebSocket(socketUrl);
+      ws = socket = new WebSocket(url);
     } catch {
       socket = null;
       scheduleRetry();
       return;
     }
-    mine.onmessage = (e) => {
-      if (mine !== socket) return;
+    ws.onmessage = (e) => {
+      if (ws !== socket) return;
       let msg;
       try {
         msg = JSON.parse(e.data);
@@ -50,12 +66,12 @@ export function connectLive(eventId, { onMessage, onState, query = () => ({}) })
       }
       onMessage(msg);
     };
-    mine.onclose = () => {
-      if (mine !== socket) return; // replaced by refresh()
+    ws.onclose = () => {
+      if (ws !== socket) return; // replaced by refresh()
       socket = null;
       if (!closed) scheduleRetry();
     };
-    mine.onerror = () => {}; // onclose follows and handles the retry
+    ws.onerror = () => {}; // onclose follows and handles the retry
   }
 
   // Closing a socket that is still connecting logs an error in Chromium: let it open first.
@@ -74,9 +90,9 @@ export function connectLive(eventId, { onMessage, onState, query = () => ({}) })
 
   open();
   return {
-    // Reconnects now if the query changed (a new bearer or queue token); a no-op otherwise.
+    // Reconnects now if the identity changed (a new bearer or queue token); a no-op otherwise.
     refresh() {
-      if (closed || url() === socketUrl) return;
+      if (closed || identityNow().key === socketKey) return;
       shut(socket, 'new parameters');
       socket = null;
       clearTimeout(retryTimer);
@@ -85,6 +101,7 @@ export function connectLive(eventId, { onMessage, onState, query = () => ({}) })
     },
     close() {
       closed = true;
+      generation += 1;
       clearTimeout(retryTimer);
       shut(socket, 'leaving');
       socket = null;

@@ -170,13 +170,17 @@ async function main() {
     for (let attempt = 1; ; attempt++) {
       const httpPort = await freePort();
       const cafPort = await freePort();
+      const adminPort = await freePort();
       const dataDir = path.join(tmp, `data-${attempt}`);
       const confPath = path.join(tmp, `node-${attempt}.conf`);
       writeFileSync(confPath, rewriteConfig(readFileSync(opts.conf, 'utf8'), {
-        node: { http_host: '127.0.0.1', http_port: httpPort, caf_port: cafPort, data_dir: dataDir, web_root: webRoot },
+        node: { http_host: '127.0.0.1', http_port: httpPort, caf_port: cafPort, admin_port: adminPort, data_dir: dataDir, web_root: webRoot },
         // The test buys seats of the demo events; a seller takes a whole section for the
         // waitlist (64 seats a user), and event 2's waiting room lets two shop at once.
         demo: { load: 'true', user_seats_max: '64', room_opens_after_s: '0', room_active_max: '2' },
+        // The test signs up a dozen users from one address (each still solves the
+        // sign-up proof of work, in the page and in ui.test.mjs).
+        limits: { signup_per_ip_per_min: '0' },
       }));
       base = `http://127.0.0.1:${httpPort}`;
       log(`starting ${opts.node} on ${base} (caf ${cafPort}, data in ${dataDir})`);

@@ -9,6 +9,7 @@
 // default timeout, or an explicit one).
 
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 
 const liveWaitMs = 5000;
 const card = '4242424242424242';
@@ -29,7 +30,23 @@ export default async function uiTest({ page, base, log, shot }) {
     } catch { /* not JSON: ignored, as the page does */ }
   }));
 
+  // A sign-up costs a proof of work (GET /v1/users/challenge): solved here as web/pow.js
+  // does (base-36 counter nonces), so the API's other users pay it as the page does.
+  const solvePow = (challenge, difficulty) => {
+    for (let n = 0; difficulty > 0; n++) {
+      const nonce = n.toString(36);
+      const digest = createHash('sha256').update(`${challenge}:${nonce}`).digest();
+      let bits = 0;
+      for (const byte of digest) { if (byte === 0) { bits += 8; continue; } bits += Math.clz32(byte) - 24; break; }
+      if (bits >= difficulty) return nonce;
+    }
+    return '0';
+  };
   const api = async (method, path, { body, token, headers = {}, expect = [200, 201, 204] } = {}) => {
+    if (method === 'POST' && path === '/v1/users') {
+      const { challenge, difficulty } = await api('GET', '/v1/users/challenge');
+      body = { ...body, challenge, nonce: solvePow(challenge, difficulty) };
+    }
     const init = { method, headers: { Accept: 'application/json', ...headers }, signal: AbortSignal.timeout(5000) };
     if (body !== undefined) { init.headers['Content-Type'] = 'application/json'; init.body = JSON.stringify(body); }
     if (token) init.headers.Authorization = `Bearer ${token}`;

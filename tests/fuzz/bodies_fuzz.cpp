@@ -62,10 +62,10 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
   // Each result is kept in a variable: accepted() points into it.
-  switch (data[0] % 7) {
+  switch (data[0] % 8) {
   case 0: {
     const auto r = parse_user_body(body);
-    if (const auto* name = accepted(r)) check(!name->empty() && name->size() <= 64);
+    if (const auto* user = accepted(r)) check(!user->name.empty() && user->name.size() <= 64);
     break;
   }
   case 1: {
@@ -96,6 +96,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   case 5: {
     const auto r = parse_order_body(body);
     if (const auto* order = accepted(r)) check(order->hold != 0);
+    break;
+  }
+  case 7: {
+    const auto r = parse_live_ticket_body(body);
+    if (const auto* token = accepted(r))
+      check(!*token || (*token)->size() <= limits::http_header_bytes_max);
     break;
   }
   case 6:

@@ -7,6 +7,7 @@
 #include <fstream>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "net/access_tokens.hpp"
 #include "net/auth.hpp"
@@ -35,6 +36,9 @@ std::string routed(char route, std::string_view body) {
 void bodies(const fs::path& dir) {
   const std::pair<const char*, std::string> seeds[] = {
       {"user", routed(0, R"({"name":"ann"})")},
+      {"user_pow", routed(0, R"({"name":"ann","challenge":"0.1800000000000.abc","nonce":"77"})")},
+      {"live_ticket", routed(7, R"({"queueToken":"aGZxMXw3fDQyfDN8MTc5OTk5OTk5OTAwMA.x"})")},
+      {"live_ticket_empty", routed(7, "")},
       {"queue_empty", routed(1, "")},
       {"queue_pow", routed(1, R"({"challenge":"7.1800000000000.abc","nonce":"12345"})")},
       {"waitlist", routed(2, R"({"section":"101","quantity":2})")},
@@ -51,6 +55,35 @@ void bodies(const fs::path& dir) {
   };
   for (const auto& [name, bytes] : seeds)
     write(dir, name, bytes);
+}
+
+// http_fuzz.cpp's input: the read sizes, then the bytes.
+std::string split(std::vector<uint8_t> sizes, std::string_view bytes) {
+  std::string out(1, static_cast<char>(sizes.size()));
+  for (uint8_t s : sizes)
+    out += static_cast<char>(s);
+  return out + std::string(bytes);
+}
+
+void requests(const fs::path& dir) {
+  const std::string post = "POST /v1/events/1/holds HTTP/1.1\r\nHost: x\r\n"
+                           "Authorization: Bearer abc.def\r\nContent-Type: application/json\r\n"
+                           "Content-Length: 21\r\n\r\n{\"seats\":[\"101-A-1\"]}";
+  const std::string get = "GET /v1/events?q=rock&from=2026-01-01 HTTP/1.1\r\nHost: x\r\n\r\n";
+  write(dir, "get", split({}, get));
+  write(dir, "post", split({7, 1, 30}, post));
+  write(dir, "pipelined", split({}, get + post + "GET /healthz HTTP/1.1\r\nConnection: close\r\n\r\n"));
+  write(dir, "continue", split({}, "POST /v1/users HTTP/1.1\r\nHost: x\r\nExpect: 100-continue\r\n"
+                                   "Content-Length: 14\r\n\r\n{\"name\":\"ann\"}"));
+  // The issue's crash: a chunked request whose final chunk came in its own reads.
+  write(dir, "chunked", split({1}, "POST /v1/users HTTP/1.1\r\nHost: x\r\nContent-Type: "
+                                   "application/json\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n"));
+  write(dir, "smuggle", split({}, "POST / HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n"
+                                  "Transfer-Encoding: gzip\r\n\r\nGET / HTTP/1.1\r\n\r\n"));
+  write(dir, "http10", split({}, "GET /healthz HTTP/1.0\r\n\r\n"));
+  write(dir, "upgrade", split({}, "GET /v1/events/1/live?ticket=abc HTTP/1.1\r\nHost: x\r\n"
+                                  "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Key: "
+                                  "dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"));
 }
 
 void tokens(const fs::path& dir) {
@@ -174,6 +207,7 @@ int main(int argc, char** argv) {
   }
   const fs::path root = argv[1];
   bodies(root / "bodies_fuzz");
+  requests(root / "http_fuzz");
   tokens(root / "tokens_fuzz");
   event_streams(root / "recovery_fuzz");
   queue_stream(root / "recovery_fuzz");

@@ -159,6 +159,7 @@ function scheduleFlush(ev) {
 
 // --- users, holds, orders ----------------------------------------------------------
 const users = new Map(); // token -> user
+const liveTickets = new Map(); // ticket -> {userId, queueToken}
 const holds = new Map();
 const orders = new Map();
 const idempotency = new Map(); // userId|key -> {bodyHash, status, body}
@@ -444,6 +445,15 @@ function route(req, url, body) {
   const p = url.pathname, m = req.method;
   let r;
   if (p === '/healthz') return ok(200, { status: 'ok' });
+  // Sign-up's proof of work is off here (difficulty 0: any nonce passes).
+  if (p === '/v1/users/challenge' && m === 'GET') return ok(200, { challenge: 'mock', difficulty: 0 });
+  if (p === '/v1/live-tickets' && m === 'POST') {
+    const u = authUser(req);
+    if (!u) return fail(401, 'unauthorized', 'missing or bad token');
+    const ticket = crypto.randomBytes(16).toString('hex');
+    liveTickets.set(ticket, { userId: u.userId, queueToken: body?.queueToken || null });
+    return ok(201, { ticket, expiresInSeconds: 30 });
+  }
   if (p === '/v1/users' && m === 'POST') {
     const name = String(body?.name || '').trim();
     if (!name || name.length > 64) return fail(400, 'invalid_request', 'name must be 1-64 characters');
@@ -661,8 +671,10 @@ server.on('upgrade', (req, socket) => {
   if (!ev || !key) { socket.end('HTTP/1.1 404 Not Found\r\n\r\n'); return; }
   const accept = crypto.createHash('sha1').update(key + '258EAFA5-E914-47DA-95CA-C5AB0DC85B11').digest('base64');
   socket.write(`HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: ${accept}\r\n\r\n`);
-  socket.userId = users.get(wsUrl.searchParams.get('token') || '')?.userId;
-  socket.queueToken = wsUrl.searchParams.get('queueToken');
+  const ticket = liveTickets.get(wsUrl.searchParams.get('ticket') || '');
+  liveTickets.delete(wsUrl.searchParams.get('ticket') || ''); // single use
+  socket.userId = ticket?.userId;
+  socket.queueToken = ticket?.queueToken;
   ev.sockets.add(socket);
   wsSend(socket, { type: 'hello', eventId: ev.eventId, version: ev.version });
   let buf = Buffer.alloc(0);
