@@ -11,11 +11,13 @@
 //   and prepare() always has room while the reader wants bytes;
 // - a refusal is a 4xx with a stable code, and ends the connection;
 // - splitting changes nothing: the requests, their order and the final verdict
-//   are the same as when every read is as large as it can be (the issue's
-//   "byte by byte and split at every \r\n" rule, for arbitrary splits).
+//   (a refusal's status) are the same as when every read is as large as it can
+//   be, and as when it comes byte by byte (the issue's "byte by byte and split
+//   at every \r\n" rule, for arbitrary splits).
 #include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <string>
@@ -66,7 +68,9 @@ std::vector<std::string> session(std::string_view stream, const std::vector<size
       const auto& why = reader.refusal();
       const unsigned status = static_cast<unsigned>(why.status);
       check(status >= 400 && status < 500 && !why.code.empty() && !why.message.empty());
-      transcript.push_back("refused " + std::to_string(status) + " " + std::string(why.code));
+      // The status only: of two faults in one header, Beast reports the one it
+      // meets first, and that depends on what has arrived (docs/fuzzing.md).
+      transcript.push_back("refused " + std::to_string(status));
       return false;
     }
     case request_reader::verdict::closed:
@@ -105,6 +109,20 @@ std::vector<std::string> session(std::string_view stream, const std::vector<size
   return transcript;
 }
 
+// Two transcripts of one connection must match; HTTP_FUZZ_VERBOSE=1 prints both
+// when they do not (to read a crash).
+void same(const std::vector<std::string>& split, const std::vector<std::string>& whole) {
+  if (split == whole) return;
+  if (std::getenv("HTTP_FUZZ_VERBOSE") != nullptr) {
+    for (const auto* t : {&split, &whole}) {
+      std::fprintf(stderr, "--- %s\n", t == &split ? "split" : "whole");
+      for (const auto& line : *t)
+        std::fprintf(stderr, "%s\n", line.c_str());
+    }
+  }
+  std::abort();
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
@@ -115,8 +133,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     sizes.push_back(data[i] == 0 ? 256 : data[i]);
   const std::string_view stream(reinterpret_cast<const char*>(data) + 1 + k, size - 1 - k);
   const auto whole = session(stream, {});
-  if (!sizes.empty()) check(session(stream, sizes) == whole);
+  if (!sizes.empty()) same(session(stream, sizes), whole);
   const std::vector<size_t> bytewise{1};
-  if (stream.size() <= 512) check(session(stream, bytewise) == whole);
+  if (stream.size() <= 512) same(session(stream, bytewise), whole);
   return 0;
 }
