@@ -644,6 +644,12 @@ bool event_state::invariants_hold() const {
   size_t seats_held = 0;
   for (const auto& [seq, h] : holds_) {
     places[h.user].first += h.places();
+    // One live hold per user and Idempotency-Key, and a key always with its request.
+    if ((h.idempotency_key == 0) != (h.request_hash == 0)) return false;
+    if (h.idempotency_key != 0) {
+      const uint32_t* first = keyed_hold(h.user, h.idempotency_key);
+      if (first == nullptr || *first != seq) return false;
+    }
     if (h.ga_area != no_area) ga_held[h.ga_area] += h.quantity;
     for (seat_index i : h.seat_span()) {
       const auto& slot = inventory_.slot(i);

@@ -101,7 +101,9 @@ inline constexpr uint32_t checkout_hold_declines_max = 5;
 // window (over all their holds), so no one account fills the event's
 // attempts_max for everyone else.
 inline constexpr uint32_t checkout_user_declines_max = 25;
-// A keyed card fingerprint (net/auth.hpp) is this many bytes.
+// A keyed card fingerprint (net/auth.hpp) is the first 16 bytes of an
+// HMAC-SHA256: collisions need about 2^64 cards. Records accept up to 32.
+inline constexpr uint32_t card_fingerprint_bytes = 16;
 inline constexpr uint32_t card_fingerprint_bytes_max = 32;
 
 // -- the waiting room (actors/admission_queue.hpp) --

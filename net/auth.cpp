@@ -157,8 +157,8 @@ token_authority::token_authority(std::string secret)
 }
 
 std::string token_authority::card_fingerprint(std::string_view card_number) const {
-  static_assert(limits::card_fingerprint_bytes_max >= 16);
-  return card_key_.sign(card_number).substr(0, 16);
+  static_assert(limits::card_fingerprint_bytes <= limits::card_fingerprint_bytes_max);
+  return card_key_.sign(card_number).substr(0, limits::card_fingerprint_bytes);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {
