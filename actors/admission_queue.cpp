@@ -63,17 +63,23 @@ void admission_queue::fenwick::push_back(uint32_t value) {
 }
 
 void admission_queue::fenwick::add(uint32_t seq, uint32_t value) {
-  HF_ASSERT(seq >= 1 && seq <= tree_.size());
-  for (uint32_t i = seq; i <= tree_.size(); i += lowbit(i))
+  HF_ASSERT(seq > offset_ && seq - offset_ <= tree_.size());
+  for (uint32_t i = seq - offset_; i <= tree_.size(); i += lowbit(i))
     tree_[i - 1] += value;
 }
 
 uint32_t admission_queue::fenwick::prefix(uint32_t seq) const {
-  HF_ASSERT(seq <= tree_.size());
+  if (seq <= offset_) return 0;
+  HF_ASSERT(seq - offset_ <= tree_.size());
   uint32_t sum = 0;
-  for (uint32_t i = seq; i > 0; i -= lowbit(i))
+  for (uint32_t i = seq - offset_; i > 0; i -= lowbit(i))
     sum += tree_[i - 1];
   return sum;
+}
+
+void admission_queue::fenwick::reset(uint32_t offset) {
+  tree_.clear();
+  offset_ = offset;
 }
 
 bool admission_config_ok(const admission_config& c) {
@@ -247,7 +253,7 @@ join_result admission_queue::join(user_id user, int64_t now_ms) {
   if (!opened_ && now_ms >= config_.opens_at_ms) open(now_ms);
   if (auto it = index_.find(user); it != index_.end())
     return {result_code::ok, status_of(it->second, now_ms)};
-  if (index_.size() >= config_.queue_users_max) return {result_code::overloaded, {}};
+  if (!make_room()) return {result_code::overloaded, {}};
   const bool pre_queue = !opened_;
   apply_join(user, pre_queue);
   const user_slot& slot = index_.at(user);
@@ -414,6 +420,7 @@ admission_snapshot admission_queue::export_snapshot() const {
   snap.pre_queue = pre_queue_;
   snap.left_pre_queue = left_pre_queue_;
   snap.entries = entries_;
+  snap.first_seq = base_;
   snap.credit_units = credit_units_;
   snap.refill_at_ms = refill_at_ms_;
   snap.rate = rate_;
@@ -431,6 +438,7 @@ std::unique_ptr<admission_queue> admission_queue::restore(const admission_config
   q->pre_queue_ = snap.pre_queue;
   q->left_pre_queue_ = snap.left_pre_queue;
   q->entries_ = snap.entries;
+  q->base_ = std::max<uint32_t>(snap.first_seq, 1);
   q->credit_units_ = snap.credit_units;
   q->refill_at_ms_ = snap.refill_at_ms;
   q->rate_ = snap.rate;
@@ -446,17 +454,17 @@ std::unique_ptr<admission_queue> admission_queue::restore(const admission_config
       return nullptr;
   for (const auto& [user, state] : snap.left_pre_queue)
     if (!index.emplace(user, user_slot{0, 0, state}).second) return nullptr;
-  for (uint32_t seq = 1; seq < q->next_seq(); ++seq) {
+  q->rebuild_left();
+  for (uint32_t seq = q->base_; seq < q->next_seq(); ++seq) {
     const queue_state state = q->entry(seq).state;
     if (!index.emplace(q->entry(seq).user, user_slot{seq, 0, queue_state::queued}).second)
       return nullptr;
-    q->left_.push_back(state == queue_state::queued ? 0 : 1);
     q->waiting_ += state == queue_state::queued;
     q->active_ += state == queue_state::admitted;
   }
-  q->head_ = 1;
+  q->head_ = q->base_;
   q->skip_gone_head();
-  q->cursor_ = 1;
+  q->cursor_ = q->base_;
   while (q->cursor_ < q->head_ && q->entry(q->cursor_).state != queue_state::admitted)
     ++q->cursor_;
   // A corrupt snapshot must stop here, not sell access twice later.
@@ -465,14 +473,60 @@ std::unique_ptr<admission_queue> admission_queue::restore(const admission_config
 }
 
 bool admission_queue::replay_joined(user_id user, uint32_t seq, bool pre_queue, int64_t now_ms) {
-  if (user == 0 || !replay_time_ok(now_ms) || index_.contains(user)) return false;
+  if (user == 0 || !replay_time_ok(now_ms)) return false;
   advance(now_ms);
+  // Where the live join compacted (a recorded join found the user unknown, so
+  // whether the user was looked up first does not matter).
+  if (index_.size() >= config_.queue_users_max) make_room();
+  if (index_.contains(user)) return false;
   // The live join opens the room first once opens_at is reached.
   if (pre_queue != !opened_ || (pre_queue && now_ms >= config_.opens_at_ms)) return false;
   if (seq != (pre_queue ? 0 : next_seq())) return false;
   if (index_.size() >= config_.queue_users_max) return false;
   apply_join(user, pre_queue);
   return true;
+}
+
+// Called by every join (live or replayed) that needs a place: with
+// queue_users_max users remembered, forgets who is done (see the header).
+// False when that frees nothing.
+bool admission_queue::make_room() {
+  if (index_.size() < config_.queue_users_max) return true;
+  compact();
+  return index_.size() < config_.queue_users_max;
+}
+
+// Everything before cursor_ is done: not queued (it is before head_) and not
+// admitted (the cursor is the oldest live access, after sweep_expired).
+void admission_queue::compact() {
+  std::erase_if(left_pre_queue_, [&](const std::pair<user_id, queue_state>& left) {
+    if (left.second != queue_state::finished) return false;
+    index_.erase(left.first);
+    return true;
+  });
+  HF_ASSERT(cursor_ >= base_ && cursor_ <= head_);
+  for (uint32_t seq = base_; seq < cursor_; ++seq) {
+    const queue_entry& e = entry(seq);
+    HF_ASSERT(e.state == queue_state::finished || e.state == queue_state::expired ||
+              e.state == queue_state::removed);
+    if (e.state == queue_state::removed) { // remembered, so the bot stays out
+      index_.at(e.user) = user_slot{0, 0, queue_state::removed};
+      left_pre_queue_.emplace_back(e.user, queue_state::removed);
+    } else {
+      index_.erase(e.user);
+    }
+  }
+  entries_.erase(entries_.begin(), entries_.begin() + (cursor_ - base_));
+  base_ = cursor_;
+  rebuild_left();
+}
+
+// The Fenwick tree over the remembered seqs; before head_ its values are never
+// read, so 1 for everything not queued is as good as the live history.
+void admission_queue::rebuild_left() {
+  left_.reset(base_ - 1);
+  for (const queue_entry& e : entries_)
+    left_.push_back(e.state == queue_state::queued ? 0 : 1);
 }
 
 bool admission_queue::replay_opened(uint64_t seed, int64_t now_ms) {
@@ -534,7 +588,7 @@ bool admission_queue::deep_index_holds() const {
     if (user == 0) return false;
     if (slot.seq == 0) {
       ++unsequenced;
-    } else if (slot.seq >= next_seq() || entry(slot.seq).user != user) {
+    } else if (slot.seq < base_ || slot.seq >= next_seq() || entry(slot.seq).user != user) {
       return false;
     }
   }
@@ -547,7 +601,8 @@ bool admission_queue::deep_counts_hold() const {
   uint32_t waiting = 0;
   uint32_t active = 0;
   int64_t last_admitted_ms = INT64_MIN;
-  for (uint32_t seq = 1; seq < next_seq(); ++seq) {
+  if (head_ < base_ || cursor_ < base_) return false;
+  for (uint32_t seq = base_; seq < next_seq(); ++seq) {
     const auto& e = entry(seq);
     const bool queued = e.state == queue_state::queued;
     const bool admitted = e.state == queue_state::admitted;

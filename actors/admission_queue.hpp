@@ -14,6 +14,14 @@
 // exactly join order (seq order), minus users who were removed or left.
 // Position is O(log n): seq - head + 1, less the users who left in between
 // (counted in a Fenwick tree).
+//
+// Bounded memory: queue_users_max counts the users the room remembers. When a
+// join finds it full, everyone before the cursor (finished, or whose access
+// expired) is forgotten: a later status() says unknown and they may join again,
+// at the back. Users removed as bots stay remembered (without their place), so
+// they cannot come back. Compaction happens only at joins, live or replayed,
+// so recovery forgets exactly what the live room forgot; no one user can
+// exhaust the bound, since what they leave behind is compacted.
 #pragma once
 
 #include <array>
@@ -112,9 +120,11 @@ struct admission_snapshot {
   int64_t opened_at_ms = 0;
   uint64_t seed = 0; // the seed the shuffle used
   std::vector<user_id> pre_queue;
-  // Users who left the pre-queue (removed or finished), in the order they left.
+  // Users remembered without a seq: who left the pre-queue (removed or
+  // finished), and bots removed whose place was compacted away, in that order.
   std::vector<std::pair<user_id, queue_state>> left_pre_queue;
-  std::vector<queue_entry> entries;
+  std::vector<queue_entry> entries; // seqs first_seq, first_seq + 1, ...
+  uint32_t first_seq = 1;           // seqs before it were compacted away
   int64_t credit_units = 0;
   int64_t refill_at_ms = 0;
   std::array<rate_bucket, limits::queue_rate_buckets> rate = {};
@@ -170,7 +180,8 @@ public:
   uint32_t waiting() const { return waiting_; }
   uint32_t active() const { return active_; }
   size_t pre_queue_size() const { return pre_queue_.size(); }
-  size_t users() const { return index_.size(); }
+  size_t users() const { return index_.size(); } // remembered: what queue_users_max bounds
+  size_t entries_retained() const { return entries_.size(); }
   // Admissions per second over the last minute, when there is a usable
   // measurement (see eta_ms in the .cpp for when there is not).
   std::optional<double> measured_rate_per_s(int64_t now_ms) const;
@@ -188,14 +199,18 @@ private:
 
   // Append-only Fenwick tree over seqs: 1 marks a seq that left the queue
   // without admission. Only ranges at or after head_ are ever queried.
+  // After reset(offset) it covers seqs offset + 1 on; prefix() of an earlier
+  // seq is 0, which is right for the differences position_of takes.
   class fenwick {
   public:
     void push_back(uint32_t value);
     void add(uint32_t seq, uint32_t value);
-    uint32_t prefix(uint32_t seq) const; // sum over seqs 1..seq
+    uint32_t prefix(uint32_t seq) const; // sum over seqs offset + 1..seq
+    void reset(uint32_t offset);
 
   private:
     std::vector<uint32_t> tree_;
+    uint32_t offset_ = 0;
   };
 
   int64_t advance(int64_t now_ms);
@@ -214,9 +229,12 @@ private:
   int64_t credit_cap_units() const;
   int64_t credit_units_at(int64_t now_ms) const;
   bool replay_time_ok(int64_t now_ms) const { return now_ms >= clock_ms_; }
-  queue_entry& entry(uint32_t seq) { return entries_[seq - 1]; }
-  const queue_entry& entry(uint32_t seq) const { return entries_[seq - 1]; }
-  uint32_t next_seq() const { return static_cast<uint32_t>(entries_.size()) + 1; }
+  bool make_room();
+  void compact();
+  void rebuild_left();
+  queue_entry& entry(uint32_t seq) { return entries_[seq - base_]; }
+  const queue_entry& entry(uint32_t seq) const { return entries_[seq - base_]; }
+  uint32_t next_seq() const { return base_ + static_cast<uint32_t>(entries_.size()); }
   bool deep_counts_hold() const;
   bool deep_index_holds() const;
 
@@ -224,7 +242,8 @@ private:
   std::unordered_map<user_id, user_slot> index_;
   std::vector<user_id> pre_queue_; // join order, with swap-removals applied
   std::vector<std::pair<user_id, queue_state>> left_pre_queue_; // in the order they left
-  std::vector<queue_entry> entries_;
+  std::vector<queue_entry> entries_;                            // seq base_ at index 0
+  uint32_t base_ = 1;                                           // the first seq still remembered
   fenwick left_;         // seqs that left the queue unadmitted
   uint32_t head_ = 1;    // first queued seq, or next_seq()
   uint32_t cursor_ = 1;  // first admitted seq (oldest live access), or head_

@@ -37,6 +37,7 @@ struct checkout_actor_state {
   wall_clock wall; // now_ms()
   int64_t client_wait_ms = 3'000;
   std::optional<int64_t> wake_at_ms; // the reconciler's earliest scheduled tick
+  uint32_t card_seats_max = 0;
 
   std::unordered_map<std::string, std::string> keys_by_id; // payment id -> payment key
   std::unordered_map<std::string, std::vector<waiter>> waiters;
@@ -140,6 +141,8 @@ void execute(self_ptr self, const saga_action& act) {
 void schedule_tick(self_ptr self, int64_t now) {
   auto& st = self->state;
   auto next = st.saga->next_due_ms();
+  // The same tick evicts finished attempts once their retention is over.
+  if (auto evict = st.saga->next_eviction_ms(); evict && (!next || *evict < *next)) next = evict;
   if (!next || (st.wake_at_ms && *st.wake_at_ms <= *next)) return;
   st.wake_at_ms = *next;
   self->delayed_send(self, std::chrono::milliseconds(std::max<int64_t>(*next - now, 0)),
@@ -212,7 +215,9 @@ void begin(self_ptr self, const checkout_request& req, const outcome& hold,
       return join(self, *owner, std::move(rp));
     return rp.deliver(refusal("hold_already_ordered")); // an order no payment of ours made
   }
-  checkout_intent intent{req.user, req.idempotency_key, req.hold, hold.total_cents, req.card};
+  const uint32_t seats = hold.ga_area == no_area ? hold.seat_count : hold.quantity;
+  checkout_intent intent{req.user, req.idempotency_key,  req.hold, hold.total_cents,
+                         req.card, req.card_fingerprint, seats,    st.card_seats_max};
   auto out = st.saga->begin(intent, now_ms(self));
   const std::string key = st.saga->payment_key(req.user, req.idempotency_key);
   switch (out.code) {
@@ -226,9 +231,7 @@ void begin(self_ptr self, const checkout_request& req, const outcome& hold,
     if (const std::string* payer = st.saga->payer_of(req.hold))
       return join(self, *payer, std::move(rp));
     return rp.deliver(refusal("hold_in_checkout"));
-  case saga_code::key_conflict:
-    return rp.deliver(refusal("idempotency_key_reused"));
-  default:
+  default: // key_reused, attempts_exhausted, card_limit_exceeded, ...
     return rp.deliver(refusal(saga_code_name(out.code)));
   }
 }
@@ -239,11 +242,12 @@ void on_checkout(self_ptr self, checkout_request& req) {
   if (st.waiter_count >= waiters_max) return rp.deliver(refusal("overloaded"));
   const std::string key = st.saga->payment_key(req.user, req.idempotency_key);
   if (const attempt* a = st.saga->find(key)) {
-    // The same key again: the same attempt's current state, never a second charge.
-    const auto& rec = a->record;
-    const auto last4 = req.card.size() <= 4 ? req.card : req.card.substr(req.card.size() - 4);
-    if (rec.hold != req.hold || rec.card_last4 != last4)
-      return rp.deliver(refusal("idempotency_key_reused"));
+    // The same key again: the same attempt's current state, never a second
+    // charge. The amount is the hold's, so only hold and card can differ here.
+    const checkout_intent again{req.user, req.idempotency_key,  req.hold, a->record.amount_cents,
+                                req.card, req.card_fingerprint, 0,        0};
+    if (!checkout_saga::same_request(a->record, again))
+      return rp.deliver(refusal(saga_code_name(saga_code::key_reused)));
     return join(self, key, std::move(rp));
   }
   self->request(st.ev, std::chrono::seconds(10), lookup_atom::value, req.user, req.hold)
@@ -304,6 +308,7 @@ void start(self_ptr self, checkout_setup& setup) {
   st.provider = std::move(setup.provider);
   st.wall.start(self->clock(), setup.wall_origin_ms);
   st.client_wait_ms = std::max<int64_t>(setup.client_wait_ms, 0);
+  st.card_seats_max = setup.card_seats_max;
   const bool fresh = setup.recovered == nullptr;
   st.saga = fresh ? std::make_shared<checkout_saga>(checkout_config_of(st.event))
                   : std::move(setup.recovered);
@@ -333,6 +338,10 @@ caf::behavior checkout_behavior(self_ptr self, checkout_setup setup) {
         auto& st = self->state;
         const int64_t now = now_ms(self);
         if (st.wake_at_ms && *st.wake_at_ms <= now) st.wake_at_ms.reset();
+        for (const std::string& key : st.saga->evict_finished(now)) {
+          st.keys_by_id.erase(payment_id_of(st.event, key));
+          st.orders.erase(key);
+        }
         run(self, st.saga->due_actions(now));
       },
       [self](committed_atom, uint64_t ticket) { self->state.journal.replies().committed(ticket); },

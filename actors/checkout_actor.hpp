@@ -42,6 +42,9 @@ struct checkout_request {
   std::string idempotency_key;
   hold_id hold = no_id;
   std::string card; // never journaled or logged
+  // A keyed fingerprint of the card number (token_authority::card_fingerprint):
+  // what idempotency and the per-card seat cap compare.
+  std::string card_fingerprint;
 };
 
 struct payment_query {
@@ -52,7 +55,8 @@ struct payment_query {
 struct checkout_answer {
   // Empty, or a stable refusal code: hold_expired, unknown_hold, not_holder,
   // hold_already_ordered, hold_in_checkout, idempotency_key_reused,
-  // invalid_request, overloaded, unknown_payment.
+  // payment_attempts_exhausted, card_limit_exceeded, invalid_request,
+  // overloaded, unknown_payment.
   std::string error;
   std::string payment_id;
   client_status status = client_status::pending;
@@ -85,6 +89,8 @@ struct checkout_setup {
   // How long a client's POST waits for a final answer before hearing pending.
   int64_t client_wait_ms = 3'000;
   uint64_t snapshot_records = limits::snapshot_records_interval;
+  // The event's per-user seat cap, enforced per card too (0: no card cap).
+  uint32_t card_seats_max = limits::user_seats_max_default;
 };
 
 caf::actor spawn_checkout_actor(caf::actor_system& sys, checkout_setup setup);

@@ -33,6 +33,9 @@ struct command {
   bool pick_best = false;
   uint16_t best_section = no_area;
   uint16_t ttl_s = 0; // hold time; 0 = the event's default
+  // Holds: a 64-bit hash of the client's Idempotency-Key (0: none). A hold
+  // retried with the same key returns the user's live hold made with it.
+  uint64_t idempotency_key = 0;
   seat_index seats[limits::hold_seats_max] = {};
 
   std::span<const seat_index> seat_span() const { return {seats, seat_count}; }
@@ -144,7 +147,7 @@ struct journal_stats {
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, command& x) {
   return f(x.tag, x.user, x.target, x.kind, x.seat_count, x.ga_area, x.quantity, x.pick_best,
-           x.best_section, x.ttl_s, x.seats);
+           x.best_section, x.ttl_s, x.idempotency_key, x.seats);
 }
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, outcome& x) {
   return f(x.tag, x.code, x.seat_count, x.ga_area, x.quantity, x.id, x.expires_at_ms,

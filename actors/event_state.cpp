@@ -63,7 +63,7 @@ outcome event_state::apply(const command& cmd, int64_t now_ms) {
   expire_due(now_ms);
   switch (cmd.kind) {
   case command_kind::hold:
-    return hold(cmd, now_ms);
+    return hold_keyed(cmd, now_ms);
   case command_kind::release:
     return release(cmd, now_ms);
   case command_kind::confirm:
@@ -103,8 +103,59 @@ uint32_t event_state::places_taken(user_id user) const {
   return it == users_.end() ? 0 : it->second.held + it->second.bought;
 }
 
-outcome event_state::hold(const command& cmd, int64_t now_ms) {
-  if (cmd.pick_best) return hold_best(cmd, now_ms);
+namespace {
+
+// What a hold asked for (not what it got: best available picks seats), so a
+// retry can be told from another request under the same key. Never 0.
+uint64_t request_hash_of(const command& cmd) {
+  uint64_t h = 14695981039346656037ull; // FNV-1a over the request's fields
+  auto mix = [&h](uint64_t v) {
+    for (int k = 0; k < 8; ++k, v >>= 8) {
+      h ^= v & 0xff;
+      h *= 1099511628211ull;
+    }
+  };
+  mix(cmd.pick_best);
+  mix(cmd.best_section);
+  mix(cmd.ga_area);
+  mix(cmd.quantity);
+  mix(cmd.ttl_s);
+  mix(cmd.seat_count);
+  for (seat_index s : cmd.seat_span())
+    mix(s);
+  return h == 0 ? 1 : h;
+}
+
+} // namespace
+
+// The user's live hold made with this key, if any: a user has a handful of
+// live holds (the per-user cap), so a scan beats another index to keep.
+const uint32_t* event_state::keyed_hold(user_id user, uint64_t idempotency_key) const {
+  auto it = users_.find(user);
+  if (it == users_.end()) return nullptr;
+  for (const uint32_t& seq : it->second.holds)
+    if (holds_.at(seq).idempotency_key == idempotency_key) return &seq;
+  return nullptr;
+}
+
+// A hold with an Idempotency-Key: a retry of a request that made a hold still
+// live gets that hold again (no second block, whatever the seats are doing
+// now); the same key with another request is refused.
+outcome event_state::hold_keyed(const command& cmd, int64_t now_ms) {
+  if (cmd.idempotency_key == 0) return hold(cmd, now_ms);
+  const uint64_t request = request_hash_of(cmd);
+  if (const uint32_t* seq = keyed_hold(cmd.user, cmd.idempotency_key)) {
+    const hold_record& rec = holds_.at(*seq);
+    if (rec.request_hash != request) return refuse(cmd, result_code::idempotency_key_reused);
+    outcome out = granted(cmd, make_event_scoped_id(config_.id, *seq), rec);
+    out.expires_at_ms = rec.expires_at_ms;
+    return out;
+  }
+  return hold(cmd, now_ms, request);
+}
+
+outcome event_state::hold(const command& cmd, int64_t now_ms, uint64_t request_hash) {
+  if (cmd.pick_best) return hold_best(cmd, now_ms, request_hash);
   if (auto code = validate_hold(cmd); code != result_code::ok) return refuse(cmd, code);
   const bool ga = cmd.ga_area != no_area;
   const uint32_t places = ga ? cmd.quantity : cmd.seat_count;
@@ -131,6 +182,10 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
   rec.quantity = ga ? cmd.quantity : 0;
   rec.seat_count = cmd.seat_count;
   std::copy(cmd.seats, cmd.seats + cmd.seat_count, rec.seats);
+  if (request_hash != 0) {
+    rec.idempotency_key = cmd.idempotency_key;
+    rec.request_hash = request_hash;
+  }
   if (ga) {
     rec.total_cents = prices_[cmd.ga_area] * places;
   } else {
@@ -148,7 +203,7 @@ outcome event_state::hold(const command& cmd, int64_t now_ms) {
 
 // Best available: the event picks the seats now, then holds them exactly as if
 // they had been named (the journal records the seats, so replay needs no pick).
-outcome event_state::hold_best(const command& cmd, int64_t now_ms) {
+outcome event_state::hold_best(const command& cmd, int64_t now_ms, uint64_t request_hash) {
   if (status_ != event_status::on_sale && status_ != event_status::sold_out)
     return refuse(cmd, result_code::event_not_on_sale);
   if (cmd.seat_count != 0 || cmd.ga_area != no_area || cmd.quantity == 0 ||
@@ -168,7 +223,7 @@ outcome event_state::hold_best(const command& cmd, int64_t now_ms) {
   if (!ranking_.best_block(inventory_, prices_, cmd.best_section, cmd.quantity, named.seats))
     return refuse(cmd, result_code::seat_unavailable);
   named.seat_count = static_cast<uint8_t>(cmd.quantity);
-  return hold(named, now_ms);
+  return hold(named, now_ms, request_hash);
 }
 
 // Takes the places of a hold that passed every check (or is being replayed).
@@ -592,6 +647,12 @@ bool event_state::invariants_hold() const {
   size_t seats_held = 0;
   for (const auto& [seq, h] : holds_) {
     places[h.user].first += h.places();
+    // One live hold per user and Idempotency-Key, and a key always with its request.
+    if ((h.idempotency_key == 0) != (h.request_hash == 0)) return false;
+    if (h.idempotency_key != 0) {
+      const uint32_t* first = keyed_hold(h.user, h.idempotency_key);
+      if (first == nullptr || *first != seq) return false;
+    }
     if (h.ga_area != no_area) ga_held[h.ga_area] += h.quantity;
     for (seat_index i : h.seat_span()) {
       const auto& slot = inventory_.slot(i);

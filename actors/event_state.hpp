@@ -63,6 +63,11 @@ struct hold_record : placement {
   user_id user = 0;
   int64_t expires_at_ms = 0; // absolute: survives restarts unchanged
   int64_t duration_ms = 0;
+  // The command's Idempotency-Key hash (0: none) and a hash of the request it
+  // came with: a retry with the key gets this hold while it lives; the key
+  // with another request is refused. Forgotten with the hold.
+  uint64_t idempotency_key = 0;
+  uint64_t request_hash = 0;
 };
 
 struct order_record : placement {
@@ -220,8 +225,10 @@ private:
   // Places the user holds or bought here: what the per-user cap counts.
   uint32_t places_taken(user_id user) const;
   uint16_t offer_places(const waitlist_view& entry, hold_record& rec);
-  outcome hold(const command& cmd, int64_t now_ms);
-  outcome hold_best(const command& cmd, int64_t now_ms);
+  outcome hold_keyed(const command& cmd, int64_t now_ms);
+  const uint32_t* keyed_hold(user_id user, uint64_t idempotency_key) const;
+  outcome hold(const command& cmd, int64_t now_ms, uint64_t request_hash = 0);
+  outcome hold_best(const command& cmd, int64_t now_ms, uint64_t request_hash);
   outcome release(const command& cmd, int64_t now_ms);
   outcome confirm(const command& cmd, int64_t now_ms);
   outcome order_outcome(const command& cmd, uint32_t order_seq, const order_record& order) const;

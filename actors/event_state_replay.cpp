@@ -91,6 +91,9 @@ std::unique_ptr<event_state> event_state::restore(std::shared_ptr<const venue> v
 bool event_state::replay_hold_placed(uint32_t seq, const hold_record& h) {
   sink_muted mute{sink_};
   if (seq == 0 || holds_.count(seq) != 0 || h.seat_count > limits::hold_seats_max) return false;
+  // One live hold per key and user: a retry returns it, never makes another.
+  if ((h.idempotency_key == 0) != (h.request_hash == 0)) return false;
+  if (h.idempotency_key != 0 && keyed_hold(h.user, h.idempotency_key) != nullptr) return false;
   // A live hold takes GA places or named seats, at least one, never a seat
   // twice (the inventory asserts on all of these: found by recovery_fuzz).
   if (h.ga_area != no_area) {

@@ -52,10 +52,12 @@ caf::actor add_queue(self_ptr self, const event_config& config) {
 }
 
 // The payment saga of an event, with its recovered state if any.
-caf::actor add_checkout(self_ptr self, event_id id, const event_actor& ev) {
+caf::actor add_checkout(self_ptr self, event_id id, uint32_t user_seats_max,
+                        const event_actor& ev) {
   auto& st = self->state;
   checkout_setup cs;
   cs.event = id;
+  cs.card_seats_max = user_seats_max; // the per-user cap holds per card too
   cs.wall_origin_ms = now_ms(self);
   cs.event_actor_handle = ev;
   cs.provider = st.provider;
@@ -79,13 +81,14 @@ event_actor add_event(self_ptr self, event_setup setup) {
   setup.journal = self->state.journal;
   setup.snapshot_records = self->state.snapshot_records;
   const auto onsale = setup.config.onsale;
+  const uint32_t user_seats_max = setup.config.user_seats_max;
   auto hall = setup.venue;
   event_actors actors;
   if (onsale.waiting_room) actors.queue = add_queue(self, setup.config);
   setup.queue = actors.queue;
   actors.event = spawn_event_actor(self->system(), std::move(setup));
   self->link_to(actors.event);
-  if (self->state.provider) actors.checkout = add_checkout(self, id, actors.event);
+  if (self->state.provider) actors.checkout = add_checkout(self, id, user_seats_max, actors.event);
   if (onsale.pricing_interval_s > 0) {
     auto pricing = spawn_pricing_actor(
         self->system(), pricing_setup{actors.event, std::move(hall), pricing_config_of(onsale)});

@@ -26,6 +26,15 @@
 // queue from the middle stay as tombstones until they reach its front (lazy
 // deletion, amortised O(1)). Positions come from a Fenwick tree over seqs
 // (1 = waiting): O(log n).
+//
+// Bounded memory. Finished entries (expired, fulfilled, cancelled) are kept so
+// a user polling their entry still sees how it ended, but only while there is
+// room: when a join finds entries_max entries retained, the older half of the
+// finished ones (by seq) is compacted away, and their seqs answer as unknown
+// from then on. Live entries are never compacted, and compaction depends only
+// on the sequence of joins and endings, so replay and restore compact exactly
+// as the live path did. So no join is ever refused because of entries that
+// have finished: one user looping join/cancel cannot exhaust the waitlist.
 #pragma once
 
 #include <array>
@@ -53,7 +62,7 @@ enum class waitlist_code : uint8_t {
   invalid_request,    // quantity 0 or above hold_seats_max, or a section id out of range
   user_limit,         // the user already has user_live_entries_max live entries here
   waitlist_full,      // live entries are at live_entries_max
-  waitlist_exhausted, // entries_max entries recorded: this waitlist takes no more joins
+  waitlist_exhausted, // every 32-bit seq was used (finished entries no longer count)
 };
 std::string_view code_name(waitlist_code code);
 
@@ -64,7 +73,7 @@ struct waitlist_config {
   bool operator==(const waitlist_config&) const = default;
 };
 
-// One entry as stored, journaled and snapshotted; its seq is implied by its place.
+// One entry as stored, journaled and snapshotted; its seq is kept beside it.
 // hold and offer_expires_at_ms stay set after an offer ends, as history.
 struct waitlist_entry {
   user_id user = 0;
@@ -106,7 +115,9 @@ public:
 // derived from it on restore.
 struct waitlist_snapshot {
   waitlist_config config;
-  std::vector<waitlist_entry> entries; // seq n at index n - 1
+  std::vector<waitlist_entry> entries; // the retained entries, in seq order
+  std::vector<uint32_t> seqs;          // entries[k]'s seq; empty: 1, 2, 3, ... (older snapshots)
+  uint32_t next_seq = 0;               // the next join's seq; 0: after the last entry
   bool operator==(const waitlist_snapshot&) const = default;
 };
 
@@ -156,7 +167,9 @@ public:
   bool replay_cancelled(uint32_t seq);
 
   const waitlist_config& config() const { return config_; }
-  uint32_t entries_recorded() const { return static_cast<uint32_t>(entries_.size()); }
+  // Entries retained now (live and finished), and seqs handed out ever.
+  uint32_t entries_retained() const { return static_cast<uint32_t>(entries_.size()); }
+  uint32_t entries_recorded() const { return next_seq_ - 1; }
   uint32_t waiting_count() const { return waiting_count_; }
   uint32_t live_count() const { return live_count_; }
 
@@ -180,7 +193,15 @@ private:
   // Every (section or any, quantity) pair: bounds the queue walk of next_offer.
   static constexpr uint32_t queues_max = (limits::venue_sections_max + 1) * limits::hold_seats_max;
 
-  bool known(uint32_t seq) const { return seq >= 1 && seq <= entries_.size(); }
+  std::optional<uint32_t> index_of(uint32_t seq) const; // into entries_, when retained
+  bool known(uint32_t seq) const { return index_of(seq).has_value(); }
+  waitlist_entry& entry(uint32_t seq) { return entries_[*index_of(seq)]; }
+  const waitlist_entry& entry(uint32_t seq) const { return entries_[*index_of(seq)]; }
+  bool is_waiting(uint32_t seq) const;
+  bool make_room();
+  void compact(uint32_t finished_drop);
+  void rebuild_tree();
+  bool accept_joined(uint32_t seq, const waitlist_entry& e);
   waitlist_view view(uint32_t seq) const;
   uint32_t position_of(uint32_t seq) const;
   std::optional<uint32_t> live_entry(user_id user, uint16_t section) const;
@@ -194,10 +215,11 @@ private:
   bool apply_finish(uint32_t seq, waitlist_status to);
   bool restore_entry(uint32_t seq, const waitlist_entry& e);
 
-  // Fenwick tree over seqs, 1-based: how many waiting entries have seq <= n.
+  // Fenwick tree over entries_ indexes, 1-based: how many waiting entries are
+  // among the first n retained ones.
   uint32_t waiting_up_to(uint32_t n) const;
-  void append_waiting(uint32_t seq);
-  void unmark_waiting(uint32_t seq);
+  void append_waiting(uint32_t n);
+  void unmark_waiting(uint32_t n);
 
   bool entries_consistent() const;
   bool tree_consistent() const;
@@ -205,7 +227,10 @@ private:
   bool users_consistent() const;
 
   waitlist_config config_;
-  std::vector<waitlist_entry> entries_;                 // seq n at index n - 1
+  std::vector<waitlist_entry> entries_; // retained entries, in seq order
+  std::vector<uint32_t> seqs_;          // entries_[k]'s seq, ascending
+  uint32_t next_seq_ = 1;
+  uint32_t finished_count_ = 0;                         // retained entries no longer live
   std::vector<uint32_t> waiting_tree_;                  // Fenwick nodes; index 0 unused
   std::vector<offer_queue> queues_;                     // never removed: at most queues_max
   std::unordered_map<uint32_t, uint32_t> queue_of_key_; // (section << 16 | quantity) -> queues_

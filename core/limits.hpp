@@ -129,6 +129,24 @@ inline constexpr size_t forwarded_hops_max = 16;
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
 
+// -- checkout (payments/checkout_saga.hpp) --
+// A finished payment attempt that took no money (declined, refunded) is kept
+// this long after it finished to answer a retried Idempotency-Key, then
+// evicted from memory and snapshots: Stripe keeps keys for 24 hours too.
+// Captured attempts stay: there is one per order, bounded by the venue.
+inline constexpr int64_t checkout_retention_ms = 24 * 3600 * 1000;
+// Declined payments one hold may collect: a person retyping a card tries a few
+// times; a script testing stolen cards against one hold tries thousands.
+inline constexpr uint32_t checkout_hold_declines_max = 5;
+// Declined payments one user may collect in one event within the retention
+// window (over all their holds), so no one account fills the event's
+// attempts_max for everyone else.
+inline constexpr uint32_t checkout_user_declines_max = 25;
+// A keyed card fingerprint (net/auth.hpp) is the first 16 bytes of an
+// HMAC-SHA256: collisions need about 2^64 cards. Records accept up to 32.
+inline constexpr uint32_t card_fingerprint_bytes = 16;
+inline constexpr uint32_t card_fingerprint_bytes_max = 32;
+
 // -- the waiting room (actors/admission_queue.hpp) --
 inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
 inline constexpr int64_t queue_access_ttl_ms_default = 30 * 60 * 1000;
@@ -145,9 +163,10 @@ inline constexpr int64_t queue_rate_measure_ms_min = 5'000;
 // -- the waitlist (actors/waitlist.hpp) --
 // Live (waiting or offered) entries in one event's waitlist.
 inline constexpr uint32_t waitlist_live_entries_max_default = 1u << 20;
-// Entries ever recorded, finished ones included (find() answers for them):
-// bounds the waitlist's memory (about 50 bytes an entry, plus about 100 for
-// each user with a live entry).
+// Entries retained, finished ones included (find() answers for them): bounds
+// the waitlist's memory (about 55 bytes an entry, plus about 100 for each user
+// with a live entry). A join that finds it full compacts the older half of the
+// finished entries away, so it is never exhausted by entries that have ended.
 inline constexpr uint32_t waitlist_entries_max_default = 1u << 21;
 // Live entries one user may have in one event (one per section preference).
 inline constexpr uint32_t waitlist_user_live_entries_max_default = 4;

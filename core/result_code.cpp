@@ -32,6 +32,8 @@ std::string_view code_name(result_code code) {
     return "seats_available";
   case result_code::unknown_waitlist:
     return "unknown_waitlist";
+  case result_code::idempotency_key_reused:
+    return "idempotency_key_reused";
   }
   return "internal";
 }
@@ -66,6 +68,8 @@ std::string_view code_message(result_code code) {
     return "these places are on sale right now: hold them instead of waiting";
   case result_code::unknown_waitlist:
     return "no such waitlist entry";
+  case result_code::idempotency_key_reused:
+    return "this Idempotency-Key was used with a different request";
   }
   return "internal error";
 }

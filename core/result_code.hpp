@@ -22,7 +22,11 @@ enum class result_code : uint8_t {
   overloaded,        // the actor refused work to protect its latency bound
   seats_available,   // a waitlist join for places that can be bought right now
   unknown_waitlist,  // no waitlist entry with this id (or another user's)
+  // A hold's Idempotency-Key came again with a different request.
+  idempotency_key_reused,
 };
+// The last code, for loops over all of them.
+inline constexpr result_code result_code_last = result_code::idempotency_key_reused;
 
 std::string_view code_name(result_code code);
 std::string_view code_message(result_code code);

@@ -1,4 +1,7 @@
 // Holds and orders: the on-sale's hot path.
+#include <algorithm>
+#include <optional>
+
 #include <caf/all.hpp>
 
 #include "actors/checkout_actor.hpp"
@@ -23,6 +26,21 @@ http_response refusal(const catalog_entry* e, const outcome& out) {
   return make_error(http_status_of(out.code), code_name(out.code), code_message(out.code));
 }
 
+// A hold's optional Idempotency-Key as the event keeps it: a 64-bit FNV-1a
+// hash (stable across builds: it is journaled), never 0. Collisions only
+// matter between one user's live holds, a handful at a time.
+std::optional<uint64_t> hold_key_of(std::string_view key) {
+  if (key.empty() || key.size() > idempotency_key_bytes_max ||
+      !std::all_of(key.begin(), key.end(), [](char ch) { return ch > ' ' && ch <= '~'; }))
+    return std::nullopt;
+  uint64_t h = 14695981039346656037ull;
+  for (char ch : key) {
+    h ^= static_cast<unsigned char>(ch);
+    h *= 1099511628211ull;
+  }
+  return h == 0 ? 1 : h;
+}
+
 // A best-available hold found no block: say what was looked for.
 std::string no_block_message(const catalog_entry& e, uint16_t quantity, uint16_t section) {
   std::string out = "no " + std::to_string(quantity) +
@@ -38,13 +56,24 @@ void api::create_hold(call& c, event_id id) {
   if (!user) return;
   auto e = find_event(c, id);
   if (!e) return;
+  // Optional: a hold retried with its key (the answer was lost) gets the same
+  // hold back instead of taking a second block.
+  uint64_t hold_key = 0;
+  if (auto it = c.req.find("Idempotency-Key"); it != c.req.end()) {
+    auto parsed = hold_key_of(it->value());
+    if (!parsed)
+      return c.reply(make_error(http::status::bad_request, "idempotency_key_required",
+                                "an Idempotency-Key is 1 to 128 printable bytes"));
+    hold_key = *parsed;
+  }
   // The body is parsed into a stack arena: a hold body is small, nothing of it
   // outlives this function (the command and the refusals copy what they need).
   unsigned char arena[2048];
   json::monotonic_resource memory{arena, sizeof arena};
   auto parsed = parse_hold_body(c.req.body(), *e->hall, user->user, &memory);
   if (auto* r = std::get_if<body_refusal>(&parsed)) return c.reply(refusal_response(*r));
-  const command cmd = std::get<command>(parsed);
+  command cmd = std::get<command>(parsed);
+  cmd.idempotency_key = hold_key;
   // Only what a refusal of a best-available hold needs to say (not the whole command).
   const uint16_t best_quantity = cmd.pick_best ? cmd.quantity : 0;
   const uint16_t best_section = cmd.best_section;
@@ -78,10 +107,12 @@ void api::delete_hold(call& c, std::string_view text) {
 namespace {
 
 http::status status_of_refusal(std::string_view code) {
-  if (code == "hold_already_ordered" || code == "hold_in_checkout") return http::status::conflict;
+  if (code == "hold_already_ordered" || code == "hold_in_checkout" ||
+      code == "payment_attempts_exhausted" || code == "card_limit_exceeded")
+    return http::status::conflict;
   if (code == "idempotency_key_reused") return http::status::unprocessable_entity;
   if (code == "unknown_payment") return http::status::not_found;
-  for (uint8_t c = 0; c <= static_cast<uint8_t>(result_code::unknown_waitlist); ++c)
+  for (uint8_t c = 0; c <= static_cast<uint8_t>(result_code_last); ++c)
     if (code_name(static_cast<result_code>(c)) == code)
       return http_status_of(static_cast<result_code>(c));
   return http::status::service_unavailable; // overloaded, or no answer
@@ -93,7 +124,11 @@ std::string_view refusal_message(std::string_view code) {
   if (code == "idempotency_key_reused")
     return "this Idempotency-Key was used with a different request";
   if (code == "unknown_payment") return "no such payment";
-  for (uint8_t c = 0; c <= static_cast<uint8_t>(result_code::unknown_waitlist); ++c)
+  if (code == "payment_attempts_exhausted")
+    return "too many declined payments for this hold or in this event; try again later";
+  if (code == "card_limit_exceeded")
+    return "this card would pay for more seats in this event than one person may buy";
+  for (uint8_t c = 0; c <= static_cast<uint8_t>(result_code_last); ++c)
     if (code_name(static_cast<result_code>(c)) == code)
       return code_message(static_cast<result_code>(c));
   return "the checkout is overloaded; retry with the same Idempotency-Key";
@@ -193,7 +228,8 @@ void api::create_order(call& c) {
     reply(checkout_response(*e, a));
   };
   with_actors(c, e->config.id,
-              [req = checkout_request{user->user, key, hold, card_number},
+              [req = checkout_request{user->user, key, hold, card_number,
+                                      s_.tokens.card_fingerprint(card_number)},
                done](caf::event_based_actor* self, const event_actors& a) {
                 ask_checkout(self, a.checkout, req, done);
               });

@@ -18,6 +18,7 @@
 #include <sstream>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -159,8 +160,14 @@ std::optional<std::string> open_token(const hmac_sha256_key& key, std::string_vi
   return base64url_decode(encoded);
 }
 
-token_authority::token_authority(std::string secret) : key_(secret) {
+token_authority::token_authority(std::string secret)
+    : key_(secret), card_key_(hmac_sha256(secret, "holdfast card fingerprint key v1")) {
   HF_ASSERT(secret.size() >= 16);
+}
+
+std::string token_authority::card_fingerprint(std::string_view card_number) const {
+  static_assert(limits::card_fingerprint_bytes <= limits::card_fingerprint_bytes_max);
+  return card_key_.sign(card_number).substr(0, limits::card_fingerprint_bytes);
 }
 
 std::string hmac_sha256(std::string_view key, std::string_view data) {

@@ -48,8 +48,15 @@ public:
   // Nothing for a forged, malformed or expired token.
   std::optional<user_claims> verify(std::string_view token, int64_t now_ms) const;
 
+  // A keyed fingerprint of a card number: the first 16 bytes of HMAC-SHA256
+  // under a key derived from the node secret. It tells two cards apart (for
+  // idempotency and the per-card seat cap) without storing the number, and
+  // cannot be brute-forced from the 10^15-odd card numbers without the secret.
+  std::string card_fingerprint(std::string_view card_number) const;
+
 private:
   hmac_sha256_key key_;
+  hmac_sha256_key card_key_;
 };
 
 // Every signed token of the node (bearer, queue, access):

@@ -86,6 +86,8 @@ http::status http_status_of(result_code code) {
     return http::status::not_found;
   case result_code::invalid_request:
     return http::status::bad_request;
+  case result_code::idempotency_key_reused:
+    return http::status::unprocessable_entity;
   case result_code::overloaded:
     return http::status::service_unavailable;
   }

@@ -37,6 +37,29 @@ bool before_confirm(saga_state s) {
   return s == saga_state::started || s == saga_state::unknown || s == saga_state::authorized;
 }
 
+// Paying or paid: the attempt's seats count towards its card's cap.
+bool spends_card(saga_state s) {
+  return s != saga_state::declined && s != saga_state::refunding && s != saga_state::refunded;
+}
+
+// Finished without taking money: forgotten after the retention window.
+bool evictable(saga_state s) {
+  return s == saga_state::declined || s == saga_state::refunded;
+}
+
+// Adds step (+1 or -1) times n to map[key], erasing it at zero so the map
+// holds only what counts.
+template <class Map, class Key> void adjust(Map& map, const Key& key, uint32_t n, int step) {
+  if (n == 0) return;
+  if (step > 0) {
+    map[key] += n;
+    return;
+  }
+  auto it = map.find(key);
+  HF_ASSERT(it != map.end() && it->second >= n);
+  if ((it->second -= n) == 0) map.erase(it);
+}
+
 action_kind action_of(payment_op op) {
   switch (op) {
   case payment_op::authorize:
@@ -123,14 +146,18 @@ std::string_view saga_code_name(saga_code c) {
     return "ok";
   case saga_code::duplicate:
     return "duplicate";
-  case saga_code::key_conflict:
-    return "idempotency_key_conflict";
+  case saga_code::key_reused:
+    return "idempotency_key_reused";
   case saga_code::hold_in_checkout:
     return "hold_in_checkout";
   case saga_code::invalid_request:
     return "invalid_request";
   case saga_code::overloaded:
     return "overloaded";
+  case saga_code::attempts_exhausted:
+    return "payment_attempts_exhausted";
+  case saga_code::card_limit_exceeded:
+    return "card_limit_exceeded";
   }
   return "internal";
 }
@@ -227,7 +254,18 @@ saga_code checkout_saga::validate(const checkout_intent& intent) const {
     return saga_code::invalid_request;
   if (intent.amount_cents <= 0 || intent.hold == no_id) return saga_code::invalid_request;
   if (intent.card.empty() || intent.card.size() > card_bytes_max) return saga_code::invalid_request;
+  if (intent.card_fingerprint.size() > limits::card_fingerprint_bytes_max)
+    return saga_code::invalid_request;
   return saga_code::ok;
+}
+
+bool checkout_saga::same_request(const attempt_record& rec, const checkout_intent& intent) {
+  if (rec.hold != intent.hold || rec.amount_cents != intent.amount_cents) return false;
+  // Two cards may share their last four digits: the fingerprint tells them
+  // apart. Attempts journaled before fingerprints only have the last four.
+  if (!rec.card_fingerprint.empty() && !intent.card_fingerprint.empty())
+    return rec.card_fingerprint == intent.card_fingerprint;
+  return rec.card_last4 == last4_of(intent.card);
 }
 
 begin_outcome checkout_saga::begin(const checkout_intent& intent, int64_t now_ms) {
@@ -236,20 +274,33 @@ begin_outcome checkout_saga::begin(const checkout_intent& intent, int64_t now_ms
   if (const attempt* a = find(key)) {
     // Same key, same request: answer from the attempt. Anything else reusing
     // the key is a client bug we must not paper over by charging again.
-    const auto& rec = a->record;
-    if (rec.hold != intent.hold || rec.amount_cents != intent.amount_cents ||
-        rec.card_last4 != last4_of(intent.card))
-      return {saga_code::key_conflict, {}};
+    if (!same_request(a->record, intent)) return {saga_code::key_reused, {}};
     begin_outcome out{saga_code::duplicate, {}};
     out.actions.push_back(action_for(*a, action_kind::reply_client));
     return out;
   }
   if (paying_for_hold_.contains(intent.hold)) return {saga_code::hold_in_checkout, {}};
+  auto declines = [](const auto& map, const auto& key) {
+    auto it = map.find(key);
+    return it == map.end() ? 0u : it->second;
+  };
+  if (declines(hold_declines_, intent.hold) >= config_.hold_declines_max ||
+      declines(user_declines_, intent.user) >= config_.user_declines_max)
+    return {saga_code::attempts_exhausted, {}};
+  if (intent.card_seats_max > 0 && !intent.card_fingerprint.empty() &&
+      card_seats(intent.card_fingerprint) + intent.seats > intent.card_seats_max)
+    return {saga_code::card_limit_exceeded, {}};
   if (open_.size() >= config_.open_attempts_max || attempts_.size() >= config_.attempts_max)
     return {saga_code::overloaded, {}};
-  attempt_record rec{key,         intent.user,         std::string(intent.idempotency_key),
-                     intent.hold, intent.amount_cents, last4_of(intent.card),
-                     now_ms};
+  attempt_record rec{key,
+                     intent.user,
+                     std::string(intent.idempotency_key),
+                     intent.hold,
+                     intent.amount_cents,
+                     last4_of(intent.card),
+                     now_ms,
+                     std::string(intent.card_fingerprint),
+                     intent.seats};
   if (sink_ != nullptr) sink_->attempt_started(rec);
   add_attempt(rec);
   begin_outcome out{saga_code::ok, {}};
@@ -260,14 +311,41 @@ begin_outcome checkout_saga::begin(const checkout_intent& intent, int64_t now_ms
 
 void checkout_saga::add_attempt(const attempt_record& record) {
   attempt a{record, saga_state::started, record.started_at_ms};
-  attempts_.emplace(record.payment_key, std::move(a));
+  auto [it, fresh] = attempts_.emplace(record.payment_key, std::move(a));
+  HF_ASSERT(fresh);
   open_.emplace(record.payment_key, schedule{});
   paying_for_hold_[record.hold] = record.payment_key;
+  count(it->second, +1);
+}
+
+// The counters an attempt adds to in its current state: step +1 adds it,
+// -1 takes it out again. Live transitions, replay, restore and eviction all
+// go through here, so every path derives the same counters.
+void checkout_saga::count(const attempt& a, int step) {
+  const attempt_record& rec = a.record;
+  if (spends_card(a.state) && !rec.card_fingerprint.empty())
+    adjust(card_seats_, rec.card_fingerprint, rec.seats, step);
+  if (a.state == saga_state::declined) {
+    adjust(hold_declines_, rec.hold, 1, step);
+    adjust(user_declines_, rec.user, 1, step);
+  }
+  if (evictable(a.state)) {
+    if (step > 0)
+      evictable_.emplace(a.updated_at_ms, rec.payment_key);
+    else
+      evictable_.erase({a.updated_at_ms, rec.payment_key});
+  }
+}
+
+uint32_t checkout_saga::card_seats(std::string_view fingerprint) const {
+  auto it = card_seats_.find(std::string(fingerprint));
+  return it == card_seats_.end() ? 0 : it->second;
 }
 
 // Shared by live transitions and replay, so both derive the same indexes.
 void checkout_saga::apply_change(attempt& a, const state_change& change) {
   const std::string& key = a.record.payment_key;
+  count(a, -1);
   a.state = change.state;
   a.updated_at_ms = change.at_ms;
   a.order = change.order;
@@ -280,6 +358,34 @@ void checkout_saga::apply_change(attempt& a, const state_change& change) {
   }
   if (a.state == saga_state::confirmed) order_owner_[a.order] = key;
   if (is_terminal(a.state)) open_.erase(key);
+  count(a, +1);
+}
+
+void checkout_saga::remove_attempt(const std::string& payment_key) {
+  auto it = attempts_.find(payment_key);
+  HF_ASSERT(it != attempts_.end() && evictable(it->second.state));
+  count(it->second, -1);
+  attempts_.erase(it);
+}
+
+std::vector<std::string> checkout_saga::evict_finished(int64_t now_ms) {
+  std::vector<std::string> keys;
+  for (const auto& [finished_at_ms, key] : evictable_) {
+    if (keys.size() >= config_.actions_per_tick_max ||
+        finished_at_ms > now_ms - config_.retention_ms)
+      break;
+    keys.push_back(key);
+  }
+  if (keys.empty()) return keys;
+  if (sink_ != nullptr) sink_->attempts_evicted(keys, now_ms);
+  for (const std::string& key : keys)
+    remove_attempt(key);
+  return keys;
+}
+
+std::optional<int64_t> checkout_saga::next_eviction_ms() const {
+  if (evictable_.empty()) return std::nullopt;
+  return evictable_.begin()->first + config_.retention_ms;
 }
 
 state_change checkout_saga::change_of(const attempt& a, saga_state next, int64_t now_ms) const {
@@ -525,6 +631,7 @@ std::vector<std::string> checkout_saga::pins_expired(int64_t now_ms) const {
 bool checkout_saga::replay_attempt_started(const attempt_record& record) {
   if (record.payment_key != payment_key(record.user, record.idempotency_key)) return false;
   if (record.amount_cents <= 0 || record.hold == no_id) return false;
+  if (record.card_fingerprint.size() > limits::card_fingerprint_bytes_max) return false;
   if (attempts_.contains(record.payment_key) || paying_for_hold_.contains(record.hold))
     return false;
   add_attempt(record);
@@ -539,6 +646,18 @@ bool checkout_saga::replay_attempt_state(const state_change& change) {
       (change.order == no_id || order_owner_.contains(change.order)))
     return false;
   apply_change(*a, change);
+  return true;
+}
+
+// The keys a sweep forgot: each must name an attempt that took no money. The
+// record's time is not checked against retention_ms, so a journal stays
+// readable by a build with another window.
+bool checkout_saga::replay_attempts_evicted(const std::vector<std::string>& payment_keys) {
+  for (const std::string& key : payment_keys) {
+    const attempt* a = find(key);
+    if (a == nullptr || !evictable(a->state)) return false;
+    remove_attempt(key);
+  }
   return true;
 }
 
@@ -559,7 +678,9 @@ std::unique_ptr<checkout_saga> checkout_saga::restore(const saga_config& config,
     const auto& rec = a.record;
     if (rec.payment_key != saga->payment_key(rec.user, rec.idempotency_key)) return nullptr;
     if (rec.amount_cents <= 0 || rec.hold == no_id) return nullptr;
+    if (rec.card_fingerprint.size() > limits::card_fingerprint_bytes_max) return nullptr;
     if (!saga->attempts_.emplace(rec.payment_key, a).second) return nullptr;
+    saga->count(a, +1);
     if (!is_terminal(a.state)) saga->open_.emplace(rec.payment_key, schedule{});
     const bool owns_order = a.state == saga_state::confirmed || a.state == saga_state::captured;
     if (owns_order &&
@@ -574,7 +695,9 @@ std::unique_ptr<checkout_saga> checkout_saga::restore(const saga_config& config,
 
 bool checkout_saga::invariants_hold() const {
   size_t open = 0, paying = 0, owning = 0;
+  checkout_saga recount(config_); // the counters, derived afresh
   for (const auto& [key, a] : attempts_) {
+    recount.count(a, +1);
     if (key != a.record.payment_key) return false;
     const bool is_open = open_.contains(key);
     if (is_open == is_terminal(a.state)) return false;
@@ -590,7 +713,10 @@ bool checkout_saga::invariants_hold() const {
       ++owning;
     }
   }
-  return open == open_.size() && paying == paying_for_hold_.size() && owning == order_owner_.size();
+  return open == open_.size() && paying == paying_for_hold_.size() &&
+         owning == order_owner_.size() && recount.hold_declines_ == hold_declines_ &&
+         recount.user_declines_ == user_declines_ && recount.card_seats_ == card_seats_ &&
+         recount.evictable_ == evictable_;
 }
 
 } // namespace holdfast

@@ -17,6 +17,21 @@
 //     Idempotency-Key), a second begin() with the same key is answered from
 //     the existing attempt, and the provider is idempotent per key.
 //
+// What it bounds, so no one user can wear out a shared limit:
+//   - an attempt that took no money (declined, refunded) is evicted
+//     retention_ms after it finished; the eviction is journaled (one record
+//     per sweep), so replay and snapshots agree with the live saga. Captured
+//     attempts stay: one per order, bounded by the venue. A key retried after
+//     its attempt was evicted starts afresh (as with Stripe after 24 h); its
+//     hold is long gone by then, so the host refuses it before the saga, and
+//     a provider that still remembers the key answers it as before (declined
+//     or voided), never with money;
+//   - a hold may collect hold_declines_max declines, a user user_declines_max
+//     within the retention window; then begin() says attempts_exhausted;
+//   - one card (a keyed fingerprint of its number, never the number) may pay
+//     for at most the event's per-user seat cap: seats of attempts that are
+//     paying or paid count; begin() past it says card_limit_exceeded.
+//
 // Crash safety is write-ahead: the host issues an action only after the
 // records the sink heard during the same call are durable. After a crash the
 // host replays the records (replay_*), then calls resume(), which re-issues
@@ -60,12 +75,14 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <string_view>
 #include <unordered_map>
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/limits.hpp"
 #include "payments/payment_provider.hpp"
 
 namespace holdfast {
@@ -94,11 +111,13 @@ enum class client_status : uint8_t { pending, confirmed, declined, refunded };
 // Expected refusals of begin(), with stable string names for the HTTP error.
 enum class saga_code : uint8_t {
   ok = 0,
-  duplicate,        // the key is known: answered from its attempt (not an error)
-  key_conflict,     // the key was used for a different hold, amount or card
-  hold_in_checkout, // another attempt is paying for this hold right now
-  invalid_request,  // bad key (empty, too long, not printable), amount or hold
-  overloaded,       // too many attempts open at once, or in total
+  duplicate,           // the key is known: answered from its attempt (not an error)
+  key_reused,          // the key was used for a different hold, amount or card
+  hold_in_checkout,    // another attempt is paying for this hold right now
+  invalid_request,     // bad key (empty, too long, not printable), amount or hold
+  overloaded,          // too many attempts open at once, or in total
+  attempts_exhausted,  // too many declines for this hold, or this user
+  card_limit_exceeded, // this card would pay for more seats than the per-user cap
 };
 
 enum class action_kind : uint8_t {
@@ -134,8 +153,12 @@ struct saga_config {
   // re-issued: the provider always answers, so this only guards host bugs.
   int64_t request_wait_ms_max = 30'000;
   uint32_t open_attempts_max = 10'000;
-  // Finished attempts are kept to answer duplicates: this bounds the memory.
+  // Finished attempts are kept to answer duplicates; with the evictions below
+  // this bounds the memory.
   uint32_t attempts_max = 1u << 20;
+  int64_t retention_ms = limits::checkout_retention_ms;
+  uint32_t hold_declines_max = limits::checkout_hold_declines_max;
+  uint32_t user_declines_max = limits::checkout_user_declines_max;
   uint32_t idempotency_key_bytes_max = 128; // as net/api_orders.cpp accepts
   uint32_t actions_per_tick_max = 1024;     // bounds due_actions()
 };
@@ -149,6 +172,11 @@ struct attempt_record {
   int64_t amount_cents = 0; // the hold's locked total
   std::string card_last4;
   int64_t started_at_ms = 0;
+  // A keyed fingerprint of the full card number (never the number), and the
+  // places the hold takes. Empty and 0 in journals written before them: such
+  // attempts compare cards by last 4 digits and count towards no card's cap.
+  std::string card_fingerprint;
+  uint32_t seats = 0;
 };
 
 // One journaled transition. The fields after at_ms are the attempt's values
@@ -196,6 +224,9 @@ struct checkout_intent {
   hold_id hold = no_id;
   int64_t amount_cents = 0;
   std::string_view card;
+  std::string_view card_fingerprint; // keyed by the host (net/auth.hpp); empty: unknown
+  uint32_t seats = 0;                // places the hold takes
+  uint32_t card_seats_max = 0;       // the event's per-user cap, per card; 0: none
 };
 
 struct begin_outcome {
@@ -210,6 +241,8 @@ public:
   virtual ~saga_sink() = default;
   virtual void attempt_started(const attempt_record& record) = 0;
   virtual void attempt_state(const state_change& change) = 0;
+  // Finished attempts past their retention, forgotten in this order.
+  virtual void attempts_evicted(const std::vector<std::string>& payment_keys, int64_t now_ms) = 0;
 };
 
 struct saga_snapshot {
@@ -252,6 +285,16 @@ public:
   // Unfinished, unconfirmed attempts whose pin has run out: the host may now
   // release their holds (and then must call hold_lost for each).
   std::vector<std::string> pins_expired(int64_t now_ms) const;
+  // Evicts (and journals) up to actions_per_tick_max attempts that took no
+  // money and finished retention_ms or more before now_ms, oldest first;
+  // returns their payment keys. next_eviction_ms: when one is next due.
+  std::vector<std::string> evict_finished(int64_t now_ms);
+  std::optional<int64_t> next_eviction_ms() const;
+  // Seats in attempts paying or paid with this card fingerprint.
+  uint32_t card_seats(std::string_view fingerprint) const;
+  // Whether `intent` repeats the request that began `record` (hold, amount
+  // and card: by fingerprint when both have one, else by last 4 digits).
+  static bool same_request(const attempt_record& record, const checkout_intent& intent);
 
   std::string payment_key(user_id user, std::string_view idempotency_key) const;
   std::optional<checkout_status> status(user_id user, std::string_view idempotency_key) const;
@@ -275,6 +318,7 @@ public:
   // journal); the saga is then unusable.
   bool replay_attempt_started(const attempt_record& record);
   bool replay_attempt_state(const state_change& change);
+  bool replay_attempts_evicted(const std::vector<std::string>& payment_keys);
 
   // Deep O(n) check of every index against the attempts. For tests.
   bool invariants_hold() const;
@@ -304,12 +348,19 @@ private:
   void on_settled(attempt& a, const payment_result& r, int64_t now_ms, action_list& out);
   state_change change_of(const attempt& a, saga_state next, int64_t now_ms) const;
   attempt* find_mutable(std::string_view payment_key);
+  void count(const attempt& a, int step);
+  void remove_attempt(const std::string& payment_key);
 
   saga_config config_;
   std::map<std::string, attempt, std::less<>> attempts_;
   std::map<std::string, schedule, std::less<>> open_;        // unfinished attempts
   std::unordered_map<hold_id, std::string> paying_for_hold_; // started, unknown, authorized
   std::unordered_map<order_id, std::string> order_owner_;    // confirmed, captured
+  // Derived counters (count() keeps them, restore and replay rebuild them):
+  std::unordered_map<hold_id, uint32_t> hold_declines_;
+  std::unordered_map<user_id, uint32_t> user_declines_;
+  std::unordered_map<std::string, uint32_t> card_seats_; // fingerprint -> paying or paid seats
+  std::set<std::pair<int64_t, std::string>> evictable_;  // (finished at, key): no money taken
   uint64_t anomalies_ = 0;
   saga_sink* sink_ = nullptr;
 };

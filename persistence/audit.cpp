@@ -144,7 +144,8 @@ private:
     if (k == stream_kind::queue)
       return b == R::kQueueCreated || b == R::kQueueJoined || b == R::kQueueOpened ||
              b == R::kQueueAdmitted || b == R::kQueueLeft;
-    if (k == stream_kind::checkout) return b == R::kCheckoutStarted || b == R::kCheckoutState;
+    if (k == stream_kind::checkout)
+      return b == R::kCheckoutStarted || b == R::kCheckoutState || b == R::kCheckoutEvicted;
     return false;
   }
 

@@ -11,11 +11,14 @@ void record_to_proto(journal::CheckoutStarted& p, const attempt_record& r) {
   p.set_hold(r.hold);
   p.set_amount_cents(r.amount_cents);
   p.set_card_last4(r.card_last4);
+  p.set_card_fingerprint(r.card_fingerprint);
+  p.set_seats(r.seats);
 }
 
 attempt_record record_from_proto(const journal::CheckoutStarted& p, int64_t started_at_ms) {
   return attempt_record{p.payment_key(),  p.user(),       p.idempotency_key(), p.hold(),
-                        p.amount_cents(), p.card_last4(), started_at_ms};
+                        p.amount_cents(), p.card_last4(), started_at_ms,       p.card_fingerprint(),
+                        p.seats()};
 }
 
 void change_to_proto(journal::CheckoutState& p, const std::string& key, saga_state state,
@@ -62,6 +65,13 @@ void checkout_journal_sink::attempt_started(const attempt_record& r) {
 void checkout_journal_sink::attempt_state(const state_change& c) {
   change_to_proto(*frames_.next(c.at_ms).mutable_checkout_state(), c.payment_key, c.state, c.order,
                   c.decline, c.cause, c.unknown_lookups);
+  frames_.add();
+}
+
+void checkout_journal_sink::attempts_evicted(const std::vector<std::string>& keys, int64_t now_ms) {
+  auto& p = *frames_.next(now_ms).mutable_checkout_evicted();
+  for (const std::string& key : keys)
+    p.add_payment_keys(key);
   frames_.add();
 }
 
@@ -123,6 +133,10 @@ bool replay_checkout_record(checkout_saga& saga, const journal::Record& r) {
   case journal::Record::kCheckoutState: {
     state_change c;
     return change_from_proto(r.checkout_state(), r.at_ms(), c) && saga.replay_attempt_state(c);
+  }
+  case journal::Record::kCheckoutEvicted: {
+    const auto& keys = r.checkout_evicted().payment_keys();
+    return saga.replay_attempts_evicted(std::vector<std::string>(keys.begin(), keys.end()));
   }
   default:
     return false;

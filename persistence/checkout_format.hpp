@@ -1,7 +1,8 @@
 // The checkout saga's journal stream (stream_kind::checkout): its records, its
 // snapshot, and the sink that frames what a checkout_saga decides. Shared by
 // the checkout actor (writer), recovery and the offline audit. The card number
-// never reaches these records (PCI DSS): only its last four digits.
+// never reaches these records (PCI DSS): only its last four digits and a
+// keyed fingerprint (HMAC under the node secret) that cannot be reversed.
 #pragma once
 
 #include <memory>
@@ -26,6 +27,7 @@ public:
 
   void attempt_started(const attempt_record& record) override;
   void attempt_state(const state_change& change) override;
+  void attempts_evicted(const std::vector<std::string>& payment_keys, int64_t now_ms) override;
 
   std::string take_frames() { return frames_.take_frames(); }
   bool empty() const { return frames_.empty(); }

@@ -67,7 +67,6 @@ void config_to_proto(journal::EventCreated& p, const event_config& c, std::strin
   o.set_waitlist_offer_s(c.onsale.waitlist_offer_s);
 }
 
-
 void order_to_proto(journal::OrderConfirmed& p, uint32_t seq, const order_record& o) {
   p.set_order_seq(seq);
   p.set_hold_seq(o.hold_seq);
@@ -83,6 +82,8 @@ void hold_to_proto(journal::HoldPlaced& p, uint32_t seq, const hold_record& h) {
   p.set_user(h.user);
   p.set_expires_at_ms(h.expires_at_ms);
   p.set_duration_ms(h.duration_ms);
+  p.set_idempotency_key(h.idempotency_key);
+  p.set_request_hash(h.request_hash);
   fill_places(p, h);
 }
 
@@ -152,6 +153,8 @@ hold_record hold_from_proto(const journal::HoldPlaced& p) {
   h.user = p.user();
   h.expires_at_ms = p.expires_at_ms();
   h.duration_ms = p.duration_ms();
+  h.idempotency_key = p.idempotency_key();
+  h.request_hash = p.request_hash();
   read_places(h, p);
   return h;
 }
@@ -268,10 +271,11 @@ void waitlist_to_proto(journal::EventSnapshot& p, const waitlist_snapshot& w) {
   p.set_waitlist_live_max(w.config.live_entries_max);
   p.set_waitlist_entries_max(w.config.entries_max);
   p.set_waitlist_user_live_max(w.config.user_live_entries_max);
+  p.set_waitlist_next_seq(w.next_seq);
   for (size_t k = 0; k < w.entries.size(); ++k) {
     const auto& e = w.entries[k];
     auto& pe = *p.add_waitlist();
-    pe.set_seq(static_cast<uint32_t>(k + 1));
+    pe.set_seq(w.seqs.empty() ? static_cast<uint32_t>(k + 1) : w.seqs[k]);
     pe.set_user(e.user);
     pe.set_hold(e.hold);
     pe.set_joined_at_ms(e.joined_at_ms);
@@ -289,6 +293,7 @@ waitlist_snapshot waitlist_from_proto(const journal::EventSnapshot& p) {
     w.config.entries_max = p.waitlist_entries_max();
     w.config.user_live_entries_max = p.waitlist_user_live_max();
   }
+  w.next_seq = p.waitlist_next_seq();
   for (const auto& pe : p.waitlist()) {
     waitlist_entry e;
     e.user = pe.user();
@@ -302,6 +307,7 @@ waitlist_snapshot waitlist_from_proto(const journal::EventSnapshot& p) {
                    ? static_cast<waitlist_status>(pe.status())
                    : waitlist_status::cancelled;
     w.entries.push_back(e);
+    w.seqs.push_back(pe.seq()); // restore() refuses seqs out of order
   }
   return w;
 }
@@ -327,7 +333,6 @@ std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, 
   waitlist_to_proto(p, s.waitlist);
   return p.SerializeAsString();
 }
-
 
 void encode_waitlist_joined(std::string& out, event_id e, uint32_t seq, const waitlist_entry& w) {
   auto& r = scratch(e, w.joined_at_ms);

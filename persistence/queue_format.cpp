@@ -1,5 +1,7 @@
 #include "persistence/queue_format.hpp"
 
+#include <algorithm>
+
 #include "core/assert.hpp"
 #include "persistence/journal_sink.hpp"
 
@@ -102,6 +104,7 @@ std::string encode_queue_snapshot(uint32_t stream, const admission_config& c,
     states.push_back(static_cast<char>(e.state));
   }
   p.set_entry_states(std::move(states));
+  p.set_first_seq(s.first_seq);
   p.set_credit_units(s.credit_units);
   p.set_refill_at_ms(s.refill_at_ms);
   for (const auto& b : s.rate) {
@@ -145,6 +148,11 @@ std::unique_ptr<admission_queue> decode_queue_snapshot(std::string_view blob, st
     s.entries[k] =
         queue_entry{p.entry_users(static_cast<int>(k)), p.entry_admitted_at_ms(static_cast<int>(k)),
                     static_cast<queue_state>(p.entry_states()[k])};
+  s.first_seq = std::max<uint32_t>(p.first_seq(), 1);
+  if (s.first_seq - 1 + n >= UINT32_MAX) {
+    error = "queue snapshot seqs overflow";
+    return nullptr;
+  }
   s.credit_units = p.credit_units();
   s.refill_at_ms = p.refill_at_ms();
   for (size_t k = 0; k < buckets; ++k)

@@ -8,7 +8,9 @@
 // the real wait at a steady rate, with and without the active cap binding; join
 // must be idempotent; and replaying the journal (from scratch, or a snapshot plus
 // the tail) must rebuild exactly the same state, while contradicting records are
-// refused. Randomized tests print their seed on failure.
+// refused. Past queue_users_max, finished and lapsed places must be compacted so
+// the room keeps admitting, and replay must compact exactly alike. Randomized tests print their
+// seed on failure.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -107,6 +109,7 @@ bool same(const admission_snapshot& a, const admission_snapshot& b) {
   };
   return a.clock_ms == b.clock_ms && a.opened == b.opened && a.opened_at_ms == b.opened_at_ms &&
          a.seed == b.seed && a.pre_queue == b.pre_queue && a.left_pre_queue == b.left_pre_queue &&
+         a.first_seq == b.first_seq &&
          std::equal(a.entries.begin(), a.entries.end(), b.entries.begin(), b.entries.end(),
                     same_entry) &&
          a.credit_units == b.credit_units && a.refill_at_ms == b.refill_at_ms &&
@@ -553,6 +556,67 @@ TEST_CASE("replaying the journal, or a snapshot plus its tail, rebuilds the same
     CHECK(same(copy->export_snapshot(), live.export_snapshot()));
     for (user_id u = 1; u < w.next_user; u += 97)
       CHECK(copy->status(u, t).state == live.status(u, t).state);
+  }
+}
+
+TEST_CASE("past queue_users_max: who is done is compacted, the room keeps admitting, replay "
+          "agrees") {
+  // 300 joiners one after another; most buy and finish at once, every tenth
+  // lets the access lapse (1 s), one is removed as a bot. Without compaction
+  // the fifth join would be refused as overloaded, for good.
+  admission_config c = make_config(0, 60'000, 2, 1'000);
+  c.queue_users_max = 6;
+  admission_queue q(c);
+  recorder rec;
+  q.set_sink(&rec);
+  admission_snapshot mid;
+  size_t mid_records = 0;
+  int64_t t = 0;
+  for (user_id u = 1; u <= 300; ++u) {
+    t += 300;
+    const auto joined = q.join(u, t);
+    REQUIRE_MESSAGE(joined.code == result_code::ok, "user " << u);
+    if (u == 150) {
+      CHECK(q.remove(u, t) == result_code::ok); // a bot, removed while queued
+      continue;
+    }
+    const auto admitted = q.tick(t);
+    REQUIRE(admitted.size() == 1);
+    CHECK(admitted[0].user == u);
+    if (u % 10 != 0) CHECK(q.finish(u, t) == result_code::ok);
+    CHECK(q.users() <= c.queue_users_max);
+    CHECK(q.entries_retained() <= c.queue_users_max);
+    CHECK(q.invariants_hold());
+    if (u == 200) {
+      mid = q.export_snapshot();
+      mid_records = rec.records.size();
+    }
+  }
+  // Long done: forgotten, and welcome back at the end of the line. The bot is
+  // remembered as removed and stays out.
+  CHECK(q.status(1, t).state == queue_state::unknown);
+  CHECK(q.status(150, t).state == queue_state::removed);
+  CHECK(q.join(150, t + 1).status.state == queue_state::removed);
+  const auto back = q.join(1, t + 1);
+  CHECK(back.code == result_code::ok);
+  CHECK(back.status.seq > 300);
+  // The journal alone, and a snapshot (with its first seq) plus the tail,
+  // rebuild the same room: compaction happened at the same joins.
+  admission_queue replayed(c);
+  for (size_t i = 0; i < rec.records.size(); ++i) {
+    INFO("record " << i);
+    REQUIRE(replay(replayed, rec.records[i]));
+  }
+  auto resumed = admission_queue::restore(c, mid);
+  REQUIRE(resumed != nullptr);
+  for (size_t i = mid_records; i < rec.records.size(); ++i)
+    REQUIRE(replay(*resumed, rec.records[i]));
+  CHECK(mid.first_seq > 1);
+  for (admission_queue* copy : {&replayed, resumed.get()}) {
+    CHECK(copy->invariants_hold());
+    CHECK(same(copy->export_snapshot(), q.export_snapshot()));
+    for (user_id u = 1; u <= 300; u += 7)
+      CHECK(copy->status(u, t + 1).state == q.status(u, t + 1).state);
   }
 }
 

@@ -28,7 +28,7 @@ std::string hold_seats(http_client& c, const user& u, const std::vector<std::str
 }
 
 http_reply pay(http_client& c, const user& u, const std::string& hold, const std::string& key,
-               const std::string& card = "4242424242424242") {
+               const std::optional<std::string>& card = std::nullopt) { // the hold's own card
   return c.post("/v1/orders", order_body(hold, card), with(u.auth(), "Idempotency-Key", key));
 }
 
@@ -101,6 +101,79 @@ TEST_CASE("checkout: a duplicate submit with the same key is one charge and one 
   auto orders = c.get("/v1/orders", ada.auth());
   REQUIRE(orders.status == 200);
   CHECK(orders.json().at("orders").as_array().size() == 1);
+}
+
+TEST_CASE("checkout: a key reused with another card of the same last 4 digits is 422") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada");
+  const auto hold = hold_seats(c, ada, {"219-U-1"});
+  const auto key = fresh_key();
+  REQUIRE(pay(c, ada, hold, key, "4242424242424242").status == 201);
+  // 4000000000024242 also ends in 4242: only the full number tells them apart.
+  CHECK_ERROR(pay(c, ada, hold, key, "4000000000024242"), 422, "idempotency_key_reused");
+  CHECK(pay(c, ada, hold, key, "4242424242424242").status == 201); // a true replay
+}
+
+TEST_CASE("checkout: one card buys at most the per-user cap, however many accounts use it") {
+  http_client c(node_port());
+  const auto card = luhn_card(static_cast<uint64_t>(getpid()) * 1'000'003ull + 17);
+  const auto a = make_user(c, "Ann"), b = make_user(c, "Ann2"), d = make_user(c, "Ann3");
+  const auto held_a = hold_seats(c, a, {"219-V-1", "219-V-2", "219-V-3"});
+  const auto held_b = hold_seats(c, b, {"219-W-1", "219-W-2", "219-W-3"});
+  const auto held_d = hold_seats(c, d, {"219-X-1", "219-X-2", "219-X-3"});
+  const auto pair_d = hold_seats(c, d, {"219-Y-1", "219-Y-2"});
+  REQUIRE(pay(c, a, held_a, fresh_key(), card).status == 201);
+  REQUIRE(pay(c, b, held_b, fresh_key(), card).status == 201);
+  // 6 + 3 would be 9 seats on one card where one person may buy 8: refused,
+  // nothing charged, and the hold stays for another card.
+  auto refused = pay(c, d, held_d, fresh_key(), card);
+  CHECK_ERROR(refused, 409, "card_limit_exceeded");
+  CHECK(pay(c, d, pair_d, fresh_key(), card).status == 201); // exactly 8
+  CHECK(pay(c, d, held_d, fresh_key()).status == 201);       // another card
+  auto orders = c.get("/v1/orders", d.auth());
+  REQUIRE(orders.status == 200);
+  CHECK(orders.json().at("orders").as_array().size() == 2);
+}
+
+TEST_CASE("checkout: a hold allows 5 declined payments, then 409 payment_attempts_exhausted") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada");
+  const auto hold = hold_seats(c, ada, {"219-U-2"});
+  for (int i = 0; i < 5; ++i)
+    CHECK_ERROR(pay(c, ada, hold, fresh_key(), "4000000000000002"), 402, "payment_declined");
+  CHECK_ERROR(pay(c, ada, hold, fresh_key()), 409, "payment_attempts_exhausted");
+  // Released, the seat is anyone's again: nobody is locked out of the event.
+  REQUIRE(c.del("/v1/holds/" + hold, ada.auth()).status == 204);
+  const auto bob = make_user(c, "Bob");
+  CHECK(pay(c, bob, hold_seats(c, bob, {"219-U-2"}), fresh_key()).status == 201);
+}
+
+TEST_CASE("holds: a retried best-available or GA hold with its Idempotency-Key is the same hold; "
+          "the key with another body is 422 idempotency_key_reused") {
+  http_client c(node_port());
+  const auto ada = make_user(c, "Ada");
+  const auto key = fresh_key();
+  const std::string best = R"({"section":"218","quantity":2})";
+  auto first = c.post("/v1/events/1/holds", best, with(ada.auth(), "Idempotency-Key", key));
+  REQUIRE_MESSAGE(first.status == 201, first.body);
+  auto again = c.post("/v1/events/1/holds", best, with(ada.auth(), "Idempotency-Key", key));
+  REQUIRE_MESSAGE(again.status == 201, again.body);
+  CHECK(str(again.json(), "holdId") == str(first.json(), "holdId"));
+  CHECK(again.json().at("seats") == first.json().at("seats"));
+  CHECK_ERROR(c.post("/v1/events/1/holds", R"({"section":"218","quantity":3})",
+                     with(ada.auth(), "Idempotency-Key", key)),
+              422, "idempotency_key_reused");
+  CHECK_ERROR(c.post("/v1/events/1/holds", best, with(ada.auth(), "Idempotency-Key", "bad key")),
+              400, "idempotency_key_required");
+  // Without a key, the same body is a second hold.
+  auto other = c.post("/v1/events/1/holds", best, ada.auth());
+  REQUIRE_MESSAGE(other.status == 201, other.body);
+  CHECK(str(other.json(), "holdId") != str(first.json(), "holdId"));
+  // The retry took nothing: Ada holds 4 of her 8, so 4 more fit and then no more.
+  auto rest = c.post("/v1/events/1/holds", R"({"section":"218","quantity":4})", ada.auth());
+  CHECK_MESSAGE(rest.status == 201, rest.body);
+  CHECK_ERROR(c.post("/v1/events/1/holds", R"({"section":"218","quantity":1})", ada.auth()), 409,
+              "limit_exceeded");
 }
 
 TEST_CASE("checkout: a provider timeout answers 202 pending; the reconciler confirms it") {

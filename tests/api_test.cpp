@@ -1987,7 +1987,11 @@ private:
     if (decline_first) {
       auto r = c_.post("/v1/orders", order_body(hold_id, "4000000000000002"),
                        with(me().auth(), "Idempotency-Key", fresh_key()));
-      if (r.status != 402) problem("declined card", r);
+      // Every racer shares the one declined test card, and a payment in flight
+      // counts towards its card's seat cap: past 8 seats in flight at once the
+      // cap answers first (409, nothing attempted), which is right too.
+      if (r.status != 402 && !(r.status == 409 && r.error_code() == "card_limit_exceeded"))
+        problem("declined card", r);
       ++rep_.declines;
     }
     const auto key = fresh_key();

@@ -69,10 +69,12 @@ struct checkout_base : testing::actor_fixture {
     return got;
   }
 
-  // Submits and steps time (10 ms at a time) until the answer arrives.
+  // Submits and steps time (10 ms at a time) until the answer arrives. No card
+  // fingerprint: these tests are about the saga's steps, and many buyers share
+  // the test card (the per-card cap has its own tests).
   checkout_answer pay(user_id user, const std::string& key, hold_id h,
                       std::string_view card = test_cards::success) {
-    self->send(checkout, checkout_request{user, key, h, std::string(card)});
+    self->send(checkout, checkout_request{user, key, h, std::string(card), {}});
     return await();
   }
 
@@ -236,8 +238,8 @@ TEST_CASE_FIXTURE(checkout_fixture, "the hold expires while paying: the payment 
 
 TEST_CASE_FIXTURE(checkout_fixture, "two keys for one hold at once: one charge, one order") {
   const hold_id h = hold(1, 41);
-  self->send(checkout, checkout_request{1, "a", h, std::string(test_cards::success)});
-  self->send(checkout, checkout_request{1, "b", h, std::string(test_cards::success)});
+  self->send(checkout, checkout_request{1, "a", h, std::string(test_cards::success), {}});
+  self->send(checkout, checkout_request{1, "b", h, std::string(test_cards::success), {}});
   auto first = await();
   auto second = await();
   CHECK(first.status == client_status::confirmed);
@@ -249,8 +251,8 @@ TEST_CASE_FIXTURE(checkout_fixture, "two keys for one hold at once: one charge, 
 
 TEST_CASE_FIXTURE(checkout_fixture, "a double submit with the same key charges once") {
   const hold_id h = hold(1, 40);
-  self->send(checkout, checkout_request{1, "dup", h, std::string(test_cards::success)});
-  self->send(checkout, checkout_request{1, "dup", h, std::string(test_cards::success)});
+  self->send(checkout, checkout_request{1, "dup", h, std::string(test_cards::success), {}});
+  self->send(checkout, checkout_request{1, "dup", h, std::string(test_cards::success), {}});
   auto first = await();
   auto second = await();
   CHECK(first.status == client_status::confirmed);
@@ -353,8 +355,9 @@ TEST_CASE("crash at every step of a checkout mix: recovery resumes, money and se
     for (size_t k = 0; k < std::size(mix); ++k) {
       const auto& b = mix[k];
       for (int n = 0; n < (b.twice ? 2 : 1); ++n)
-        f.self->send(f.checkout, checkout_request{b.user, "key-" + std::to_string(k), holds[k],
-                                                  std::string(b.card)});
+        f.self->send(f.checkout,
+                     checkout_request{
+                         b.user, "key-" + std::to_string(k), holds[k], std::string(b.card), {}});
     }
     // Run exactly `steps` messages (time moves 10 ms whenever nothing is due),
     // cancelling the fourth hold midway, then crash.
@@ -400,7 +403,7 @@ TEST_CASE("the audit catches a ticket without a charge") {
   crash_fixture f;
   f.start();
   const hold_id paid = f.hold(1, 1), unpaid = f.hold(2, 2);
-  f.self->send(f.checkout, checkout_request{1, "k", paid, std::string(test_cards::success)});
+  f.self->send(f.checkout, checkout_request{1, "k", paid, std::string(test_cards::success), {}});
   CHECK(f.await().status == client_status::confirmed);
   f.pass(1s);
   // An order made behind the saga's back: seats sold, no money.
@@ -410,4 +413,15 @@ TEST_CASE("the audit catches a ticket without a charge") {
   CHECK(report.payments_captured == 1);
   REQUIRE(report.violations.size() == 1);
   CHECK(report.violations[0].find("0 payments") != std::string::npos);
+}
+
+TEST_CASE_FIXTURE(checkout_fixture, "a declined payment is forgotten a day after it ended, by the "
+                                    "actor's own timer (memory stays bounded)") {
+  const hold_id h = hold(1, 12);
+  const auto declined = pay(1, "k", h, test_cards::declined);
+  REQUIRE(declined.status == client_status::declined);
+  advance(std::chrono::milliseconds(limits::checkout_retention_ms) - 1s);
+  CHECK(query(1, declined.payment_id).status == client_status::declined); // within the window
+  advance(2s);
+  CHECK(query(1, declined.payment_id).error == "unknown_payment");
 }

@@ -12,7 +12,11 @@
 // with the same amount, every other key nets zero, nothing left open. A
 // randomized test interleaves all of it over many attempts and seeds
 // (HOLDFAST_SEED=<n> reruns one; the seed is printed on failure). Also:
-// replay refuses corrupt journals, and snapshots round-trip.
+// replay refuses corrupt journals, and snapshots round-trip. And the bounds: a
+// declined card looped under fresh keys must not wear out the event's
+// attempts_max (finished attempts are evicted after the retention window, a
+// hold and a user may collect only so many declines), one card may not pay for
+// more seats than the per-user cap, and replay after evictions agrees.
 #include <doctest/doctest.h>
 
 #include <algorithm>
@@ -41,18 +45,36 @@ namespace {
 constexpr int64_t t0 = 1'700'000'000'000;
 constexpr event_id scope = 7;
 
-// One journaled saga record, as the host would write it.
+// One journaled saga record, as the host would write it: a start, a state
+// change, or an eviction (evicted non-empty).
 struct record {
   bool started = false;
   attempt_record rec;
   state_change change;
+  std::vector<std::string> evicted;
 };
 
 struct journal_sink final : saga_sink {
   std::vector<record> records;
-  void attempt_started(const attempt_record& r) override { records.push_back({true, r, {}}); }
-  void attempt_state(const state_change& c) override { records.push_back({false, {}, c}); }
+  void attempt_started(const attempt_record& r) override { records.push_back({true, r, {}, {}}); }
+  void attempt_state(const state_change& c) override { records.push_back({false, {}, c, {}}); }
+  void attempts_evicted(const std::vector<std::string>& keys, int64_t) override {
+    records.push_back({false, {}, {}, keys});
+  }
 };
+
+// Replays one record into a saga, as recovery does.
+bool replay(checkout_saga& saga, const record& r) {
+  if (r.started) return saga.replay_attempt_started(r.rec);
+  if (!r.evicted.empty()) return saga.replay_attempts_evicted(r.evicted);
+  return saga.replay_attempt_state(r.change);
+}
+
+// The host's keyed fingerprint stands in as the card itself: the saga only
+// compares fingerprints.
+std::string fingerprint_of(std::string_view card) {
+  return "fp-" + std::string(card);
+}
 
 // The host's side (what the event actor owns): holds and orders. Assumed
 // durable: the event actor journals them in the same journal, and the host is
@@ -60,6 +82,7 @@ struct journal_sink final : saga_sink {
 struct fake_hold {
   user_id user = 0;
   int64_t amount_cents = 0;
+  uint32_t seats = 2;
   bool live = true;
   order_id order = no_id;
 };
@@ -136,11 +159,13 @@ public:
     return saga_->payment_key(user, idem);
   }
 
-  hold_id add_hold(user_id user, int64_t amount_cents) {
+  hold_id add_hold(user_id user, int64_t amount_cents, uint32_t seats = 2) {
     const hold_id id = make_event_scoped_id(scope, ++hold_seq_);
-    holds_[id] = {user, amount_cents};
+    holds_[id] = {user, amount_cents, seats};
     return id;
   }
+  // The event's per-user cap, enforced per card by submit() (0: off).
+  void set_card_seats_max(uint32_t n) { card_seats_max_ = n; }
 
   // POST /v1/orders. nullopt: the host refused before the saga (no live hold).
   std::optional<saga_code> submit(user_id user, std::string_view idem, hold_id id,
@@ -149,8 +174,10 @@ public:
     const bool known = saga_->find(saga_->payment_key(user, idem)) != nullptr;
     if (!known && (!h.live || h.user != user)) return std::nullopt; // unknown_hold
     saga_code code = saga_code::ok;
+    const std::string fingerprint = fingerprint_of(card);
     call([&] {
-      auto out = saga_->begin({user, idem, id, h.amount_cents, card}, now_);
+      auto out = saga_->begin(
+          {user, idem, id, h.amount_cents, card, fingerprint, h.seats, card_seats_max_}, now_);
       code = out.code;
       return out.actions;
     });
@@ -258,11 +285,8 @@ private:
     } else {
       saga_ = std::make_unique<checkout_saga>(saga_config_);
     }
-    for (size_t i = first; i < journal_.records.size(); ++i) {
-      const record& r = journal_.records[i];
-      REQUIRE((r.started ? saga_->replay_attempt_started(r.rec)
-                         : saga_->replay_attempt_state(r.change)));
-    }
+    for (size_t i = first; i < journal_.records.size(); ++i)
+      REQUIRE(replay(*saga_, journal_.records[i]));
     REQUIRE(saga_->invariants_hold());
     saga_->set_sink(&journal_);
   }
@@ -373,6 +397,7 @@ private:
     for (const std::string& key : saga_->pins_expired(now_))
       if (const attempt* a = saga_->find(key)) lose_hold(a->record.hold);
     call([&] { return saga_->due_actions(now_); });
+    saga_->evict_finished(now_); // as the host's timer does
   }
 
   uint64_t next_random() {
@@ -404,6 +429,7 @@ private:
   uint64_t incarnation_ = 0;
   uint64_t crashes_ = 0;
   uint32_t hold_seq_ = 0;
+  uint32_t card_seats_max_ = 0;
   order_id order_seq_ = 0;
   int64_t now_ = t0;
 };
@@ -703,8 +729,8 @@ TEST_CASE("duplicate submits with one key: one charge, one order") {
   CHECK(w.reply(w.key_of(1, "k"))->order == order);
   // Reusing the key for something else is refused, not charged.
   const hold_id h2 = w.add_hold(1, 7'000);
-  CHECK(w.submit(1, "k", h2, test_cards::success) == saga_code::key_conflict);
-  CHECK(w.submit(1, "k", h, "5555555555554444") == saga_code::key_conflict);
+  CHECK(w.submit(1, "k", h2, test_cards::success) == saga_code::key_reused);
+  CHECK(w.submit(1, "k", h, "5555555555554444") == saga_code::key_reused);
   CHECK(w.drain());
   CHECK(w.orders().size() == 1);
   CHECK(w.provider().ledger().size() == 1);
@@ -721,6 +747,180 @@ TEST_CASE("a second key for a hold that is being paid for is refused") {
   CHECK(w.orders().size() == 1);
   CHECK(w.submit(1, "b", h, test_cards::success) == std::nullopt); // the hold is an order now
   w.audit();
+}
+
+TEST_CASE("a key reused with another card of the same last 4 digits is refused") {
+  world w = plain_world();
+  const hold_id h = w.add_hold(1, 5'000);
+  CHECK(w.submit(1, "k", h, test_cards::success) == saga_code::ok);
+  // Another number ending in 4242: the last 4 alone would call it a replay.
+  CHECK(w.submit(1, "k", h, "4000000000024242") == saga_code::key_reused);
+  CHECK(w.submit(1, "k", h, test_cards::success) == saga_code::duplicate);
+  // An attempt journaled before fingerprints is compared by its last 4.
+  attempt_record old = w.journal().front().rec;
+  old.card_fingerprint.clear();
+  checkout_intent same{1, "k", h, 5'000, "4000000000024242", "fp-x", 2, 0};
+  CHECK(checkout_saga::same_request(old, same));
+  same.card = "4000056655661111";
+  CHECK_FALSE(checkout_saga::same_request(old, same));
+  CHECK(w.drain());
+  w.audit();
+}
+
+namespace {
+
+// The bounds' configuration: a small attempts_max that looping would exhaust
+// without evictions, and a one-minute retention window.
+saga_config bounded_saga() {
+  saga_config c = fast_saga();
+  c.attempts_max = 16;
+  c.open_attempts_max = 4;
+  c.hold_declines_max = 3;
+  c.user_declines_max = 5;
+  c.retention_ms = 60'000;
+  return c;
+}
+
+// A saga rebuilt from the journal alone, and one from a snapshot: both must
+// match the live one attempt for attempt.
+void check_rebuilds(const world& w, const saga_config& sc) {
+  checkout_saga replayed(sc);
+  for (const record& r : w.journal())
+    REQUIRE(replay(replayed, r));
+  auto restored = checkout_saga::restore(sc, w.saga().export_snapshot());
+  REQUIRE(restored != nullptr);
+  for (const checkout_saga* copy : {&replayed, restored.get()}) {
+    CHECK(copy->invariants_hold());
+    CHECK(copy->attempt_count() == w.saga().attempt_count());
+    CHECK(copy->next_eviction_ms() == w.saga().next_eviction_ms());
+    for (const attempt& a : w.saga().export_snapshot().attempts) {
+      const attempt* b = copy->find(a.record.payment_key);
+      REQUIRE(b != nullptr);
+      CHECK(b->state == a.state);
+      CHECK(b->updated_at_ms == a.updated_at_ms);
+    }
+    CHECK(copy->card_seats(fingerprint_of(test_cards::success)) ==
+          w.saga().card_seats(fingerprint_of(test_cards::success)));
+  }
+}
+
+} // namespace
+
+TEST_CASE("a declined card looped under fresh keys never exhausts the event's attempts") {
+  const saga_config sc = bounded_saga();
+  world w(steady_provider(), sc);
+  // One hold takes hold_declines_max declines, then a clear refusal.
+  const hold_id h = w.add_hold(1, 5'000);
+  for (int i = 0; i < 3; ++i) {
+    CHECK(w.submit(1, "d" + std::to_string(i), h, test_cards::declined) == saga_code::ok);
+    w.advance(200);
+    CHECK(w.reply(w.key_of(1, "d" + std::to_string(i)))->status == client_status::declined);
+  }
+  const size_t records = w.journal().size();
+  CHECK(w.submit(1, "d3", h, test_cards::success) == saga_code::attempts_exhausted);
+  CHECK(w.journal().size() == records); // refused: nothing recorded, nothing charged
+  // The user's other holds share user_declines_max.
+  const hold_id h2 = w.add_hold(1, 5'000);
+  CHECK(w.submit(1, "d4", h2, test_cards::declined) == saga_code::ok);
+  w.advance(200);
+  CHECK(w.submit(1, "d5", h2, test_cards::declined) == saga_code::ok);
+  w.advance(200);
+  CHECK(w.submit(1, "d6", h2, test_cards::success) == saga_code::attempts_exhausted);
+  // Past the old bound: many users (or one, with fresh holds) keep declining.
+  // Finished attempts leave after the window, so the count stays bounded and
+  // nobody else is ever told "overloaded".
+  for (int i = 0; i < 60; ++i) {
+    const user_id u = 100 + static_cast<user_id>(i);
+    CHECK(w.submit(u, "loop", w.add_hold(u, 5'000), test_cards::declined) == saga_code::ok);
+    w.advance(10'000);
+    // At most a window's worth: user 1's five, 60 s / 10 s of the loop's, and
+    // the one in flight. Without evictions the 12th would be refused.
+    CHECK(w.saga().attempt_count() <= 12);
+  }
+  CHECK(w.saga().find(w.key_of(1, "d0")) == nullptr); // evicted with the rest
+  // The user's declines have aged out too: they may pay again.
+  CHECK(w.submit(1, "again", h2, test_cards::success) == saga_code::ok);
+  const hold_id buyer = w.add_hold(7, 9'000);
+  CHECK(w.submit(7, "buy", buyer, test_cards::success) == saga_code::ok);
+  CHECK(w.drain());
+  CHECK(w.orders().size() == 2);
+  check_rebuilds(w, sc);
+  // Captured attempts are never evicted: one per order, bounded by the venue.
+  w.advance(10 * sc.retention_ms);
+  CHECK(w.saga().attempt_count() == 2);
+  CHECK(w.saga().next_eviction_ms() == std::nullopt);
+  check_rebuilds(w, sc);
+  w.take_snapshot();
+  w.crash(crash_kind::node); // from the snapshot after the evictions
+  CHECK(w.saga().attempt_count() == 2);
+  w.audit();
+}
+
+TEST_CASE("evictions replay: a snapshot, a journal tail with evictions, and corrupt evictions") {
+  const saga_config sc = bounded_saga();
+  world w(steady_provider(), sc);
+  for (user_id u = 1; u <= 3; ++u)
+    w.submit(u, "k", w.add_hold(u, 1'000), test_cards::declined);
+  w.advance(1'000);
+  w.take_snapshot(); // three declined attempts
+  w.advance(sc.retention_ms);
+  CHECK(w.saga().attempt_count() == 0);
+  const record& last = w.journal().back();
+  REQUIRE(last.evicted.size() == 3);
+  check_rebuilds(w, sc);
+  // An eviction of an attempt that is unknown, or that may still take money,
+  // contradicts the saga.
+  checkout_saga fresh(sc);
+  CHECK_FALSE(fresh.replay_attempts_evicted({w.key_of(1, "k")}));
+  checkout_saga open(sc);
+  REQUIRE(open.replay_attempt_started(w.journal().front().rec));
+  CHECK_FALSE(open.replay_attempts_evicted({w.journal().front().rec.payment_key}));
+  w.crash(crash_kind::node); // the snapshot's three, then the tail evicts them
+  CHECK(w.saga().attempt_count() == 0);
+  // The key is free again after its window: a new attempt, not a duplicate.
+  // This provider still remembers the key and answers it as before: declined,
+  // never money without a fresh authorization.
+  CHECK(w.submit(1, "k", w.add_hold(1, 1'000), test_cards::success) == saga_code::ok);
+  CHECK(w.drain());
+  CHECK(w.saga().find(w.key_of(1, "k"))->state == S::declined);
+  CHECK(w.orders().empty());
+  w.audit();
+}
+
+TEST_CASE("one card pays for at most the per-user cap, over any number of accounts") {
+  world w = plain_world();
+  w.set_card_seats_max(8);
+  // Three accounts, one card: 3 + 3 seats go through, 3 more would make 9.
+  const hold_id a = w.add_hold(1, 3'000, 3), b = w.add_hold(2, 3'000, 3);
+  const hold_id c = w.add_hold(3, 3'000, 3), d = w.add_hold(3, 2'000, 2);
+  CHECK(w.submit(1, "k", a, test_cards::success) == saga_code::ok);
+  CHECK(w.submit(2, "k", b, test_cards::success) == saga_code::ok); // in flight still counts
+  CHECK(w.saga().card_seats(fingerprint_of(test_cards::success)) == 6);
+  const size_t records = w.journal().size();
+  CHECK(w.submit(3, "k", c, test_cards::success) == saga_code::card_limit_exceeded);
+  CHECK(w.journal().size() == records); // nothing recorded, nothing charged
+  CHECK(w.submit(3, "k2", d, test_cards::success) == saga_code::ok); // exactly 8
+  CHECK(w.submit(3, "k", c, "5555555555554444") == saga_code::ok);   // another card
+  CHECK(w.drain());
+  CHECK(w.orders().size() == 4);
+  CHECK(w.saga().card_seats(fingerprint_of(test_cards::success)) == 8);
+  // Seats of a payment that took no money go back to the card.
+  world v = plain_world();
+  v.set_card_seats_max(4);
+  const hold_id lost = v.add_hold(1, 1'000, 4);
+  CHECK(v.submit(1, "k", lost, test_cards::late) == saga_code::ok);
+  CHECK(v.saga().card_seats(fingerprint_of(test_cards::late)) == 4);
+  v.lose_hold(lost);
+  CHECK(v.saga().card_seats(fingerprint_of(test_cards::late)) == 0);
+  CHECK(v.submit(2, "k", v.add_hold(2, 1'000, 4), test_cards::late) == saga_code::ok);
+  CHECK(v.drain());
+  check_rebuilds(v, fast_saga());
+  w.crash(crash_kind::node);
+  CHECK(w.saga().card_seats(fingerprint_of(test_cards::success)) == 8); // replayed
+  CHECK(w.submit(4, "k", w.add_hold(4, 1'000, 1), test_cards::success) ==
+        saga_code::card_limit_exceeded);
+  w.audit();
+  v.audit();
 }
 
 TEST_CASE("hold lost while paying: the payment is refunded or voided, never kept") {
@@ -786,7 +986,7 @@ TEST_CASE("begin refuses bad requests and too many open attempts, recording noth
   journal_sink sink;
   saga.set_sink(&sink);
   auto begin = [&](std::string_view key, hold_id hold, int64_t amount, std::string_view card) {
-    return saga.begin({1, key, hold, amount, card}, t0).code;
+    return saga.begin({1, key, hold, amount, card, {}, 0, 0}, t0).code;
   };
   CHECK(begin("", 1, 100, test_cards::success) == saga_code::invalid_request);
   CHECK(begin(std::string(129, 'k'), 1, 100, test_cards::success) == saga_code::invalid_request);
@@ -799,7 +999,7 @@ TEST_CASE("begin refuses bad requests and too many open attempts, recording noth
   CHECK(begin("b", 2, 100, test_cards::success) == saga_code::ok);
   CHECK(begin("c", 3, 100, test_cards::success) == saga_code::overloaded);
   CHECK(sink.records.size() == 2);
-  CHECK(saga_code_name(saga_code::key_conflict) == "idempotency_key_conflict");
+  CHECK(saga_code_name(saga_code::key_reused) == "idempotency_key_reused");
 }
 
 TEST_CASE("the reconciler is bounded per tick and says when it is next due") {
@@ -808,7 +1008,7 @@ TEST_CASE("the reconciler is bounded per tick and says when it is next due") {
   checkout_saga saga(sc);
   for (int i = 0; i < 5; ++i) {
     const std::string key = "k" + std::to_string(i);
-    auto out = saga.begin({1, key, hold_id(100 + i), 100, test_cards::success}, t0);
+    auto out = saga.begin({1, key, hold_id(100 + i), 100, test_cards::success, {}, 0, 0}, t0);
     REQUIRE(out.actions.size() == 1);
     CHECK(out.actions[0].kind == action_kind::authorize);
     CHECK(out.actions[0].card == test_cards::success);

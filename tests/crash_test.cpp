@@ -28,6 +28,7 @@
 #include <cstdio>
 #include <filesystem>
 #include <fstream>
+#include <functional>
 #include <map>
 #include <mutex>
 #include <random>
@@ -37,6 +38,7 @@
 #include <boost/json.hpp>
 
 #include "tests/http_client.hpp"
+#include "tests/luhn_card.hpp"
 
 using namespace std::chrono_literals;
 namespace json = boost::json;
@@ -195,7 +197,11 @@ void client_loop(int index, uint64_t seed, control& ctl, ledger& l) {
         if (http.del("/v1/holds/" + hold_id, auth).status == 0) break;
         continue;
       }
-      const std::string card = rng() % 16 == 0 ? "4000000000000119" : "4242424242424242";
+      // The processing-error card now and then; else this account's own card
+      // (one card for every fan would meet the per-card seat cap).
+      const std::string card = rng() % 16 == 0
+                                   ? "4000000000000119"
+                                   : holdfast::test::luhn_card(std::hash<std::string>{}(token));
       auto order = http.post(
           "/v1/orders", R"({"holdId":")" + hold_id + R"(","payment":{"card":")" + card + "\"}}",
           {auth[0], {"Idempotency-Key", hold_id}});

@@ -771,3 +771,51 @@ TEST_CASE_FIXTURE(state_fixture,
   event_state closed{v, config()};
   CHECK(closed.apply(make_best_hold(1, 2, no_area, 1), t0).code == result_code::event_not_on_sale);
 }
+
+TEST_CASE_FIXTURE(state_fixture, "a hold retried with its Idempotency-Key returns the same hold; "
+                                 "the key with another request is idempotency_key_reused") {
+  command best = make_best_hold(++tag, 1, no_area, 2);
+  best.idempotency_key = 77;
+  const outcome first = run(best, t0);
+  REQUIRE(first.code == result_code::ok);
+  best.tag = ++tag; // the retry of a lost answer
+  const outcome again = run(best, t0 + 1'000);
+  CHECK(again.code == result_code::ok);
+  CHECK(again.id == first.id);
+  CHECK(again.expires_at_ms == first.expires_at_ms);
+  CHECK(std::equal(again.seats, again.seats + again.seat_count, first.seats,
+                   first.seats + first.seat_count));
+  CHECK(st.holds_made() == 1); // one block taken, not two
+  command more = make_best_hold(++tag, 1, no_area, 3);
+  more.idempotency_key = 77;
+  check_refused(more, result_code::idempotency_key_reused, t0 + 2'000);
+  // GA: the same, and the per-user cap counts the places once.
+  command places = make_ga_hold(++tag, 1, floor, 5);
+  places.idempotency_key = 78;
+  const outcome ga_first = run(places, t0);
+  places.tag = ++tag;
+  CHECK(run(places, t0 + 10).id == ga_first.id);
+  CHECK(st.holdings(1).holds.size() == 2);
+  command ga_other = make_ga_hold(++tag, 1, floor, 1);
+  ga_other.idempotency_key = 78;
+  check_refused(ga_other, result_code::idempotency_key_reused);
+  // Keys are per user: another user's equal key is theirs alone.
+  command theirs = best;
+  theirs.user = 2;
+  theirs.tag = ++tag;
+  const outcome other_user = run(theirs, t0);
+  CHECK(other_user.code == result_code::ok);
+  CHECK(other_user.id != first.id);
+  // Kept in snapshots: a restored event still answers the retry with the hold.
+  auto copy = event_state::restore(v, st.export_snapshot());
+  REQUIRE(copy != nullptr);
+  best.tag = ++tag;
+  CHECK(copy->apply(best, t0 + 3'000).id == first.id);
+  CHECK(copy->holds_made() == st.holds_made());
+  // Forgotten with the hold: after a release the key makes a new hold.
+  CHECK(release(1, first.id).code == result_code::ok);
+  best.tag = ++tag;
+  const outcome renewed = run(best, t0 + 4'000);
+  CHECK(renewed.code == result_code::ok);
+  CHECK(renewed.id != first.id);
+}

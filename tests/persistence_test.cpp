@@ -11,8 +11,10 @@
 #include <sqlite3.h>
 
 #include "actors/shard_actor.hpp"
+#include "persistence/checkout_format.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
+#include "persistence/queue_format.hpp"
 #include "persistence/recovery.hpp"
 #include "tests/actor_fixture.hpp"
 #include "tests/temp_dir.hpp"
@@ -174,6 +176,87 @@ TEST_CASE("journal records round-trip and a newer schema fails loudly") {
   CHECK_FALSE(st.ok);
   CHECK(st.message.find("unknown") != std::string::npos);
   CHECK_FALSE(decode_record("\xff\xff\xff garbage", 5, 79, r).ok);
+}
+
+TEST_CASE("formats keep what bounded state needs: hold keys, card fingerprints, evictions, "
+          "sparse waitlist seqs, the queue's first seq") {
+  // A hold's Idempotency-Key survives its record.
+  hold_record h;
+  h.user = 7;
+  h.seat_count = 1;
+  h.idempotency_key = 0xFEEDull;
+  h.request_hash = 0xBEEFull;
+  journal::HoldPlaced hp;
+  hold_to_proto(hp, 1, h);
+  CHECK(hold_from_proto(hp).idempotency_key == 0xFEEDull);
+  CHECK(hold_from_proto(hp).request_hash == 0xBEEFull);
+
+  // A checkout snapshot keeps fingerprints and seats (the card cap is rebuilt
+  // from them); an eviction record replays.
+  checkout_saga saga(checkout_config_of(3));
+  const std::string fp(16, '\x07');
+  REQUIRE(saga.begin({1, "k", make_event_scoped_id(3, 1), 500, "4242424242424242", fp, 2, 8}, 10)
+              .code == saga_code::ok);
+  REQUIRE(saga.begin({2, "k", make_event_scoped_id(3, 2), 500, "4000000000000002", "", 3, 8}, 10)
+              .code == saga_code::ok);
+  const std::string declined_key = saga.payment_key(2, "k");
+  payment_result no{payment_op::authorize,     declined_key,
+                    payment_outcome::declined, decline_reason::card_declined,
+                    provider_state::declined,  0};
+  saga.on_result(no, 20);
+  std::string error;
+  auto back = decode_checkout_snapshot(
+      encode_checkout_snapshot(stream_of(3, stream_kind::checkout), saga.export_snapshot(), 1), 3,
+      error);
+  REQUIRE_MESSAGE(back != nullptr, error);
+  CHECK(back->card_seats(fp) == 2);
+  CHECK(back->find(saga.payment_key(1, "k"))->record.card_fingerprint == fp);
+  CHECK(back->find(saga.payment_key(1, "k"))->record.seats == 2);
+  CHECK(back->invariants_hold());
+  journal::Record evicted;
+  evicted.mutable_checkout_evicted()->add_payment_keys(declined_key);
+  CHECK(replay_checkout_record(*back, evicted));
+  CHECK(back->find(declined_key) == nullptr);
+  CHECK_FALSE(replay_checkout_record(*back, evicted)); // gone already: a contradiction
+
+  // A waitlist with compacted entries keeps its seqs and next seq.
+  waitlist_config wc;
+  wc.live_entries_max = 2;
+  wc.entries_max = 2;
+  event_snapshot es;
+  es.config.id = 3;
+  es.config.name = "x";
+  es.waitlist.config = wc;
+  waitlist_entry live;
+  live.user = 9;
+  live.quantity = 1;
+  es.waitlist.entries = {live};
+  es.waitlist.seqs = {5};
+  es.waitlist.next_seq = 8;
+  const std::string blob = encode_snapshot(es, "v", 1);
+  journal::EventSnapshot proto;
+  REQUIRE(proto.ParseFromString(blob));
+  const auto wl = snapshot_from_proto(proto).waitlist;
+  CHECK(wl.seqs == std::vector<uint32_t>{5});
+  CHECK(wl.next_seq == 8);
+  auto restored = waitlist::restore(wl);
+  REQUIRE(restored != nullptr);
+  CHECK(restored->find(5)->user == 9);
+  CHECK(restored->entries_recorded() == 7);
+
+  // A queue snapshot keeps the seq its entries start at.
+  admission_config qc;
+  qc.admit_per_min = 60;
+  qc.active_max = 1;
+  admission_snapshot qs;
+  qs.opened = true;
+  qs.first_seq = 41;
+  qs.entries = {queue_entry{5, 0, queue_state::queued}};
+  auto queue = decode_queue_snapshot(
+      encode_queue_snapshot(stream_of(3, stream_kind::queue), qc, qs, 1), error);
+  REQUIRE_MESSAGE(queue != nullptr, error);
+  CHECK(queue->status(5, 0).seq == 41);
+  CHECK(queue->status(5, 0).position == 1);
 }
 
 TEST_CASE("recovery from journal only, snapshot only, and snapshot plus tail agree") {

@@ -3,7 +3,8 @@
 // section and any-section preferences and quantities; an entry that does not fit
 // must keep its place and get the next release that fits it; a lapsed offer must
 // move on and never come back; duplicate joins and the per-user, live and total
-// bounds must refuse with their codes and change nothing. A seeded random walk
+// bounds must refuse with their codes and change nothing; finished entries
+// must be compacted so one user looping join/cancel never exhausts the list. A seeded random walk
 // (about 20,000 steps; the seed and step are printed on failure) checks every
 // offer and every position against a brute-force reference written from the
 // rules, and rebuilds the waitlist from its snapshot and from its journal along
@@ -291,11 +292,21 @@ TEST_CASE("a lapsed offer moves on to the next entry and never returns") {
   CHECK(j.records.size() == 4 + 4 + 1 + 1 + 1); // joins, offers, lapse, fulfil, cancel
 }
 
-TEST_CASE("joins: duplicates, per-user, live and total bounds refuse and change nothing") {
+namespace {
+
+// Bounds small enough to reach: 5 live, 8 retained, 2 per user.
+waitlist_config small_config() {
   waitlist_config c;
   c.live_entries_max = 5;
   c.entries_max = 8;
   c.user_live_entries_max = 2;
+  return c;
+}
+
+} // namespace
+
+TEST_CASE("joins: duplicates, per-user, live and total bounds refuse and change nothing") {
+  const waitlist_config c = small_config();
   waitlist wl(c);
   journal j;
   wl.set_sink(&j);
@@ -331,14 +342,67 @@ TEST_CASE("joins: duplicates, per-user, live and total bounds refuse and change 
   wl.cancelled(5);
   CHECK(must_join(wl, 6, 0, 1) == 8);
   wl.cancelled(6);
-  CHECK(wl.join(7, 0, 1, t0).code == waitlist_code::waitlist_exhausted);
-  CHECK(wl.entries_recorded() == 8);
-  CHECK(j.records.size() == 8 + 4); // refusals and duplicates journal nothing
+  // entries_max entries are retained, four of them finished: the older half
+  // (seqs 1 and 4) is compacted away to make room, and reads as unknown.
+  CHECK(must_join(wl, 7, 0, 1) == 9);
+  CHECK(wl.entries_retained() == 7);
+  CHECK(wl.entries_recorded() == 9);
+  CHECK_FALSE(wl.find(1));
+  CHECK_FALSE(wl.find(4));
+  CHECK(wl.find(5)->status == waitlist_status::cancelled);
+  CHECK(wl.find(2)->position == 1);
+  CHECK(j.records.size() == 9 + 4); // refusals and duplicates journal nothing
   CHECK(wl.invariants_hold());
 
   CHECK(code_name(waitlist_code::waitlist_full) == "waitlist_full");
   CHECK(code_name(waitlist_code::user_limit) == "waitlist_user_limit");
   CHECK(status_name(waitlist_status::expired) == "expired");
+}
+
+TEST_CASE("one user looping join/cancel past entries_max: compacted, never exhausted") {
+  const waitlist_config c = small_config();
+  waitlist wl(c);
+  journal j;
+  wl.set_sink(&j);
+  mini_host host(2);
+  CHECK(must_join(wl, 1, 0, 2) == 1); // joined first, waits all along
+  CHECK(must_join(wl, 2, 1, 1) == 2);
+  std::optional<waitlist_snapshot> midway;
+  size_t midway_records = 0;
+  for (uint32_t i = 0; i < 1'000; ++i) { // 125 times the old bound
+    const uint32_t seq = must_join(wl, 99, no_area, 1, t0 + i);
+    CHECK(wl.find(seq)->position == 3);
+    wl.cancelled(seq);
+    CHECK(wl.entries_retained() <= c.entries_max);
+    if (i == 500) {
+      midway = wl.export_snapshot();
+      midway_records = j.records.size();
+    }
+  }
+  CHECK(wl.entries_recorded() == 1'002);
+  CHECK(wl.find(1)->position == 1); // live entries are never compacted
+  CHECK(wl.find(2)->position == 2);
+  CHECK(wl.find(3) == std::nullopt); // long finished: unknown now
+  for (user_id u = 3; u <= 5; ++u)   // everyone else still joins
+    CHECK(wl.join(u, 0, 1, t0).code == waitlist_code::ok);
+  CHECK(wl.invariants_hold());
+  // Replay compacts at the same joins as the live path; a snapshot (with its
+  // sparse seqs) restores the same, and so does a snapshot plus the tail.
+  waitlist replayed(c);
+  REQUIRE(replay(replayed, j.records));
+  require_same(wl, replayed, host);
+  auto restored = waitlist::restore(wl.export_snapshot());
+  REQUIRE(restored != nullptr);
+  require_same(wl, *restored, host);
+  auto resumed = waitlist::restore(*midway);
+  REQUIRE(resumed != nullptr);
+  REQUIRE(replay(*resumed, {j.records.begin() + static_cast<std::ptrdiff_t>(midway_records),
+                            j.records.end()}));
+  require_same(wl, *resumed, host);
+  // A snapshot whose seqs go backwards contradicts itself.
+  waitlist_snapshot bad = wl.export_snapshot();
+  std::swap(bad.seqs[0], bad.seqs[1]);
+  CHECK(waitlist::restore(bad) == nullptr);
 }
 
 TEST_CASE("replay and snapshot reproduce the state; contradictions are reported") {

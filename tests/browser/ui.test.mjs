@@ -12,7 +12,19 @@ import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 
 const liveWaitMs = 5000;
-const card = '4242424242424242';
+// A fresh succeeding test card for each purchase (Luhn-valid, "4242 4" and a counter):
+// one card pays for at most an event's per-user cap, however many accounts use it.
+let cardsMade = 0;
+const freshCard = () => {
+  const digits = '42424' + String(++cardsMade).padStart(10, '0');
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) {
+    let d = Number(digits[digits.length - 1 - i]);
+    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return digits + String((10 - (sum % 10)) % 10);
+};
 const tid = (id, extra = '') => `[data-testid="${id}"]${extra}`;
 
 export default async function uiTest({ page, base, log, shot }) {
@@ -166,7 +178,7 @@ export default async function uiTest({ page, base, log, shot }) {
   log(`held ${holdId}, countdown ${countdown}, total ${total}`);
 
   // --- pay -------------------------------------------------------------------------------
-  await page.locator(tid('card-input')).fill(card);
+  await page.locator(tid('card-input')).fill(freshCard());
   await page.locator(tid('pay-button')).click();
   const confirmation = page.locator(tid('order-confirmation'));
   await confirmation.waitFor();
@@ -194,7 +206,7 @@ export default async function uiTest({ page, base, log, shot }) {
   const started = Date.now();
   const hold = await api('POST', `/v1/events/${eventId}/holds`, { token: other.token, body: { seats: [x] }, expect: [201] });
   const key = `browser-test-${hold.holdId}`;
-  const orderBody = { holdId: hold.holdId, payment: { card } };
+  const orderBody = { holdId: hold.holdId, payment: { card: freshCard() } };
   const order = await api('POST', '/v1/orders', { token: other.token, body: orderBody, headers: { 'Idempotency-Key': key }, expect: [201] });
   assert.deepEqual(order.seats, [x]);
   try {
@@ -288,7 +300,7 @@ async function onSaleTest({ page, base, log, shot, api, hook, user, eventId }) {
   await page.screenshot({ path: shot('waitlist-offer') });
   await offer.locator(tid('offer-pay-button')).click();
   await page.locator(tid('checkout', `[data-hold-id="${offered.holdId}"]`)).waitFor();
-  await page.locator(tid('card-input')).fill(card);
+  await page.locator(tid('card-input')).fill(freshCard());
   await page.locator(tid('pay-button')).click();
   await page.locator(tid('order-confirmation')).waitFor();
   assert.deepEqual(await page.locator(`${tid('order-seats')} ${tid('line-seat')}`).evaluateAll((els) => els.map((e) => e.dataset.seatId)), offered.seats);
@@ -333,7 +345,7 @@ async function onSaleTest({ page, base, log, shot, api, hook, user, eventId }) {
   const map2 = await api('GET', '/v1/events/2/seatmap');
   const seat = map2.seats.find((s) => s.status === 'available').seatId;
   const held = await api('POST', '/v1/events/2/holds', { token: a.shopper.token, headers: { 'Access-Token': a.access }, body: { seats: [seat] }, expect: [201] });
-  await api('POST', '/v1/orders', { token: a.shopper.token, headers: { 'Idempotency-Key': `browser-room-${held.holdId}` }, body: { holdId: held.holdId, payment: { card } }, expect: [201] });
+  await api('POST', '/v1/orders', { token: a.shopper.token, headers: { 'Idempotency-Key': `browser-room-${held.holdId}` }, body: { holdId: held.holdId, payment: { card: freshCard() } }, expect: [201] });
   await page.locator(tid('seat-canvas', '[data-state="ready"]')).waitFor({ timeout: 30000 });
   assert.equal(await waiting.count() === 0 || !(await waiting.isVisible()), true, 'the waiting room is gone');
   const access = await hook(() => window.holdfast.accessToken());
