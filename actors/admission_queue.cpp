@@ -439,9 +439,6 @@ std::unique_ptr<admission_queue> admission_queue::restore(const admission_config
   q->left_pre_queue_ = snap.left_pre_queue;
   q->entries_ = snap.entries;
   q->base_ = std::max<uint32_t>(snap.first_seq, 1);
-  // Nobody has a place in line before the open: the pre-queue gets seqs from 1
-  // at the open (apply_open), and compaction only ever happens after it.
-  if (!snap.opened && (!snap.entries.empty() || q->base_ != 1)) return nullptr;
   q->credit_units_ = snap.credit_units;
   q->refill_at_ms_ = snap.refill_at_ms;
   q->rate_ = snap.rate;

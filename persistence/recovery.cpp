@@ -72,6 +72,14 @@ public:
     }
   }
 
+  store_status finish() const {
+    for (const auto& [id, e] : out_.events)
+      if (!e.state->invariants_hold())
+        return store_status::failure(where() + "event " + std::to_string(id) +
+                                     " contradicts itself after replay");
+    return store_status::success();
+  }
+
 private:
   store_status apply_queue(uint64_t seq, event_id event, const journal::Record& r) {
     auto it = out_.queues.find(event);
@@ -196,6 +204,10 @@ store_status shard_recovery::apply(uint64_t seq, uint32_t stream, std::string_vi
   return impl_->apply(seq, stream, blob);
 }
 
+store_status shard_recovery::finish() {
+  return impl_->finish();
+}
+
 store_status recover_shard(const shard_store& store, const recovery_options& options,
                            recovery_result& out) {
   shard_recovery r{store.shard(),
@@ -210,8 +222,10 @@ store_status recover_shard(const shard_store& store, const recovery_options& opt
                                options.older_snapshot ? 1 : 0);
     if (!st) return st;
   }
-  return store.scan(
+  auto st = store.scan(
       0, [&](uint64_t seq, event_id e, std::string_view blob) { return r.apply(seq, e, blob); });
+  if (!st) return st;
+  return r.finish();
 }
 
 } // namespace holdfast

@@ -69,6 +69,11 @@ public:
   store_status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob);
   // One journal row, after every snapshot is loaded.
   store_status apply(uint64_t seq, uint32_t stream, std::string_view blob);
+  // After the last record: each recovered event passes its deep invariant check
+  // (O(seats + holds), once per start). The per-record checks refuse what they
+  // can see; a contradiction only the whole state shows refuses the shard here
+  // instead of running a node on it.
+  store_status finish();
 
 private:
   class impl;

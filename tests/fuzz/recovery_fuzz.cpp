@@ -31,13 +31,19 @@
 #include "persistence/queue_format.hpp"
 #include "persistence/recovery.hpp"
 
+#include <cstdio>
+
 using namespace holdfast;
 
 namespace {
 
-void check(bool ok) {
-  if (!ok) std::abort();
+// A failed property names its line, so a crash report says which one.
+void check_at(bool ok, int line) {
+  if (ok) return;
+  std::fprintf(stderr, "recovery_fuzz: property failed at line %d\n", line);
+  std::abort();
 }
+#define check(ok) check_at((ok), __LINE__)
 
 struct frame {
   uint8_t op = 0;
@@ -144,6 +150,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   for (const auto& f : frames)
     if (f.op == 2)
       if (auto st = r.apply(++seq, f.stream, f.bytes); !st) return refused(st);
+  if (auto st = r.finish(); !st) return refused(st);
   for (const auto& [id, e] : out.events)
     check_event(id, e);
   for (const auto& [id, q] : out.queues)
