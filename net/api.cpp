@@ -170,10 +170,11 @@ bool api::admit_to_gateway(call& c) {
 
 void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
                  reply_fn reply, std::string_view peer_ip) {
-  // Behind a trusted proxy, the client it names; lives until dispatch returns
-  // (anything kept longer copies it).
-  const std::string client = client_of(peer_ip, req);
-  const std::string_view client_ip = client;
+  // Behind a trusted proxy, the client it names (held in `forwarded` until
+  // dispatch returns; anything kept longer copies it). Without trusted
+  // proxies this is the peer itself, with no copy per request.
+  std::string forwarded;
+  const std::string_view client_ip = client_of(peer_ip, req, forwarded);
   call c{req, gateway, lanes, {}, split_path(req.target()), client_ip, std::nullopt};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
@@ -312,9 +313,11 @@ void api::dispatch_admin(call& c) {
   c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
 }
 
-std::string api::client_of(std::string_view peer_ip, const http_request& req) const {
-  if (s_.proxies == nullptr || s_.proxies->empty()) return std::string(peer_ip);
-  return s_.proxies->client_of(peer_ip, req);
+std::string_view api::client_of(std::string_view peer_ip, const http_request& req,
+                                std::string& forwarded) const {
+  if (s_.proxies == nullptr || s_.proxies->empty()) return peer_ip;
+  forwarded = s_.proxies->client_of(peer_ip, req);
+  return forwarded;
 }
 
 bool api::admin_authorized(call& c) {
@@ -401,7 +404,8 @@ std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,
     refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");
     return nullptr;
   }
-  if (!upgrade_allowed(req, client_of(client_ip, req), refusal)) return nullptr;
+  std::string forwarded;
+  if (!upgrade_allowed(req, client_of(client_ip, req, forwarded), refusal)) return nullptr;
   auto p = split_path(req.target());
   if (p.size() != 4 || p[0] != "v1" || p[1] != "events" || p[3] != "live") {
     refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");

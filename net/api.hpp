@@ -144,8 +144,10 @@ private:
   bool method_allowed(call& c, http::verb allowed, const char* name);
   // Authorization: Bearer <admin token>; false when it has answered 401.
   bool admin_authorized(call& c);
-  // The client's address for per-IP limits (net/trusted_proxies.hpp).
-  std::string client_of(std::string_view peer_ip, const http_request& req) const;
+  // The client's address for per-IP limits (net/trusted_proxies.hpp): the
+  // peer itself, or the client a trusted proxy names, kept in `forwarded`.
+  std::string_view client_of(std::string_view peer_ip, const http_request& req,
+                             std::string& forwarded) const;
   // catalog, seat map, static files (api_catalog.cpp)
   void list_events(call& c);
   void get_event(call& c, event_id id);
