@@ -95,7 +95,11 @@ void access_log::record(std::string_view ip, std::string_view method, std::strin
   line += ",\"method\":";
   append_string(line, method);
   line += ",\"target\":"; // the client's bytes: escaped like any string
-  append_string(line, redact_target(target));
+  // Only a query can hold a credential: most targets are written as they are.
+  if (target.find('?') == std::string_view::npos)
+    append_string(line, target);
+  else
+    append_string(line, redact_target(target));
   line += ",\"status\":" + std::to_string(status);
   line += ",\"bytes\":" + std::to_string(body_bytes);
   line += ",\"us\":" + std::to_string(latency_us);
