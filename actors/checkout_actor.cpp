@@ -10,7 +10,7 @@
 #include "actors/stream_journal.hpp"
 #include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
-#include "payments/provider_actor.hpp"
+#include "actors/provider_actor.hpp"
 #include "persistence/checkout_format.hpp"
 
 namespace holdfast {

@@ -1,5 +1,5 @@
 // The checkout actor: one per event, hosting the event's checkout_saga (the
-// payment state machine, payments/checkout_saga.hpp) and journaling it in the
+// payment state machine, domain/checkout_saga.hpp) and journaling it in the
 // event's checkout stream. It is the only path from a client's POST /v1/orders
 // to an order: it validates the hold with the event actor, journals the
 // attempt, asks the provider actor for the money, turns the hold into an order
@@ -33,7 +33,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/event_actor.hpp"
-#include "payments/checkout_saga.hpp"
+#include "domain/checkout_saga.hpp"
 
 namespace holdfast {
 

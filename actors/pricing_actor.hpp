@@ -13,7 +13,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/event_actor.hpp"
-#include "actors/pricing.hpp"
+#include "domain/pricing.hpp"
 
 namespace holdfast {
 

@@ -23,7 +23,7 @@
 
 #include <caf/fwd.hpp>
 
-#include "actors/admission_queue.hpp"
+#include "domain/admission_queue.hpp"
 #include "actors/journal_actor.hpp"
 #include "actors/type_ids.hpp"
 

@@ -7,9 +7,9 @@
 
 #include <caf/type_id.hpp>
 
-#include "actors/admission_queue.hpp"
-#include "actors/event_messages.hpp"
-#include "actors/event_state.hpp"
+#include "domain/admission_queue.hpp"
+#include "domain/event_messages.hpp"
+#include "domain/event_state.hpp"
 
 namespace holdfast {
 

@@ -42,6 +42,7 @@
 #include "persistence/journal_sink.hpp"
 #include "persistence/recovery.hpp"
 #include "persistence/shard_store.hpp"
+#include "node/demo_venue.hpp"
 
 namespace holdfast::bench {
 

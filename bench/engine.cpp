@@ -26,6 +26,7 @@
 #include "bench/load_driver.hpp"
 #include "core/memory.hpp"
 #include "core/venue.hpp"
+#include "node/demo_venue.hpp"
 
 namespace holdfast::bench {
 

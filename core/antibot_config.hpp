@@ -1,5 +1,5 @@
 // The anti-bot settings of a node (cluster.conf [limits] and [queue]), as plain
-// data: net/antibot.hpp enforces them, actors/node_config.cpp reads them.
+// data: net/antibot.hpp enforces them, node/node_config.cpp reads them.
 #pragma once
 
 #include <cstdint>

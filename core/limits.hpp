@@ -129,7 +129,7 @@ inline constexpr size_t forwarded_hops_max = 16;
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
 
-// -- checkout (payments/checkout_saga.hpp) --
+// -- checkout (domain/checkout_saga.hpp) --
 // A finished payment attempt that took no money (declined, refunded) is kept
 // this long after it finished to answer a retried Idempotency-Key, then
 // evicted from memory and snapshots: Stripe keeps keys for 24 hours too.
@@ -147,7 +147,7 @@ inline constexpr uint32_t checkout_user_declines_max = 25;
 inline constexpr uint32_t card_fingerprint_bytes = 16;
 inline constexpr uint32_t card_fingerprint_bytes_max = 32;
 
-// -- the waiting room (actors/admission_queue.hpp) --
+// -- the waiting room (domain/admission_queue.hpp) --
 inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
 inline constexpr int64_t queue_access_ttl_ms_default = 30 * 60 * 1000;
 // The rate limiter may save up this much time's worth of admissions while the
@@ -160,7 +160,7 @@ inline constexpr int64_t queue_rate_bucket_ms = 1'000;
 // A measured rate needs this much history since the open before it is trusted.
 inline constexpr int64_t queue_rate_measure_ms_min = 5'000;
 
-// -- the waitlist (actors/waitlist.hpp) --
+// -- the waitlist (domain/waitlist.hpp) --
 // Live (waiting or offered) entries in one event's waitlist.
 inline constexpr uint32_t waitlist_live_entries_max_default = 1u << 20;
 // Entries retained, finished ones included (find() answers for them): bounds

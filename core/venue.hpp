@@ -113,10 +113,4 @@ std::string row_label(uint16_t row);
 // The inverse of row_label for its canonical spellings (A..Z, AA, ...).
 std::optional<uint16_t> parse_row_label(std::string_view label);
 
-// The demo stadium: `section_count` assigned sections in two rings around a floor
-// with one GA area; `seat_total` seats split evenly across the sections.
-std::shared_ptr<const venue> make_demo_venue(uint32_t section_count = 40,
-                                             uint32_t seat_total = 50'000,
-                                             uint32_t ga_capacity = 2'000);
-
 } // namespace holdfast

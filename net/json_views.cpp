@@ -6,7 +6,7 @@
 #include <ctime>
 
 #include "net/onsale_views.hpp"
-#include "persistence/crc32c.hpp"
+#include "core/crc32c.hpp"
 
 namespace holdfast {
 

@@ -9,7 +9,7 @@
 #include <mutex>
 #include <string>
 
-#include "payments/checkout_saga.hpp" // client_status
+#include "domain/checkout_saga.hpp" // client_status
 
 namespace holdfast {
 

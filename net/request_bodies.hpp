@@ -16,7 +16,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/json.hpp>
 
-#include "actors/event_messages.hpp"
+#include "domain/event_messages.hpp"
 #include "core/ids.hpp"
 #include "core/venue.hpp"
 

@@ -9,7 +9,7 @@
 
 #include "net/content_coding.hpp"
 #include "net/header_lists.hpp"
-#include "persistence/crc32c.hpp"
+#include "core/crc32c.hpp"
 
 namespace holdfast {
 

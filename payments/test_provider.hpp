@@ -35,7 +35,7 @@
 #include <string_view>
 #include <vector>
 
-#include "payments/payment_provider.hpp"
+#include "domain/payment_provider.hpp"
 #include "persistence/shard_store.hpp" // store_status
 
 struct sqlite3;

@@ -9,7 +9,7 @@
 #include <string>
 
 #include "journal.pb.h"
-#include "payments/checkout_saga.hpp"
+#include "domain/checkout_saga.hpp"
 #include "persistence/journal_format.hpp"
 
 namespace holdfast {

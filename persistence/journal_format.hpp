@@ -9,7 +9,7 @@
 #include <string>
 #include <string_view>
 
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 #include "journal.pb.h"
 #include "persistence/shard_store.hpp"
 

@@ -8,7 +8,7 @@
 #include <string_view>
 #include <vector>
 
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 #include "persistence/shard_store.hpp"
 
 namespace holdfast {

@@ -6,7 +6,7 @@
 #include <memory>
 #include <string>
 
-#include "actors/admission_queue.hpp"
+#include "domain/admission_queue.hpp"
 #include "journal.pb.h"
 #include "persistence/journal_format.hpp"
 

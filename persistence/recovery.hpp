@@ -10,9 +10,9 @@
 #include <memory>
 #include <string>
 
-#include "actors/admission_queue.hpp"
-#include "actors/event_state.hpp"
-#include "payments/checkout_saga.hpp"
+#include "domain/admission_queue.hpp"
+#include "domain/event_state.hpp"
+#include "domain/checkout_saga.hpp"
 #include "persistence/shard_store.hpp"
 
 namespace holdfast {

@@ -7,7 +7,7 @@
 #include <algorithm>
 
 #include "core/assert.hpp"
-#include "persistence/crc32c.hpp"
+#include "core/crc32c.hpp"
 
 namespace holdfast {
 

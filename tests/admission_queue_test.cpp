@@ -22,7 +22,7 @@
 #include <unordered_set>
 #include <vector>
 
-#include "actors/admission_queue.hpp"
+#include "domain/admission_queue.hpp"
 
 using namespace holdfast;
 

@@ -13,9 +13,10 @@
 #include <random>
 #include <vector>
 
-#include "actors/best_seats.hpp"
-#include "actors/seat_inventory.hpp"
+#include "domain/best_seats.hpp"
+#include "domain/seat_inventory.hpp"
 #include "core/venue.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

@@ -14,12 +14,13 @@
 
 #include "actors/checkout_actor.hpp"
 #include "actors/shard_actor.hpp"
-#include "payments/provider_actor.hpp"
+#include "actors/provider_actor.hpp"
 #include "payments/test_provider.hpp"
 #include "persistence/audit.hpp"
 #include "persistence/shard_store.hpp"
 #include "tests/actor_fixture.hpp"
 #include "tests/temp_dir.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 using namespace std::chrono_literals;

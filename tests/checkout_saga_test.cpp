@@ -35,7 +35,7 @@
 #include <utility>
 #include <vector>
 
-#include "payments/checkout_saga.hpp"
+#include "domain/checkout_saga.hpp"
 #include "payments/test_provider.hpp"
 
 using namespace holdfast;

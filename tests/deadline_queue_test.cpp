@@ -11,7 +11,7 @@
 #include <set>
 #include <vector>
 
-#include "actors/deadline_queue.hpp"
+#include "domain/deadline_queue.hpp"
 #include "core/limits.hpp"
 
 using namespace holdfast;

@@ -7,7 +7,7 @@
 
 #include <boost/beast/http/fields.hpp>
 
-#include "actors/node_config.hpp"
+#include "node/node_config.hpp"
 #include "core/limits.hpp"
 #include "net/access_log.hpp"
 #include "net/live_tickets.hpp"

@@ -4,6 +4,7 @@
 #include <doctest/doctest.h>
 
 #include "tests/actor_fixture.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 using namespace std::chrono_literals;

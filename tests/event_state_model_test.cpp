@@ -25,8 +25,9 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 #include "core/venue.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

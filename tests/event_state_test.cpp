@@ -11,8 +11,9 @@
 #include <string>
 #include <vector>
 
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 #include "core/venue.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

@@ -12,6 +12,7 @@
 #include "net/live_hub.hpp"
 #include "net/live_watcher.hpp"
 #include "tests/actor_fixture.hpp"
+#include "node/demo_venue.hpp"
 
 namespace holdfast {
 

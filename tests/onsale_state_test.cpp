@@ -9,12 +9,13 @@
 #include <set>
 #include <span>
 
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
 #include "persistence/queue_format.hpp"
 #include "persistence/recovery.hpp"
 #include "tests/temp_dir.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

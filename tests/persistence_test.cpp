@@ -18,6 +18,7 @@
 #include "persistence/recovery.hpp"
 #include "tests/actor_fixture.hpp"
 #include "tests/temp_dir.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 using namespace std::chrono_literals;

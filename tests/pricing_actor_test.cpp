@@ -6,6 +6,7 @@
 
 #include "actors/pricing_actor.hpp"
 #include "tests/actor_fixture.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 using namespace std::chrono_literals;

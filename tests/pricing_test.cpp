@@ -12,7 +12,7 @@
 #include <random>
 #include <vector>
 
-#include "actors/pricing.hpp"
+#include "domain/pricing.hpp"
 
 using namespace holdfast;
 

@@ -10,8 +10,9 @@
 #include <map>
 #include <vector>
 
-#include "actors/seat_inventory.hpp"
+#include "domain/seat_inventory.hpp"
 #include "core/venue.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

@@ -13,6 +13,7 @@
 #include "actors/directory.hpp"
 #include "actors/shard_actor.hpp"
 #include "tests/actor_fixture.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

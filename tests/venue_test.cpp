@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "core/venue.hpp"
+#include "node/demo_venue.hpp"
 
 namespace holdfast {
 

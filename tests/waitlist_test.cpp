@@ -24,7 +24,7 @@
 #include <utility>
 #include <vector>
 
-#include "actors/waitlist.hpp"
+#include "domain/waitlist.hpp"
 
 using namespace holdfast;
 

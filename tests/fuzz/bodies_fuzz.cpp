@@ -11,6 +11,7 @@
 
 #include "core/limits.hpp"
 #include "net/request_bodies.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 

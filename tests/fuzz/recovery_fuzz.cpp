@@ -30,6 +30,7 @@
 #include "persistence/journal_format.hpp"
 #include "persistence/queue_format.hpp"
 #include "persistence/recovery.hpp"
+#include "node/demo_venue.hpp"
 
 #include <cstdio>
 

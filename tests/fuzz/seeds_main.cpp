@@ -15,6 +15,7 @@
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
 #include "persistence/queue_format.hpp"
+#include "node/demo_venue.hpp"
 
 using namespace holdfast;
 namespace fs = std::filesystem;

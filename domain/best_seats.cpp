@@ -1,4 +1,4 @@
-#include "actors/best_seats.hpp"
+#include "domain/best_seats.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -90,4 +90,7 @@ bool caf_tls_configured(const node_config& c);
 // Why the CAF remoting settings are unsafe or incomplete; empty when they are fine.
 std::string check_caf_exposure(const node_config& c);
 
+// The node's wall clock: the system clock moved by [node] clock_offset_s.
+int64_t wall_now_ms(const node_config& conf);
+
 } // namespace holdfast

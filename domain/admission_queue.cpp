@@ -1,4 +1,4 @@
-#include "actors/admission_queue.hpp"
+#include "domain/admission_queue.hpp"
 
 #include <algorithm>
 

@@ -1,5 +1,6 @@
-#include "actors/node_config.hpp"
+#include "node/node_config.hpp"
 
+#include <chrono>
 #include <fstream>
 
 #include <boost/asio/ip/address.hpp>
@@ -144,6 +145,13 @@ std::string check_caf_exposure(const node_config& c) {
   return "node.caf_host = " + c.caf_host +
          " would let anyone who reaches it command this node's actors: configure mutual TLS "
          "(caf_tls_cert, caf_tls_key, caf_tls_ca) or set caf_insecure = true on a private network";
+}
+
+int64_t wall_now_ms(const node_config& conf) {
+  return std::chrono::duration_cast<std::chrono::milliseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+             .count() +
+         conf.clock_offset_s * 1000;
 }
 
 } // namespace holdfast

@@ -1,4 +1,4 @@
-#include "actors/deadline_queue.hpp"
+#include "domain/deadline_queue.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "actors/waitlist.hpp"
+#include "domain/waitlist.hpp"
 
 #include <algorithm>
 

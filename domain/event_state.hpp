@@ -11,11 +11,11 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/best_seats.hpp"
-#include "actors/deadline_queue.hpp"
-#include "actors/event_messages.hpp"
-#include "actors/seat_inventory.hpp"
-#include "actors/waitlist.hpp"
+#include "domain/best_seats.hpp"
+#include "domain/deadline_queue.hpp"
+#include "domain/event_messages.hpp"
+#include "domain/seat_inventory.hpp"
+#include "domain/waitlist.hpp"
 #include "core/venue.hpp"
 
 namespace holdfast {

@@ -25,7 +25,7 @@
 #include <span>
 #include <vector>
 
-#include "actors/seat_inventory.hpp"
+#include "domain/seat_inventory.hpp"
 #include "core/venue.hpp"
 
 namespace holdfast {

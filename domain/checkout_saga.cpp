@@ -1,4 +1,4 @@
-#include "payments/checkout_saga.hpp"
+#include "domain/checkout_saga.hpp"
 
 #include <algorithm>
 

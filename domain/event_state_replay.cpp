@@ -3,7 +3,7 @@
 // journal that contradicts itself is reported instead of tripping an assert.
 #include <algorithm>
 
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 #include "core/assert.hpp"
 
 namespace holdfast {

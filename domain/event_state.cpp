@@ -1,4 +1,4 @@
-#include "actors/event_state.hpp"
+#include "domain/event_state.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "payments/provider_actor.hpp"
+#include "actors/provider_actor.hpp"
 
 #include <optional>
 

@@ -83,7 +83,7 @@
 
 #include "core/ids.hpp"
 #include "core/limits.hpp"
-#include "payments/payment_provider.hpp"
+#include "domain/payment_provider.hpp"
 
 namespace holdfast {
 

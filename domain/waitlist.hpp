@@ -47,7 +47,7 @@
 #include <unordered_map>
 #include <vector>
 
-#include "actors/event_messages.hpp"
+#include "domain/event_messages.hpp"
 #include "core/ids.hpp"
 #include "core/limits.hpp"
 

@@ -19,10 +19,11 @@
 
 #include "actors/message_registry.hpp"
 #include "actors/node_actor.hpp"
-#include "actors/node_config.hpp"
+#include "node/node_config.hpp"
 #include "core/memory.hpp"
 #include "net/http_server.hpp"
-#include "payments/provider_actor.hpp"
+#include "node/demo.hpp"
+#include "actors/provider_actor.hpp"
 #include "payments/test_provider.hpp"
 #include "persistence/data_dir.hpp"
 #include "persistence/recovery.hpp"
@@ -31,13 +32,6 @@
 namespace {
 
 using namespace holdfast;
-
-int64_t wall_now_ms(const node_config& conf) {
-  return std::chrono::duration_cast<std::chrono::milliseconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-             .count() +
-         conf.clock_offset_s * 1000;
-}
 
 // Every connection and live socket is a file descriptor, and Debian starts a
 // shell's processes at a soft limit of 1,024: raise it to the hard limit, as
@@ -84,74 +78,6 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
   setup.snapshot_records = conf.snapshot_records;
   setup.recovered = std::move(recovered);
   return {};
-}
-
-// Creates one demo event (or finds it, recovered) and opens its sale. A
-// recovered event keeps its journaled config, so a restart shows the waiting
-// room's original opening time, not a fresh one.
-void create_demo_event(caf::actor_system& sys, const directory& dir, const node_config& conf,
-                       catalog& events, event_config ev, venue_ptr v) {
-  if (auto recovered = events.find(ev.id)) {
-    ev = recovered->config;
-    v = recovered->hall;
-  }
-  caf::scoped_actor self{sys};
-  auto on_error = [](caf::error& e) {
-    std::fprintf(stderr, "holdfast: demo event: %s\n", caf::to_string(e).c_str());
-  };
-  self->request(dir.shard_for(ev.id), std::chrono::seconds(10), create_atom::value, ev, v)
-      .receive(
-          [&](event_actor& actor) {
-            self->request(actor, std::chrono::seconds(10), sale_atom::value, sale_action::open)
-                .receive(
-                    [&](event_status s) {
-                      events.put(catalog_entry{ev, v, s});
-                      std::printf(
-                          "holdfast: demo event %u \"%s\" at %s: %u seats in %zu sections, %u GA "
-                          "places, status %s (shard %u)%s\n",
-                          ev.id, ev.name.c_str(), v->name().c_str(), v->seat_count(),
-                          v->sections().size(), v->ga_capacity_total(),
-                          std::string(status_name(s)).c_str(), shard_of(ev.id, conf.shards),
-                          ev.onsale.waiting_room ? ", waiting room on" : "");
-                    },
-                    on_error);
-          },
-          on_error);
-}
-
-// Event 1 sells straight away; event 2 (when demo.room is on) sells behind a
-// waiting room that opens demo.room_opens_after_s after its creation, so the
-// pre-queue is visible. Both reprice every demo.pricing_interval_s.
-void load_demo(caf::actor_system& sys, const directory& dir, const node_config& conf,
-               catalog& events) {
-  auto v = make_demo_venue(conf.demo_sections, conf.demo_seats, conf.demo_ga_capacity);
-  // Shows start in the evening (20:00 UTC), not at whatever minute the node first ran.
-  const auto evening_in_days = [now = wall_now_ms(conf)](int64_t days) {
-    constexpr int64_t day_ms = 24LL * 3600 * 1000;
-    return (now / day_ms + days) * day_ms + 20LL * 3600 * 1000;
-  };
-  const auto& room = conf.demo_room;
-  event_config ev;
-  ev.id = 1;
-  ev.name = "Holdfast Live: Opening Night";
-  ev.artist = "The Anchors";
-  ev.category = "concert";
-  ev.user_seats_max = conf.demo_user_seats_max;
-  ev.starts_at_ms = evening_in_days(30);
-  ev.onsale.pricing_interval_s = room.pricing_interval_s;
-  create_demo_event(sys, dir, conf, events, ev, v);
-  if (!room.enabled) return;
-  ev.id = 2;
-  ev.name = "Holdfast Live: The Big On-Sale";
-  ev.artist = "The Anchors";
-  ev.starts_at_ms = evening_in_days(45);
-  ev.onsale.waiting_room = true;
-  ev.onsale.queue_opens_at_ms = wall_now_ms(conf) + room.opens_after_s * 1000;
-  ev.onsale.admit_per_min = room.admit_per_min;
-  ev.onsale.active_max = room.active_max;
-  ev.onsale.access_ttl_s = room.access_ttl_s;
-  ev.onsale.shuffle_seed = random_u64(); // recorded in the journal with the event
-  create_demo_event(sys, dir, conf, events, ev, v);
 }
 
 // Once actors run, returning from main would wait for actors that never stop

@@ -1,4 +1,4 @@
-#include "actors/seat_inventory.hpp"
+#include "domain/seat_inventory.hpp"
 
 #include <algorithm>
 

@@ -1,4 +1,4 @@
-#include "actors/pricing.hpp"
+#include "domain/pricing.hpp"
 
 #include <algorithm>
 #include <cmath>

@@ -1,4 +1,4 @@
-#include "actors/event_messages.hpp"
+#include "domain/event_messages.hpp"
 
 #include <algorithm>
 

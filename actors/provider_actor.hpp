@@ -17,7 +17,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/type_ids.hpp"
-#include "payments/payment_provider.hpp"
+#include "domain/payment_provider.hpp"
 
 namespace holdfast {
 

@@ -1,4 +1,4 @@
-#include "persistence/crc32c.hpp"
+#include "core/crc32c.hpp"
 
 #include <array>
 
