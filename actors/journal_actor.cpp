@@ -31,7 +31,7 @@ struct journal_state {
 
 using self_ptr = journal_actor::stateful_pointer<journal_state>;
 
-[[noreturn]] void fatal(const store_status& st) {
+[[noreturn]] void fatal(const status& st) {
   std::fprintf(stderr, "holdfast: journal write failed, stopping the node: %s\n",
                st.message.c_str());
   std::fflush(stderr);
@@ -45,8 +45,8 @@ void compact_some(self_ptr self) {
   if (!st.compaction_pending) return;
   constexpr uint64_t rows_per_slice = 5'000;
   uint64_t deleted = 0;
-  if (auto status = st.store->compact(st.compaction_bound, rows_per_slice, &deleted); !status)
-    fatal(status);
+  if (auto result = st.store->compact(st.compaction_bound, rows_per_slice, &deleted); !result)
+    fatal(result);
   st.compaction_pending = deleted == rows_per_slice;
 }
 
@@ -59,7 +59,7 @@ void commit_pending(self_ptr self) {
     split_frames(append.frames, append.event, st.rows);
   if (!st.rows.empty()) { // appends that only carry answers commit nothing
     const auto start = std::chrono::steady_clock::now();
-    if (auto status = st.store->append(st.rows); !status) fatal(status);
+    if (auto result = st.store->append(st.rows); !result) fatal(result);
     const auto us = std::chrono::duration_cast<std::chrono::microseconds>(
                         std::chrono::steady_clock::now() - start)
                         .count();
@@ -96,7 +96,7 @@ void write_snapshot(self_ptr self, journal_snapshot& snap) {
 void snapshot_stored_at(self_ptr self) {
   auto& st = self->state;
   st.stats.snapshots += 1;
-  if (auto status = st.store->compaction_bound(st.compaction_bound); !status) fatal(status);
+  if (auto result = st.store->compaction_bound(st.compaction_bound); !result) fatal(result);
   st.compaction_pending = true;
   compact_some(self);
 }
@@ -104,10 +104,10 @@ void snapshot_stored_at(self_ptr self) {
 void spawn_snapshot_writer(self_ptr self, bool detached) {
   auto& st = self->state;
   std::unique_ptr<shard_store> writer_store;
-  if (auto status =
+  if (auto result =
           shard_store::open_snapshot_writer(st.store->path(), st.store->shard(), writer_store);
-      !status)
-    fatal(status);
+      !result)
+    fatal(result);
   std::shared_ptr<shard_store> store = std::move(writer_store);
   auto journal = caf::actor_cast<caf::actor>(self);
   st.snapshot_writer =
@@ -134,8 +134,8 @@ journal_actor::behavior_type journal_behavior(self_ptr self, std::shared_ptr<sha
       [self](journal_venue& v) {
         std::string existing;
         if (self->state.store->get_venue(v.id, existing)) return;
-        if (auto status = self->state.store->put_venue(v.id, encode_venue(*v.venue)); !status)
-          fatal(status);
+        if (auto result = self->state.store->put_venue(v.id, encode_venue(*v.venue)); !result)
+          fatal(result);
       },
       [self](commit_atom) { commit_pending(self); },
       [self](stats_atom) { return self->state.stats; },

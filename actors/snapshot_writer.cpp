@@ -14,9 +14,9 @@ caf::behavior snapshot_writer_behavior(caf::event_based_actor* self,
   return {
       [self, store, journal](snapshot_job& job) {
         const auto blob = job.encode(job.seq);
-        if (auto status = store->put_snapshot(job.stream, job.seq, blob); !status) {
+        if (auto result = store->put_snapshot(job.stream, job.seq, blob); !result) {
           std::fprintf(stderr, "holdfast: snapshot write failed, stopping the node: %s\n",
-                       status.message.c_str());
+                       result.message.c_str());
           std::fflush(stderr);
           std::abort();
         }

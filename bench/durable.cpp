@@ -149,7 +149,7 @@ struct journaled_event {
   }
 
   // Thrown, not exit()ed: unwinding removes the temporary directory.
-  [[noreturn]] static void fail(const store_status& st) {
+  [[noreturn]] static void fail(const status& st) {
     throw std::runtime_error("store failed: " + st.message);
   }
 };
@@ -406,7 +406,7 @@ recovery_figures run_recovery(const temp_dir& dir, uint64_t target) {
   f.open_s = seconds_since(start);
   recovery_result result;
   start = steady_now_ns();
-  const store_status st = recover_shard(*store, {}, result);
+  const status st = recover_shard(*store, {}, result);
   f.recover_s = seconds_since(start);
   if (!st) {
     std::fprintf(stderr, "bench-durable: recovery failed: %s\n", st.message.c_str());

@@ -633,4 +633,14 @@ bool admission_queue::invariants_hold() const {
   return deep_index_holds() && deep_counts_hold();
 }
 
+admission_config admission_config_of(const event_config& c) {
+  admission_config a;
+  a.opens_at_ms = c.onsale.queue_opens_at_ms;
+  a.admit_per_min = std::max<uint32_t>(c.onsale.admit_per_min, 1);
+  a.active_max = std::max<uint32_t>(c.onsale.active_max, 1);
+  a.access_ttl_ms = c.onsale.access_ttl_s * 1000;
+  a.shuffle_seed = c.onsale.shuffle_seed;
+  return a;
+}
+
 } // namespace holdfast

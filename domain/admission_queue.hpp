@@ -36,6 +36,7 @@
 #include "core/ids.hpp"
 #include "core/limits.hpp"
 #include "core/result_code.hpp"
+#include "domain/event_config.hpp"
 
 namespace holdfast {
 
@@ -258,5 +259,8 @@ private:
   std::array<rate_bucket, limits::queue_rate_buckets> rate_ = {};
   admission_sink* sink_ = nullptr;
 };
+
+// The waiting room an event's configuration asks for (rate and cap at least 1).
+admission_config admission_config_of(const event_config& c);
 
 } // namespace holdfast

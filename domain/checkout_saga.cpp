@@ -346,12 +346,7 @@ uint32_t checkout_saga::card_seats(std::string_view fingerprint) const {
 void checkout_saga::apply_change(attempt& a, const state_change& change) {
   const std::string& key = a.record.payment_key;
   count(a, -1);
-  a.state = change.state;
-  a.updated_at_ms = change.at_ms;
-  a.order = change.order;
-  a.decline = change.decline;
-  a.cause = change.cause;
-  a.unknown_lookups = change.unknown_lookups;
+  a.take(change);
   if (!before_confirm(a.state)) {
     auto it = paying_for_hold_.find(a.record.hold);
     if (it != paying_for_hold_.end() && it->second == key) paying_for_hold_.erase(it);
@@ -717,6 +712,12 @@ bool checkout_saga::invariants_hold() const {
          owning == order_owner_.size() && recount.hold_declines_ == hold_declines_ &&
          recount.user_declines_ == user_declines_ && recount.card_seats_ == card_seats_ &&
          recount.evictable_ == evictable_;
+}
+
+saga_config checkout_config_of(event_id event) {
+  saga_config c;
+  c.scope = event;
+  return c;
 }
 
 } // namespace holdfast

@@ -200,6 +200,16 @@ struct attempt {
   decline_reason decline = decline_reason::none;
   refund_cause cause = refund_cause::none;
   uint32_t unknown_lookups = 0;
+
+  // Takes the state a change records (its key is the caller's to check).
+  void take(const state_change& change) {
+    state = change.state;
+    updated_at_ms = change.at_ms;
+    order = change.order;
+    decline = change.decline;
+    cause = change.cause;
+    unknown_lookups = change.unknown_lookups;
+  }
 };
 
 struct checkout_status {
@@ -366,5 +376,9 @@ private:
 };
 
 checkout_status status_of(const attempt& a);
+
+// The saga configuration of an event's checkout stream. Recovery and the
+// checkout actor must agree on it (restore checks payment keys against scope).
+saga_config checkout_config_of(event_id event);
 
 } // namespace holdfast

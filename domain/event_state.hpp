@@ -11,40 +11,15 @@
 #include <unordered_map>
 #include <vector>
 
+#include "core/venue.hpp"
 #include "domain/best_seats.hpp"
 #include "domain/deadline_queue.hpp"
+#include "domain/event_config.hpp"
 #include "domain/event_messages.hpp"
 #include "domain/seat_inventory.hpp"
 #include "domain/waitlist.hpp"
-#include "core/venue.hpp"
 
 namespace holdfast {
-
-// How an event goes on sale: the waiting room, dynamic pricing and the
-// waitlist. Journaled with the event (EventCreated.on_sale), so a restart runs
-// the same sale.
-struct onsale_config {
-  bool waiting_room = false;
-  int64_t queue_opens_at_ms = 0;  // joins before this go to the shuffled pre-queue
-  uint32_t admit_per_min = 600;   // admission rate of the waiting room
-  uint32_t active_max = 1000;     // admitted users shopping at once
-  int64_t access_ttl_s = 1800;    // an access token's lifetime (and the active slot's)
-  uint64_t shuffle_seed = 0;      // the pre-queue's shuffle, recorded for replay
-  int64_t pricing_interval_s = 0; // 0: fixed prices
-  uint32_t price_ceiling_pct = 300;
-  int64_t waitlist_offer_s = 900; // how long a waitlist offer holds its seats
-};
-
-struct event_config {
-  event_id id = 0;
-  std::string name;
-  std::string artist;
-  std::string category;
-  int64_t starts_at_ms = 0;
-  int64_t hold_ttl_s = limits::hold_ttl_s_default;
-  uint32_t user_seats_max = limits::user_seats_max_default;
-  onsale_config onsale;
-};
 
 // What a hold takes and an order keeps: named seats, or a quantity of one GA
 // area, at the price locked when the hold was made. An order copies its

@@ -166,4 +166,8 @@ constexpr std::optional<decline_reason> decline_reason_from_name(std::string_vie
   return std::nullopt;
 }
 
+// True for a string of 12 to 19 digits whose Luhn checksum is right: what a
+// card number must pass before any provider sees it.
+bool luhn_valid(std::string_view card);
+
 } // namespace holdfast

@@ -54,12 +54,13 @@ std::string redact_target(std::string_view target) {
   return out;
 }
 
-std::string access_log::open(const std::string& path) {
+status access_log::open(const std::string& path) {
   path_ = path;
   fd_ = ::open(path.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0600);
-  if (fd_ < 0) return "cannot open access log " + path + ": " + std::strerror(errno);
+  if (fd_ < 0)
+    return status::failure("cannot open access log " + path + ": " + std::strerror(errno));
   writer_ = std::thread([this] { write_loop(); });
-  return {};
+  return status::success();
 }
 
 access_log::~access_log() {

@@ -24,6 +24,8 @@
 #include <string_view>
 #include <thread>
 
+#include "core/status.hpp"
+
 namespace holdfast {
 
 // `target` with the values of credential-like query parameters replaced by
@@ -39,9 +41,8 @@ public:
   access_log(const access_log&) = delete;
   access_log& operator=(const access_log&) = delete;
 
-  // Appends to `path` (created 0600 if missing) and starts the writer. Empty
-  // string on success, else why not.
-  std::string open(const std::string& path);
+  // Appends to `path` (created 0600 if missing) and starts the writer.
+  status open(const std::string& path);
   // Thread-safe: the writer reopens the path before its next write (after
   // flushing what is pending to the old file). If the path cannot be opened,
   // it says so on stderr and keeps the old file.

@@ -5,10 +5,10 @@
 #include <caf/all.hpp>
 
 #include "actors/checkout_actor.hpp"
+#include "domain/payment_provider.hpp"
 #include "net/api.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
-#include "payments/test_provider.hpp" // luhn_valid
 
 namespace holdfast {
 

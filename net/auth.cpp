@@ -209,36 +209,33 @@ std::optional<user_claims> token_authority::verify(std::string_view token, int64
 
 namespace {
 
-// Reads `path`, or creates it with what `make` returns. Empty string on
-// failure, with `error` set. A new file is never visible with other modes or
-// half written: it is made under a temporary name with O_EXCL and mode 0600
-// (no window in which another user can open it), fsynced, renamed into place,
-// and the directory fsynced, so a crash leaves either no file or the whole one.
-// An existing file keeps its contents and loses any group or other access.
-std::string load_or_create(const std::string& path, size_t bytes_min,
-                           const std::function<std::string()>& make, std::string& error) {
+// Reads `path` into `out`, or creates it with what `make` returns. A new file is never visible with
+// other modes or half written: it is made under a temporary name with O_EXCL and mode 0600 (no
+// window in which another user can open it), fsynced, renamed into place, and the directory
+// fsynced, so a crash leaves either no file or the whole one. An existing file keeps its contents
+// and loses any group or other access.
+status load_or_create(const std::string& path, size_t bytes_min,
+                      const std::function<std::string()>& make, std::string& out) {
   {
     std::ifstream in(path, std::ios::binary);
     if (in) {
       std::stringstream ss;
       ss << in.rdbuf();
-      if (ss.str().size() < bytes_min) {
-        error = path + " is shorter than " + std::to_string(bytes_min) + " bytes";
-        return {};
-      }
-      if (chmod(path.c_str(), 0600) != 0) {
-        error = "cannot make " + path + " private (mode 0600): " + std::strerror(errno);
-        return {};
-      }
-      return ss.str();
+      if (ss.str().size() < bytes_min)
+        return status::failure(path + " is shorter than " + std::to_string(bytes_min) + " bytes");
+      if (chmod(path.c_str(), 0600) != 0)
+        return status::failure("cannot make " + path +
+                               " private (mode 0600): " + std::strerror(errno));
+      out = ss.str();
+      return status::success();
     }
   }
   const std::string made = make();
   const std::string tmp = path + ".tmp";
   auto fail = [&](const std::string& what) {
-    error = what + " " + tmp + ": " + std::strerror(errno);
+    auto failed = status::failure(what + " " + tmp + ": " + std::strerror(errno));
     ::unlink(tmp.c_str());
-    return std::string{};
+    return failed;
   };
   ::unlink(tmp.c_str()); // left by a crash during an earlier start
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
@@ -266,7 +263,8 @@ std::string load_or_create(const std::string& path, size_t bytes_min,
     ::fsync(dir_fd);
     ::close(dir_fd);
   }
-  return made;
+  out = made;
+  return status::success();
 }
 
 std::string random_bytes(size_t n) {
@@ -277,13 +275,13 @@ std::string random_bytes(size_t n) {
 
 } // namespace
 
-std::string load_or_create_secret(const std::string& data_dir, std::string& error) {
+status load_or_create_secret(const std::string& data_dir, std::string& secret) {
   return load_or_create(
-      data_dir + "/node.secret", 32, [] { return random_bytes(32); }, error);
+      data_dir + "/node.secret", 32, [] { return random_bytes(32); }, secret);
 }
 
-std::string load_or_create_admin_token(const std::string& data_dir, std::string& error) {
-  auto token = load_or_create(
+status load_or_create_admin_token(const std::string& data_dir, std::string& token) {
+  auto st = load_or_create(
       data_dir + "/admin.token", 32,
       [] {
         static constexpr char hex[] = "0123456789abcdef";
@@ -294,10 +292,11 @@ std::string load_or_create_admin_token(const std::string& data_dir, std::string&
         }
         return out;
       },
-      error);
+      token);
   while (!token.empty() && (token.back() == '\n' || token.back() == '\r' || token.back() == ' '))
     token.pop_back(); // an operator may have written it with an editor
-  return token;
+  if (st && token.empty()) return status::failure(data_dir + "/admin.token is blank");
+  return st;
 }
 
 } // namespace holdfast

@@ -12,6 +12,7 @@
 #include <string_view>
 
 #include "core/ids.hpp"
+#include "core/status.hpp"
 
 namespace holdfast {
 
@@ -69,11 +70,11 @@ std::optional<std::string> open_token(const hmac_sha256_key& key, std::string_vi
                                       size_t chars_max);
 
 // Reads data_dir/node.secret, creating it with 32 random bytes (mode 0600) if
-// it does not exist. Empty string on failure, with `error` set.
-std::string load_or_create_secret(const std::string& data_dir, std::string& error);
+// it does not exist.
+status load_or_create_secret(const std::string& data_dir, std::string& secret);
 // Reads data_dir/admin.token (the operator's bearer token for /v1/admin/*),
 // creating it with 64 random hex digits (mode 0600) at first start.
-std::string load_or_create_admin_token(const std::string& data_dir, std::string& error);
+status load_or_create_admin_token(const std::string& data_dir, std::string& token);
 
 // 64 random bits from the OS CSPRNG, never 0.
 uint64_t random_u64();

@@ -38,11 +38,11 @@ http_server::~http_server() {
   stop();
 }
 
-std::string http_server::start() {
+status http_server::start() {
   const unsigned threads = config_.threads ? config_.threads : default_io_threads();
   boost::system::error_code ec;
   auto address = net::ip::make_address(config_.host, ec);
-  if (ec) return "bad host " + config_.host + ": " + ec.message();
+  if (ec) return status::failure("bad host " + config_.host + ": " + ec.message());
   uint16_t port = config_.port;
   // Several listeners share the port through SO_REUSEPORT, which would just
   // as gladly let a second node (same user, another data dir) join and take
@@ -54,7 +54,8 @@ std::string http_server::start() {
     if (!ec) probe.set_option(net::socket_base::reuse_address(true), ec);
     if (!ec) probe.bind(tcp::endpoint{address, port}, ec);
     if (ec)
-      return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
+      return status::failure("cannot listen on " + config_.host + ":" + std::to_string(port) +
+                             ": " + ec.message());
   } // the probe closes here and the listeners bind at once
   for (unsigned i = 0; i < threads; ++i) {
     auto w = std::make_unique<worker>();
@@ -68,7 +69,8 @@ std::string http_server::start() {
     if (!ec) w->acceptor.bind(endpoint, ec);
     if (!ec) w->acceptor.listen(net::socket_base::max_listen_connections, ec);
     if (ec)
-      return "cannot listen on " + config_.host + ":" + std::to_string(port) + ": " + ec.message();
+      return status::failure("cannot listen on " + config_.host + ":" + std::to_string(port) +
+                             ": " + ec.message());
     port = w->acceptor.local_endpoint().port(); // port 0: every worker shares the first's
     w->gateway = spawn_gateway(services_.sys);
     w->lanes = std::make_shared<command_lanes>(services_.sys, services_.dir, w->io, w->gateway);
@@ -80,7 +82,7 @@ std::string http_server::start() {
     accept(*w);
     w->thread = std::thread([io = w->io] { io->run(); });
   }
-  return {};
+  return status::success();
 }
 
 void http_server::accept(worker& w) {

@@ -14,6 +14,7 @@
 
 #include <boost/asio/io_context.hpp>
 
+#include "core/status.hpp"
 #include "net/api.hpp"
 
 namespace holdfast {
@@ -41,8 +42,8 @@ public:
   http_server(http_server_config config, api_services& services);
   ~http_server();
 
-  // Binds and starts serving; empty string on success, else why not.
-  std::string start();
+  // Binds and starts serving.
+  status start();
   void stop();
   uint16_t port() const { return port_; }
 

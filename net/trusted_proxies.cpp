@@ -93,7 +93,7 @@ bool trusted_proxies::to_bytes(std::string_view text, std::array<uint8_t, 16>& o
   return true;
 }
 
-std::string trusted_proxies::parse(std::string_view list, trusted_proxies& out) {
+status trusted_proxies::parse(std::string_view list, trusted_proxies& out) {
   out.networks_.clear();
   for (;;) {
     const auto comma = list.find(',');
@@ -102,7 +102,7 @@ std::string trusted_proxies::parse(std::string_view list, trusted_proxies& out) 
       const auto slash = item.find('/');
       const auto host = item.substr(0, slash);
       network n;
-      if (!to_bytes(host, n.bytes)) return "not an address: " + std::string(host);
+      if (!to_bytes(host, n.bytes)) return status::failure("not an address: " + std::string(host));
       const bool v4 = host.find(':') == std::string_view::npos;
       unsigned bits = v4 ? 32 : 128;
       if (slash != std::string_view::npos) {
@@ -110,7 +110,7 @@ std::string trusted_proxies::parse(std::string_view list, trusted_proxies& out) 
         const auto r = std::from_chars(digits.data(), digits.data() + digits.size(), bits);
         if (r.ec != std::errc{} || r.ptr != digits.data() + digits.size() ||
             bits > (v4 ? 32u : 128u))
-          return "not a prefix length: " + std::string(item);
+          return status::failure("not a prefix length: " + std::string(item));
       }
       n.prefix_bits = v4 ? bits + 96 : bits;
       out.networks_.push_back(n);
@@ -118,7 +118,7 @@ std::string trusted_proxies::parse(std::string_view list, trusted_proxies& out) 
     if (comma == std::string_view::npos) break;
     list.remove_prefix(comma + 1);
   }
-  return {};
+  return status::success();
 }
 
 bool trusted_proxies::trusts(const std::array<uint8_t, 16>& address) const {

@@ -16,13 +16,15 @@
 
 #include <boost/beast/http/fields.hpp>
 
+#include "core/status.hpp"
+
 namespace holdfast {
 
 class trusted_proxies {
 public:
   // "10.0.0.0/8, 192.168.1.5, fd00::/8" (an address without a prefix is one
-  // host). Empty string on success, else what is wrong.
-  static std::string parse(std::string_view list, trusted_proxies& out);
+  // host). A failure says what is wrong.
+  static status parse(std::string_view list, trusted_proxies& out);
 
   bool empty() const { return networks_.empty(); }
   bool trusts(std::string_view address) const;

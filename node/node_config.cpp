@@ -28,10 +28,10 @@ std::string check_onsale(const node_config& c) {
 
 } // namespace
 
-std::string load_node_config(const std::string& path, node_config& out) {
+status load_node_config(const std::string& path, node_config& out) {
   namespace po = boost::program_options;
   std::ifstream in(path);
-  if (!in) return "cannot open " + path;
+  if (!in) return status::failure("cannot open " + path);
   po::options_description desc;
   auto& ab = out.antibot;
   auto& room = out.demo_room;
@@ -97,32 +97,35 @@ std::string load_node_config(const std::string& path, node_config& out) {
     po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);
     po::notify(vm);
   } catch (const std::exception& e) {
-    return path + ": " + e.what();
+    return status::failure(path + ": " + e.what());
   }
-  if (auto err = check_onsale(out); !err.empty()) return path + ": " + err;
-  if (out.shards == 0 || out.shards > 1024) return path + ": cluster.shards must be 1..1024";
+  if (auto err = check_onsale(out); !err.empty()) return status::failure(path + ": " + err);
+  if (out.shards == 0 || out.shards > 1024)
+    return status::failure(path + ": cluster.shards must be 1..1024");
   if (out.live_sockets_max == 0 || out.live_sockets_max > limits::live_sockets_max_max)
-    return path + ": limits.live_sockets_max must be 1.." +
-           std::to_string(limits::live_sockets_max_max);
+    return status::failure(path + ": limits.live_sockets_max must be 1.." +
+                           std::to_string(limits::live_sockets_max_max));
   if (out.gateway_in_flight_max == 0 ||
       out.gateway_in_flight_max > limits::gateway_in_flight_max_max)
-    return path + ": limits.gateway_in_flight_max must be 1.." +
-           std::to_string(limits::gateway_in_flight_max_max);
+    return status::failure(path + ": limits.gateway_in_flight_max must be 1.." +
+                           std::to_string(limits::gateway_in_flight_max_max));
   if (out.demo_seats == 0 || out.demo_seats > limits::venue_seats_max)
-    return path + ": demo.seats out of range";
+    return status::failure(path + ": demo.seats out of range");
   if (out.actor_scheduler != "stealing" && out.actor_scheduler != "sharing")
-    return path + ": node.actor_scheduler must be stealing or sharing";
+    return status::failure(path + ": node.actor_scheduler must be stealing or sharing");
   if (out.demo_user_seats_max == 0 || out.demo_user_seats_max > limits::user_seats_max_max)
-    return path + ": demo.user_seats_max must be 1.." + std::to_string(limits::user_seats_max_max);
+    return status::failure(path + ": demo.user_seats_max must be 1.." +
+                           std::to_string(limits::user_seats_max_max));
   if (out.payments_latency_ms < 0 || out.payments_jitter_ms < 0 ||
       out.payments_timeout_ppm > 1'000'000 || out.payments_decline_ppm > 1'000'000)
-    return path + ": payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000";
+    return status::failure(
+        path + ": payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000");
   if (out.payments_checkout_wait_ms < 0 || out.payments_checkout_wait_ms > 60'000)
-    return path + ": payments.checkout_wait_ms must be 0..60000";
+    return status::failure(path + ": payments.checkout_wait_ms must be 0..60000");
   if (out.demo_sections == 0 || out.demo_sections > out.demo_seats)
-    return path + ": demo.sections out of range";
-  if (auto err = check_caf_exposure(out); !err.empty()) return path + ": " + err;
-  return {};
+    return status::failure(path + ": demo.sections out of range");
+  if (auto st = check_caf_exposure(out); !st) return status::failure(path + ": " + st.message);
+  return status::success();
 }
 
 bool is_loopback_host(const std::string& host) {
@@ -136,15 +139,18 @@ bool caf_tls_configured(const node_config& c) {
   return !c.caf_tls_cert.empty() && !c.caf_tls_key.empty() && !c.caf_tls_ca.empty();
 }
 
-std::string check_caf_exposure(const node_config& c) {
+status check_caf_exposure(const node_config& c) {
   const bool any_tls = !c.caf_tls_cert.empty() || !c.caf_tls_key.empty() || !c.caf_tls_ca.empty();
   if (any_tls && !caf_tls_configured(c))
-    return "node.caf_tls_cert, caf_tls_key and caf_tls_ca go together (mutual TLS needs all "
-           "three)";
-  if (is_loopback_host(c.caf_host) || caf_tls_configured(c) || c.caf_insecure) return {};
-  return "node.caf_host = " + c.caf_host +
-         " would let anyone who reaches it command this node's actors: configure mutual TLS "
-         "(caf_tls_cert, caf_tls_key, caf_tls_ca) or set caf_insecure = true on a private network";
+    return status::failure(
+        "node.caf_tls_cert, caf_tls_key and caf_tls_ca go together (mutual TLS needs all "
+        "three)");
+  if (is_loopback_host(c.caf_host) || caf_tls_configured(c) || c.caf_insecure)
+    return status::success();
+  return status::failure(
+      "node.caf_host = " + c.caf_host +
+      " would let anyone who reaches it command this node's actors: configure mutual TLS "
+      "(caf_tls_cert, caf_tls_key, caf_tls_ca) or set caf_insecure = true on a private network");
 }
 
 int64_t wall_now_ms(const node_config& conf) {

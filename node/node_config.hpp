@@ -7,6 +7,7 @@
 
 #include "core/antibot_config.hpp"
 #include "core/limits.hpp"
+#include "core/status.hpp"
 
 namespace holdfast {
 
@@ -81,14 +82,14 @@ struct node_config {
   int64_t payments_checkout_wait_ms = 3'000;
 };
 
-// Returns an empty string on success, else what is wrong with the file.
-std::string load_node_config(const std::string& path, node_config& out);
+// Reads and checks the file; a failure says what is wrong with it.
+status load_node_config(const std::string& path, node_config& out);
 
 // True for addresses only this machine can reach (127.0.0.0/8, ::1, "localhost").
 bool is_loopback_host(const std::string& host);
 bool caf_tls_configured(const node_config& c);
-// Why the CAF remoting settings are unsafe or incomplete; empty when they are fine.
-std::string check_caf_exposure(const node_config& c);
+// A failure says why the CAF remoting settings are unsafe or incomplete.
+status check_caf_exposure(const node_config& c);
 
 // The node's wall clock: the system clock moved by [node] clock_offset_s.
 int64_t wall_now_ms(const node_config& conf);

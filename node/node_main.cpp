@@ -57,13 +57,13 @@ sigset_t handled_signals() {
 }
 
 // Opens and recovers one shard; prints what it found. Empty string on success.
-std::string open_shard(const node_config& conf, uint32_t index, shard_setup& setup) {
+status open_shard(const node_config& conf, uint32_t index, shard_setup& setup) {
   std::unique_ptr<shard_store> store;
   const auto path = shard_db_path(conf.data_dir, index);
-  if (auto st = shard_store::open(path, index, false, store); !st) return st.message;
+  if (auto st = shard_store::open(path, index, false, store); !st) return st;
   auto recovered = std::make_shared<recovery_result>();
   const auto start = std::chrono::steady_clock::now();
-  if (auto st = recover_shard(*store, {}, *recovered); !st) return st.message;
+  if (auto st = recover_shard(*store, {}, *recovered); !st) return st;
   const auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(
                       std::chrono::steady_clock::now() - start)
                       .count();
@@ -77,7 +77,7 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
   setup.store = std::move(store);
   setup.snapshot_records = conf.snapshot_records;
   setup.recovered = std::move(recovered);
-  return {};
+  return status::success();
 }
 
 // Once actors run, returning from main would wait for actors that never stop
@@ -93,9 +93,9 @@ std::string open_shard(const node_config& conf, uint32_t index, shard_setup& set
 // CAF's TLS layer loads the files only when the first peer connects, and
 // throws from its I/O thread when they are bad: load them here first, so a
 // typo stops the start with a message instead of the node at its first peer.
-std::string check_tls_files(const node_config& conf) {
+status check_tls_files(const node_config& conf) {
   SSL_CTX* ctx = SSL_CTX_new(TLS_method());
-  if (ctx == nullptr) return "cannot create an OpenSSL context";
+  if (ctx == nullptr) return status::failure("cannot create an OpenSSL context");
   std::string error;
   if (SSL_CTX_use_certificate_chain_file(ctx, conf.caf_tls_cert.c_str()) != 1)
     error = "cannot load node.caf_tls_cert " + conf.caf_tls_cert;
@@ -106,7 +106,7 @@ std::string check_tls_files(const node_config& conf) {
   else if (SSL_CTX_load_verify_locations(ctx, conf.caf_tls_ca.c_str(), nullptr) != 1)
     error = "cannot load node.caf_tls_ca " + conf.caf_tls_ca;
   SSL_CTX_free(ctx);
-  return error;
+  return error.empty() ? status::success() : status::failure(error);
 }
 
 // Publishes the node actor for other nodes and the CLI: over mutual TLS when
@@ -131,20 +131,20 @@ int main(int argc, char** argv) {
 
   const std::string config_path = argc > 1 ? argv[1] : "cluster.conf";
   node_config conf;
-  if (auto err = load_node_config(config_path, conf); !err.empty()) {
-    std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+  if (auto st = load_node_config(config_path, conf); !st) {
+    std::fprintf(stderr, "holdfast: %s\n", st.message.c_str());
     return 2;
   }
   // Everything the node creates from here on (databases and their -wal and
   // -shm files, secrets, logs) is readable by its own user only.
   umask(077);
-  if (auto err = make_data_dir_private(conf.data_dir); !err.empty()) {
-    std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+  if (auto st = make_data_dir_private(conf.data_dir); !st) {
+    std::fprintf(stderr, "holdfast: %s\n", st.message.c_str());
     return 2;
   }
   if (caf_tls_configured(conf)) {
-    if (auto err = check_tls_files(conf); !err.empty()) {
-      std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+    if (auto st = check_tls_files(conf); !st) {
+      std::fprintf(stderr, "holdfast: %s\n", st.message.c_str());
       return 2;
     }
   } else if (!is_loopback_host(conf.caf_host)) {
@@ -158,8 +158,8 @@ int main(int argc, char** argv) {
   access_log requests_log; // outlives the HTTP server, which writes to it
   if (!conf.access_log.empty()) {
     const auto path = std::filesystem::path(conf.data_dir) / conf.access_log; // absolute stays
-    if (auto err = requests_log.open(path.string()); !err.empty()) {
-      std::fprintf(stderr, "holdfast: %s\n", err.c_str());
+    if (auto st = requests_log.open(path.string()); !st) {
+      std::fprintf(stderr, "holdfast: %s\n", st.message.c_str());
       return 2;
     }
     std::printf("holdfast: access log %s\n", path.c_str());
@@ -210,7 +210,7 @@ int main(int argc, char** argv) {
   std::vector<shard_actor> shards;
   for (uint32_t i = 0; i < conf.shards; ++i) {
     shard_setup setup;
-    if (auto err = open_shard(conf, i, setup); !err.empty()) fail_start(3, "cannot start: " + err);
+    if (auto st = open_shard(conf, i, setup); !st) fail_start(3, "cannot start: " + st.message);
     setup.provider = payments;
     setup.checkout_wait_ms = conf.payments_checkout_wait_ms;
     for (const auto& [id, ev] : setup.recovered->events)
@@ -232,12 +232,11 @@ int main(int argc, char** argv) {
               static_cast<unsigned long long>(open_files));
   if (conf.demo_load) load_demo(sys, dir, conf, events);
 
-  std::string error;
-  const std::string secret = load_or_create_secret(conf.data_dir, error);
-  if (secret.empty()) fail_start(5, error);
+  std::string secret, admin_token;
+  if (auto st = load_or_create_secret(conf.data_dir, secret); !st) fail_start(5, st.message);
   token_authority tokens{secret};
-  const std::string admin_token = load_or_create_admin_token(conf.data_dir, error);
-  if (admin_token.empty()) fail_start(5, error);
+  if (auto st = load_or_create_admin_token(conf.data_dir, admin_token); !st)
+    fail_start(5, st.message);
   access_tokens room_tokens{secret};
   antibot guard{conf.antibot, secret, admin_token};
   http_metrics metrics;
@@ -248,17 +247,17 @@ int main(int argc, char** argv) {
   services.gateway_in_flight_max = conf.gateway_in_flight_max;
   services.admin_token = admin_token;
   trusted_proxies proxies;
-  if (auto err = trusted_proxies::parse(conf.trusted_proxies, proxies); !err.empty())
-    fail_start(2, "node.trusted_proxies: " + err);
+  if (auto st = trusted_proxies::parse(conf.trusted_proxies, proxies); !st)
+    fail_start(2, "node.trusted_proxies: " + st.message);
   services.proxies = &proxies;
   services.metrics_token = conf.metrics_token;
   if (!conf.access_log.empty()) services.log = &requests_log;
   http_server server{http_server_config{conf.http_host, conf.http_port, conf.http_threads},
                      services};
-  if (auto err = server.start(); !err.empty()) fail_start(6, err);
+  if (auto st = server.start(); !st) fail_start(6, st.message);
   http_server admin{http_server_config{conf.admin_host, conf.admin_port, 1, listener::admin},
                     services};
-  if (auto err = admin.start(); !err.empty()) fail_start(6, "admin listener: " + err);
+  if (auto st = admin.start(); !st) fail_start(6, "admin listener: " + st.message);
   std::printf("holdfast: admin on http://%s:%u/ (/metrics%s, /v1/admin with the token in "
               "%s/admin.token)\n",
               conf.admin_host.c_str(), admin.port(),

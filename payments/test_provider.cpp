@@ -38,14 +38,14 @@ std::string_view column_text(sqlite3_stmt* s, int col) {
 }
 
 // Every row of an open ledger, checked: a row we did not write fails the load.
-store_status load_rows(sqlite3* db, const std::string& path,
-                       const std::function<void(ledger_row)>& take) {
+status load_rows(sqlite3* db, const std::string& path,
+                 const std::function<void(ledger_row)>& take) {
   sqlite3_stmt* q = nullptr;
   if (sqlite3_prepare_v2(db,
                          "SELECT key, amount_cents, state, reason, card_last4,"
                          " created_at_ms, updated_at_ms FROM payments",
                          -1, &q, nullptr) != SQLITE_OK)
-    return store_status::failure(path + ": read ledger: " + sqlite3_errmsg(db));
+    return status::failure(path + ": read ledger: " + sqlite3_errmsg(db));
   int rc;
   while ((rc = sqlite3_step(q)) == SQLITE_ROW) {
     ledger_row row;
@@ -55,7 +55,7 @@ store_status load_rows(sqlite3* db, const std::string& path,
     auto reason = decline_reason_from_name(column_text(q, 3));
     if (!state || !reason || *state == provider_state::unknown) {
       sqlite3_finalize(q);
-      return store_status::failure(path + ": ledger row " + row.key + " is not ours");
+      return status::failure(path + ": ledger row " + row.key + " is not ours");
     }
     row.state = *state;
     row.reason = *reason;
@@ -65,25 +65,11 @@ store_status load_rows(sqlite3* db, const std::string& path,
     take(std::move(row));
   }
   sqlite3_finalize(q);
-  if (rc != SQLITE_DONE)
-    return store_status::failure(path + ": read ledger: " + sqlite3_errmsg(db));
-  return store_status::success();
+  if (rc != SQLITE_DONE) return status::failure(path + ": read ledger: " + sqlite3_errmsg(db));
+  return status::success();
 }
 
 } // namespace
-
-bool luhn_valid(std::string_view card) {
-  if (card.size() < 12 || card.size() > 19) return false;
-  int sum = 0;
-  bool twice = false;
-  for (auto it = card.rbegin(); it != card.rend(); ++it, twice = !twice) {
-    if (*it < '0' || *it > '9') return false;
-    int d = *it - '0';
-    if (twice && (d *= 2) > 9) d -= 9;
-    sum += d;
-  }
-  return sum % 10 == 0;
-}
 
 test_provider::~test_provider() {
   sqlite3_finalize(upsert_);
@@ -96,33 +82,33 @@ std::unique_ptr<test_provider> test_provider::in_memory(const test_provider_conf
   return p;
 }
 
-store_status test_provider::read_ledger(const std::string& path, std::vector<ledger_row>& out) {
+status test_provider::read_ledger(const std::string& path, std::vector<ledger_row>& out) {
   sqlite3* db = nullptr;
   if (sqlite3_open_v2(path.c_str(), &db, SQLITE_OPEN_READONLY, nullptr) != SQLITE_OK) {
     std::string why = db ? sqlite3_errmsg(db) : "no database";
     sqlite3_close(db);
-    return store_status::failure(path + ": " + why);
+    return status::failure(path + ": " + why);
   }
   auto st = load_rows(db, path, [&out](ledger_row row) { out.push_back(std::move(row)); });
   sqlite3_close(db);
   return st;
 }
 
-store_status test_provider::open(const std::string& dir, const test_provider_config& config,
-                                 std::unique_ptr<test_provider>& out) {
+status test_provider::open(const std::string& dir, const test_provider_config& config,
+                           std::unique_ptr<test_provider>& out) {
   std::error_code ec;
   std::filesystem::create_directories(dir, ec);
-  if (ec) return store_status::failure(dir + ": " + ec.message());
+  if (ec) return status::failure(dir + ": " + ec.message());
   auto p = in_memory(config);
   if (auto st = p->open_db(dir + "/payments.sqlite"); !st) return st;
   out = std::move(p);
-  return store_status::success();
+  return status::success();
 }
 
-store_status test_provider::open_db(const std::string& path) {
+status test_provider::open_db(const std::string& path) {
   auto fail = [&](std::string_view what) {
-    return store_status::failure(path + ": " + std::string(what) + ": " +
-                                 (db_ ? sqlite3_errmsg(db_) : "no database"));
+    return status::failure(path + ": " + std::string(what) + ": " +
+                           (db_ ? sqlite3_errmsg(db_) : "no database"));
   };
   if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, nullptr) !=
       SQLITE_OK)
@@ -145,8 +131,8 @@ store_status test_provider::open_db(const std::string& path) {
     if (sqlite3_exec(db_, set.c_str(), nullptr, nullptr, nullptr) != SQLITE_OK)
       return fail("set version");
   } else if (version != ledger_format_version) {
-    return store_status::failure(path + ": ledger format " + std::to_string(version) +
-                                 " is not the supported " + std::to_string(ledger_format_version));
+    return status::failure(path + ": ledger format " + std::to_string(version) +
+                           " is not the supported " + std::to_string(ledger_format_version));
   }
   if (auto st = load_rows(db_, path,
                           [this](ledger_row row) {
@@ -158,10 +144,10 @@ store_status test_provider::open_db(const std::string& path) {
   if (sqlite3_prepare_v2(db_, "INSERT OR REPLACE INTO payments VALUES(?,?,?,?,?,?,?)", -1, &upsert_,
                          nullptr) != SQLITE_OK)
     return fail("prepare upsert");
-  return store_status::success();
+  return status::success();
 }
 
-bool test_provider::store(ledger_row row) {
+status test_provider::store(ledger_row row) {
   if (db_ != nullptr) {
     const auto state = provider_state_name(row.state);
     const auto reason = decline_reason_name(row.reason);
@@ -177,12 +163,12 @@ bool test_provider::store(ledger_row row) {
     sqlite3_reset(upsert_);
     if (rc != SQLITE_DONE) {
       ++write_failures_;
-      return false;
+      return status::failure(std::string("payments ledger write: ") + sqlite3_errmsg(db_));
     }
   }
   std::string key = row.key;
   rows_.insert_or_assign(std::move(key), std::move(row));
-  return true;
+  return status::success();
 }
 
 uint64_t test_provider::next_random() {

@@ -35,8 +35,8 @@
 #include <string_view>
 #include <vector>
 
+#include "core/status.hpp"
 #include "domain/payment_provider.hpp"
-#include "persistence/shard_store.hpp" // store_status
 
 struct sqlite3;
 struct sqlite3_stmt;
@@ -50,9 +50,6 @@ inline constexpr std::string_view insufficient_funds = "4000000000009995";
 inline constexpr std::string_view processing_error = "4000000000000119";
 inline constexpr std::string_view late = "4000000000000259";
 } // namespace test_cards
-
-// True for a string of 12 to 19 digits whose Luhn checksum is right.
-bool luhn_valid(std::string_view card);
 
 struct test_provider_config {
   uint64_t seed = 1;
@@ -89,11 +86,11 @@ public:
   static constexpr size_t events_per_advance_max = 1u << 16;
 
   // Opens (creating if needed) dir/payments.sqlite and restores its ledger.
-  static store_status open(const std::string& dir, const test_provider_config& config,
-                           std::unique_ptr<test_provider>& out);
+  static status open(const std::string& dir, const test_provider_config& config,
+                     std::unique_ptr<test_provider>& out);
   static std::unique_ptr<test_provider> in_memory(const test_provider_config& config);
   // Reads the ledger of dir/payments.sqlite read-only (the offline audit).
-  static store_status read_ledger(const std::string& path, std::vector<ledger_row>& out);
+  static status read_ledger(const std::string& path, std::vector<ledger_row>& out);
 
   ~test_provider() override;
   test_provider(const test_provider&) = delete;
@@ -145,7 +142,7 @@ private:
   }
 
   explicit test_provider(const test_provider_config& config) : config_(config) {}
-  store_status open_db(const std::string& path);
+  status open_db(const std::string& path);
   fate draw_fate();
   void submit(event e, fate f, int64_t now_ms);
   void schedule(int64_t at_ms, event e);
@@ -153,8 +150,8 @@ private:
   payment_result apply_authorize(const event& e, int64_t now_ms);
   payment_result apply_capture(const event& e, int64_t now_ms);
   payment_result apply_refund(const event& e, int64_t now_ms);
-  // Persists then installs the row; false (and nothing changed) if the write failed.
-  bool store(ledger_row row);
+  // Persists then installs the row; a failure (and nothing changed) if the write failed.
+  status store(ledger_row row);
   uint64_t next_random();
 
   test_provider_config config_;

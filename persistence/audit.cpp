@@ -36,16 +36,16 @@ public:
 
   // A compacted journal starts after a snapshot: seed from that snapshot (the
   // stored one, not the recovered state, which already includes the tail).
-  store_status seed(const recovery_result& recovered, uint64_t first_seq) {
+  status seed(const recovery_result& recovered, uint64_t first_seq) {
     return store_.latest_snapshots([&](event_id id, uint64_t seq, std::string_view blob) {
       if (first_seq != 0 && seq + 1 < first_seq)
-        return store_status::failure("shard " + std::to_string(store_.shard()) + ": event " +
-                                     std::to_string(id) + " journal starts at " +
-                                     std::to_string(first_seq) + ", after its snapshot " +
-                                     std::to_string(seq));
-      if (first_seq == 1) return store_status::success(); // full journal: walk it all
+        return status::failure("shard " + std::to_string(store_.shard()) + ": event " +
+                               std::to_string(id) + " journal starts at " +
+                               std::to_string(first_seq) + ", after its snapshot " +
+                               std::to_string(seq));
+      if (first_seq == 1) return status::success(); // full journal: walk it all
       // Waiting rooms and checkouts sell nothing: their records are only typed-checked.
-      if (kind_of_stream(id) != stream_kind::event) return store_status::success();
+      if (kind_of_stream(id) != stream_kind::event) return status::success();
       journal::EventSnapshot proto;
       if (auto st = decode_snapshot(blob, store_.shard(), proto); !st) return st;
       const auto snap = snapshot_from_proto(proto);
@@ -60,20 +60,20 @@ public:
         l.live_holds.emplace(hseq, p);
       }
       skip_until_[id] = seq;
-      return store_status::success();
+      return status::success();
     });
   }
 
-  store_status step(uint64_t seq, event_id e, std::string_view blob) {
+  status step(uint64_t seq, event_id e, std::string_view blob) {
     journal::Record r;
     if (auto st = decode_record(blob, store_.shard(), seq, r); !st) return st;
     ++report_.records;
     if (auto it = skip_until_.find(e); it != skip_until_.end() && seq <= it->second)
-      return store_status::success();
+      return status::success();
     if (kind_of_stream(e) != stream_kind::event) {
       if (!belongs(kind_of_stream(e), r.body_case()))
         violation(seq, e, "record of another stream's type");
-      return store_status::success();
+      return status::success();
     }
     auto& l = ledgers_[e];
     switch (r.body_case()) {
@@ -119,7 +119,7 @@ public:
       violation(seq, e, "record of another stream's type");
       break;
     }
-    return store_status::success();
+    return status::success();
   }
 
   void finish() {

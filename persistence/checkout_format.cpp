@@ -51,12 +51,6 @@ bool change_from_proto(const journal::CheckoutState& p, int64_t at_ms, state_cha
 
 } // namespace
 
-saga_config checkout_config_of(event_id event) {
-  saga_config c;
-  c.scope = event;
-  return c;
-}
-
 void checkout_journal_sink::attempt_started(const attempt_record& r) {
   record_to_proto(*frames_.next(r.started_at_ms).mutable_checkout_started(), r);
   frames_.add();
@@ -91,39 +85,29 @@ std::string encode_checkout_snapshot(uint32_t stream, const saga_snapshot& s, ui
   return p.SerializeAsString();
 }
 
-std::unique_ptr<checkout_saga> decode_checkout_snapshot(std::string_view blob, event_id event,
-                                                        std::string& error) {
+status decode_checkout_snapshot(std::string_view blob, event_id event,
+                                std::unique_ptr<checkout_saga>& out) {
   journal::CheckoutSnapshot p;
-  if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
-    error = "checkout snapshot does not parse";
-    return nullptr;
-  }
-  if (p.schema_version() == 0 || p.schema_version() > journal_schema_version) {
-    error = "checkout snapshot has schema version " + std::to_string(p.schema_version());
-    return nullptr;
-  }
+  if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
+    return status::failure("checkout snapshot does not parse");
+  if (p.schema_version() == 0 || p.schema_version() > journal_schema_version)
+    return status::failure("checkout snapshot has schema version " +
+                           std::to_string(p.schema_version()));
   saga_snapshot s;
   s.attempts.reserve(static_cast<size_t>(p.attempts_size()));
   for (const auto& a : p.attempts()) {
-    attempt out;
-    out.record = record_from_proto(a.record(), a.started_at_ms());
+    attempt kept;
+    kept.record = record_from_proto(a.record(), a.started_at_ms());
     state_change c;
     if (!change_from_proto(a.state(), a.updated_at_ms(), c) ||
-        c.payment_key != out.record.payment_key) {
-      error = "checkout snapshot has a corrupt attempt";
-      return nullptr;
-    }
-    out.state = c.state;
-    out.updated_at_ms = c.at_ms;
-    out.order = c.order;
-    out.decline = c.decline;
-    out.cause = c.cause;
-    out.unknown_lookups = c.unknown_lookups;
-    s.attempts.push_back(std::move(out));
+        c.payment_key != kept.record.payment_key)
+      return status::failure("checkout snapshot has a corrupt attempt");
+    kept.take(c);
+    s.attempts.push_back(std::move(kept));
   }
-  auto saga = checkout_saga::restore(checkout_config_of(event), s);
-  if (!saga) error = "checkout snapshot is inconsistent";
-  return saga;
+  out = checkout_saga::restore(checkout_config_of(event), s);
+  if (!out) return status::failure("checkout snapshot is inconsistent");
+  return status::success();
 }
 
 bool replay_checkout_record(checkout_saga& saga, const journal::Record& r) {

@@ -14,10 +14,6 @@
 
 namespace holdfast {
 
-// The saga configuration of an event's checkout stream. Recovery and the
-// checkout actor must agree on it (restore checks payment keys against scope).
-saga_config checkout_config_of(event_id event);
-
 // Frames every decision of one event's checkout_saga as journal records of
 // its checkout stream. The checkout actor ships the frames like the queue actor.
 class checkout_journal_sink final : public saga_sink {
@@ -40,8 +36,8 @@ private:
 std::string encode_checkout_snapshot(uint32_t stream, const saga_snapshot& s, uint64_t seq);
 // A saga rebuilt from a snapshot blob; nullptr with `error` set when it does
 // not parse or contradicts itself.
-std::unique_ptr<checkout_saga> decode_checkout_snapshot(std::string_view blob, event_id event,
-                                                        std::string& error);
+status decode_checkout_snapshot(std::string_view blob, event_id event,
+                                std::unique_ptr<checkout_saga>& out);
 
 // Re-applies one record of a checkout stream. False when it contradicts the
 // saga (or is not a checkout record).

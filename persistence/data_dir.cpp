@@ -9,12 +9,12 @@ namespace holdfast {
 
 namespace fs = std::filesystem;
 
-std::string make_data_dir_private(const std::string& path) {
+status make_data_dir_private(const std::string& path) {
   std::error_code ec;
   fs::create_directories(path, ec);
-  if (ec) return "cannot create " + path + ": " + ec.message();
+  if (ec) return status::failure("cannot create " + path + ": " + ec.message());
   fs::permissions(path, fs::perms::owner_all, fs::perm_options::replace, ec);
-  if (ec) return "cannot make " + path + " private (mode 0700): " + ec.message();
+  if (ec) return status::failure("cannot make " + path + " private (mode 0700): " + ec.message());
   // Only the node's own files, by name: a data_dir that is also home to
   // other files keeps theirs as they are.
   for (const auto& entry : fs::directory_iterator(path, ec)) {
@@ -27,10 +27,12 @@ std::string make_data_dir_private(const std::string& path) {
     if (!ours) continue;
     fs::permissions(entry.path(), fs::perms::owner_read | fs::perms::owner_write,
                     fs::perm_options::replace, ec);
-    if (ec) return "cannot make " + entry.path().string() + " private (mode 0600): " + ec.message();
+    if (ec)
+      return status::failure("cannot make " + entry.path().string() +
+                             " private (mode 0600): " + ec.message());
   }
-  if (ec) return "cannot list " + path + ": " + ec.message();
-  return {};
+  if (ec) return status::failure("cannot list " + path + ": " + ec.message());
+  return status::success();
 }
 
 } // namespace holdfast

@@ -4,13 +4,14 @@
 
 #include <string>
 
+#include "core/status.hpp"
+
 namespace holdfast {
 
 // Creates `path` if needed and makes it private: the directory 0700, and each
 // file the node keeps there (databases with their -wal/-shm, secrets, logs)
 // 0600, which also repairs data directories written by older versions. Call
 // after umask(077), so what the node creates later is private from the start.
-// Empty string on success, else what went wrong.
-std::string make_data_dir_private(const std::string& path);
+status make_data_dir_private(const std::string& path);
 
 } // namespace holdfast

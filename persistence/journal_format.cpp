@@ -131,21 +131,19 @@ void encode_price_changed(std::string& out, event_id e, uint16_t section, int64_
   finish(out, r);
 }
 
-store_status decode_record(std::string_view blob, uint32_t shard, uint64_t seq,
-                           journal::Record& out) {
+status decode_record(std::string_view blob, uint32_t shard, uint64_t seq, journal::Record& out) {
   const std::string where =
       "shard " + std::to_string(shard) + " journal seq " + std::to_string(seq);
   if (!out.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
-    return store_status::failure(where + ": record does not parse");
+    return status::failure(where + ": record does not parse");
   if (out.schema_version() == 0 || out.schema_version() > journal_schema_version)
-    return store_status::failure(where + ": schema version " +
-                                 std::to_string(out.schema_version()) +
-                                 " is not readable by "
-                                 "this build (knows up to " +
-                                 std::to_string(journal_schema_version) + ")");
+    return status::failure(where + ": schema version " + std::to_string(out.schema_version()) +
+                           " is not readable by "
+                           "this build (knows up to " +
+                           std::to_string(journal_schema_version) + ")");
   if (out.body_case() == journal::Record::BODY_NOT_SET)
-    return store_status::failure(where + ": record type unknown to this build");
-  return store_status::success();
+    return status::failure(where + ": record type unknown to this build");
+  return status::success();
 }
 
 hold_record hold_from_proto(const journal::HoldPlaced& p) {
@@ -226,14 +224,14 @@ std::string encode_venue(const venue& v) {
   return p.SerializeAsString();
 }
 
-store_status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out) {
+status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out) {
   journal::Venue p;
   if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
-    return store_status::failure("venue does not parse");
+    return status::failure("venue does not parse");
   const int n = p.seat_section_size();
   if (p.seat_row_size() != n || p.seat_number_size() != n || p.seat_x_size() != n ||
       p.seat_y_size() != n || p.sections_size() == 0)
-    return store_status::failure("venue " + p.id() + ": seat columns disagree");
+    return status::failure("venue " + p.id() + ": seat columns disagree");
   std::vector<section> sections;
   for (const auto& ps : p.sections()) {
     section s;
@@ -249,20 +247,20 @@ store_status decode_venue(std::string_view blob, std::shared_ptr<const venue>& o
     sections.push_back(std::move(s));
   }
   if (n > static_cast<int>(limits::venue_seats_max))
-    return store_status::failure("venue " + p.id() + ": too many seats");
+    return status::failure("venue " + p.id() + ": too many seats");
   std::vector<seat> seats(n);
   for (int i = 0; i < n; ++i) {
     if (p.seat_section(i) >= sections.size() || p.seat_row(i) > UINT16_MAX ||
         p.seat_number(i) > UINT16_MAX)
-      return store_status::failure("venue " + p.id() + ": seat in unknown section or out of range");
+      return status::failure("venue " + p.id() + ": seat in unknown section or out of range");
     seats[i] = seat{static_cast<uint16_t>(p.seat_section(i)), static_cast<uint16_t>(p.seat_row(i)),
                     static_cast<uint16_t>(p.seat_number(i)), p.seat_x(i), p.seat_y(i)};
   }
   if (auto why = venue_error(sections, seats))
-    return store_status::failure("venue " + p.id() + ": " + *why);
+    return status::failure("venue " + p.id() + ": " + *why);
   out = std::make_shared<const venue>(p.id(), p.name(), p.city(), std::move(sections),
                                       std::move(seats));
-  return store_status::success();
+  return status::success();
 }
 
 namespace {
@@ -394,14 +392,14 @@ waitlist_status waitlist_end_from_proto(journal::WaitlistEnded::How how) {
   }
 }
 
-store_status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out) {
+status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out) {
   if (!out.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
-    return store_status::failure("shard " + std::to_string(shard) + ": snapshot does not parse");
+    return status::failure("shard " + std::to_string(shard) + ": snapshot does not parse");
   if (out.schema_version() == 0 || out.schema_version() > journal_schema_version)
-    return store_status::failure("shard " + std::to_string(shard) + ": snapshot of event " +
-                                 std::to_string(out.event_id()) + " has schema version " +
-                                 std::to_string(out.schema_version()));
-  return store_status::success();
+    return status::failure("shard " + std::to_string(shard) + ": snapshot of event " +
+                           std::to_string(out.event_id()) + " has schema version " +
+                           std::to_string(out.schema_version()));
+  return status::success();
 }
 
 event_snapshot snapshot_from_proto(const journal::EventSnapshot& p) {

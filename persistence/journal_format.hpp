@@ -78,8 +78,7 @@ waitlist_status waitlist_end_from_proto(journal::WaitlistEnded::How how);
 
 // Parses a record; fails (naming shard and seq) on garbage, on a schema version
 // newer than this build, and on a record type this build does not know.
-store_status decode_record(std::string_view blob, uint32_t shard, uint64_t seq,
-                           journal::Record& out);
+status decode_record(std::string_view blob, uint32_t shard, uint64_t seq, journal::Record& out);
 
 hold_record hold_from_proto(const journal::HoldPlaced& p);
 void hold_to_proto(journal::HoldPlaced& out, uint32_t hold_seq, const hold_record& h);
@@ -89,10 +88,10 @@ event_status status_from_proto(journal::Status s);
 release_reason reason_from_proto(journal::ReleaseReason r);
 
 std::string encode_venue(const venue& v);
-store_status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out);
+status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out);
 
 std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, uint64_t seq);
-store_status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out);
+status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out);
 event_snapshot snapshot_from_proto(const journal::EventSnapshot& p);
 
 } // namespace holdfast

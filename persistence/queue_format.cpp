@@ -19,16 +19,6 @@ void config_to_proto(journal::QueueCreated& p, const admission_config& c) {
 
 } // namespace
 
-admission_config admission_config_of(const event_config& c) {
-  admission_config a;
-  a.opens_at_ms = c.onsale.queue_opens_at_ms;
-  a.admit_per_min = std::max<uint32_t>(c.onsale.admit_per_min, 1);
-  a.active_max = std::max<uint32_t>(c.onsale.active_max, 1);
-  a.access_ttl_ms = c.onsale.access_ttl_s * 1000;
-  a.shuffle_seed = c.onsale.shuffle_seed;
-  return a;
-}
-
 admission_config admission_config_from_proto(const journal::QueueCreated& p) {
   admission_config a;
   a.opens_at_ms = p.opens_at_ms();
@@ -115,25 +105,20 @@ std::string encode_queue_snapshot(uint32_t stream, const admission_config& c,
   return p.SerializeAsString();
 }
 
-std::unique_ptr<admission_queue> decode_queue_snapshot(std::string_view blob, std::string& error) {
+status decode_queue_snapshot(std::string_view blob, std::unique_ptr<admission_queue>& out) {
   journal::QueueSnapshot p;
-  if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size()))) {
-    error = "queue snapshot does not parse";
-    return nullptr;
-  }
-  if (p.schema_version() == 0 || p.schema_version() > journal_schema_version) {
-    error = "queue snapshot has schema version " + std::to_string(p.schema_version());
-    return nullptr;
-  }
+  if (!p.ParseFromArray(blob.data(), static_cast<int>(blob.size())))
+    return status::failure("queue snapshot does not parse");
+  if (p.schema_version() == 0 || p.schema_version() > journal_schema_version)
+    return status::failure("queue snapshot has schema version " +
+                           std::to_string(p.schema_version()));
   const auto n = static_cast<size_t>(p.entry_users_size());
   const auto buckets = static_cast<size_t>(p.rate_seconds_size());
   if (p.entry_admitted_at_ms_size() != static_cast<int>(n) || p.entry_states().size() != n ||
       p.left_pre_queue_states().size() != static_cast<size_t>(p.left_pre_queue_users_size()) ||
       buckets != limits::queue_rate_buckets || p.rate_admitted_size() != p.rate_seconds_size() ||
-      p.rate_drained_size() != p.rate_seconds_size()) {
-    error = "queue snapshot columns disagree";
-    return nullptr;
-  }
+      p.rate_drained_size() != p.rate_seconds_size())
+    return status::failure("queue snapshot columns disagree");
   admission_snapshot s;
   s.clock_ms = p.clock_ms();
   s.opened = p.opened();
@@ -149,19 +134,16 @@ std::unique_ptr<admission_queue> decode_queue_snapshot(std::string_view blob, st
         queue_entry{p.entry_users(static_cast<int>(k)), p.entry_admitted_at_ms(static_cast<int>(k)),
                     static_cast<queue_state>(p.entry_states()[k])};
   s.first_seq = std::max<uint32_t>(p.first_seq(), 1);
-  if (s.first_seq - 1 + n >= UINT32_MAX) {
-    error = "queue snapshot seqs overflow";
-    return nullptr;
-  }
+  if (s.first_seq - 1 + n >= UINT32_MAX) return status::failure("queue snapshot seqs overflow");
   s.credit_units = p.credit_units();
   s.refill_at_ms = p.refill_at_ms();
   for (size_t k = 0; k < buckets; ++k)
     s.rate[k] =
         rate_bucket{p.rate_seconds(static_cast<int>(k)), p.rate_admitted(static_cast<int>(k)),
                     p.rate_drained(static_cast<int>(k))};
-  auto q = admission_queue::restore(admission_config_from_proto(p.config()), s);
-  if (!q) error = "queue snapshot is inconsistent";
-  return q;
+  out = admission_queue::restore(admission_config_from_proto(p.config()), s);
+  if (!out) return status::failure("queue snapshot is inconsistent");
+  return status::success();
 }
 
 bool replay_queue_record(admission_queue& q, const journal::Record& r) {

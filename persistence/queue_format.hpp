@@ -12,8 +12,6 @@
 
 namespace holdfast {
 
-admission_config admission_config_of(const event_config& c);
-
 // Frames every decision of one event's admission_queue as journal records of
 // its queue stream. The queue actor ships the frames like the event actor does.
 class queue_journal_sink final : public admission_sink {
@@ -40,7 +38,7 @@ std::string encode_queue_snapshot(uint32_t stream, const admission_config& c,
                                   const admission_snapshot& s, uint64_t seq);
 // A queue rebuilt from a snapshot blob; nullptr with `error` set when it does
 // not parse or contradicts itself.
-std::unique_ptr<admission_queue> decode_queue_snapshot(std::string_view blob, std::string& error);
+status decode_queue_snapshot(std::string_view blob, std::unique_ptr<admission_queue>& out);
 
 admission_config admission_config_from_proto(const journal::QueueCreated& p);
 

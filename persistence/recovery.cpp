@@ -13,50 +13,47 @@ public:
   impl(uint32_t shard, venue_source venues, recovery_result& out)
       : shard_(shard), venues_source_(std::move(venues)), out_(out) {}
 
-  store_status venue_by_id(const std::string& id, std::shared_ptr<const venue>& v) {
+  status venue_by_id(const std::string& id, std::shared_ptr<const venue>& v) {
     if (auto it = venues_.find(id); it != venues_.end()) {
       v = it->second;
-      return store_status::success();
+      return status::success();
     }
     std::string blob;
     if (auto st = venues_source_(id, blob); !st) return st;
     if (auto st = decode_venue(blob, v); !st)
-      return store_status::failure(where() + "venue " + id + ": " + st.message);
+      return status::failure(where() + "venue " + id + ": " + st.message);
     venues_.emplace(id, v);
-    return store_status::success();
+    return status::success();
   }
 
-  store_status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob) {
+  status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob) {
     switch (kind_of_stream(stream)) {
     case stream_kind::event:
       return load_event_snapshot(stream, seq, blob);
     case stream_kind::queue: {
-      std::string error;
-      auto q = decode_queue_snapshot(blob, error);
-      if (!q)
-        return store_status::failure(where() + "snapshot of stream " + std::to_string(stream) +
-                                     " at seq " + std::to_string(seq) + ": " + error);
+      std::unique_ptr<admission_queue> q;
+      if (auto st = decode_queue_snapshot(blob, q); !st)
+        return status::failure(where() + "snapshot of stream " + std::to_string(stream) +
+                               " at seq " + std::to_string(seq) + ": " + st.message);
       out_.queues[event_of_stream(stream)] = recovered_queue{std::move(q), seq};
       ++out_.snapshots;
-      return store_status::success();
+      return status::success();
     }
     case stream_kind::checkout: {
-      std::string error;
-      auto saga = decode_checkout_snapshot(blob, event_of_stream(stream), error);
-      if (!saga)
-        return store_status::failure(where() + "snapshot of stream " + std::to_string(stream) +
-                                     " at seq " + std::to_string(seq) + ": " + error);
+      std::unique_ptr<checkout_saga> saga;
+      if (auto st = decode_checkout_snapshot(blob, event_of_stream(stream), saga); !st)
+        return status::failure(where() + "snapshot of stream " + std::to_string(stream) +
+                               " at seq " + std::to_string(seq) + ": " + st.message);
       out_.checkouts[event_of_stream(stream)] = recovered_checkout{std::move(saga), seq};
       ++out_.snapshots;
-      return store_status::success();
+      return status::success();
     }
     default:
-      return store_status::failure(where() + "snapshot of unknown stream " +
-                                   std::to_string(stream));
+      return status::failure(where() + "snapshot of unknown stream " + std::to_string(stream));
     }
   }
 
-  store_status apply(uint64_t seq, uint32_t stream, std::string_view blob) {
+  status apply(uint64_t seq, uint32_t stream, std::string_view blob) {
     journal::Record r;
     if (auto st = decode_record(blob, shard_, seq, r); !st) return st;
     if (r.event_id() != stream) return contradiction(seq, "stream id differs from its row");
@@ -72,38 +69,37 @@ public:
     }
   }
 
-  store_status finish() const {
+  status finish() const {
     for (const auto& [id, e] : out_.events)
       if (!e.state->invariants_hold())
-        return store_status::failure(where() + "event " + std::to_string(id) +
-                                     " contradicts itself after replay");
-    return store_status::success();
+        return status::failure(where() + "event " + std::to_string(id) +
+                               " contradicts itself after replay");
+    return status::success();
   }
 
 private:
-  store_status apply_queue(uint64_t seq, event_id event, const journal::Record& r) {
+  status apply_queue(uint64_t seq, event_id event, const journal::Record& r) {
     auto it = out_.queues.find(event);
-    if (it != out_.queues.end() && seq <= it->second.snapshot_seq) return store_status::success();
+    if (it != out_.queues.end() && seq <= it->second.snapshot_seq) return status::success();
     if (r.body_case() == journal::Record::kQueueCreated) {
       if (it != out_.queues.end()) return contradiction(seq, "waiting room created twice");
       const auto config = admission_config_from_proto(r.queue_created());
       if (!admission_config_ok(config)) return contradiction(seq, "waiting room config invalid");
       out_.queues[event] = recovered_queue{std::make_shared<admission_queue>(config), 0};
       ++out_.records;
-      return store_status::success();
+      return status::success();
     }
     if (it == out_.queues.end()) return contradiction(seq, "record for an unknown waiting room");
     if (!replay_queue_record(*it->second.queue, r))
       return contradiction(seq, "record contradicts the waiting room");
     ++out_.records;
-    return store_status::success();
+    return status::success();
   }
 
   // A checkout stream has no creation record: its first attempt starts it.
-  store_status apply_checkout(uint64_t seq, event_id event, const journal::Record& r) {
+  status apply_checkout(uint64_t seq, event_id event, const journal::Record& r) {
     auto it = out_.checkouts.find(event);
-    if (it != out_.checkouts.end() && seq <= it->second.snapshot_seq)
-      return store_status::success();
+    if (it != out_.checkouts.end() && seq <= it->second.snapshot_seq) return status::success();
     if (it == out_.checkouts.end())
       it = out_.checkouts
                .emplace(event,
@@ -113,26 +109,26 @@ private:
     if (!replay_checkout_record(*it->second.saga, r))
       return contradiction(seq, "record contradicts the checkout saga");
     ++out_.records;
-    return store_status::success();
+    return status::success();
   }
 
-  store_status load_event_snapshot(event_id event, uint64_t seq, std::string_view blob) {
+  status load_event_snapshot(event_id event, uint64_t seq, std::string_view blob) {
     journal::EventSnapshot proto;
     if (auto st = decode_snapshot(blob, shard_, proto); !st) return st;
     std::shared_ptr<const venue> v;
     if (auto st = venue_by_id(proto.config().venue_id(), v); !st) return st;
     auto state = event_state::restore(v, snapshot_from_proto(proto));
     if (!state)
-      return store_status::failure(where() + "snapshot of event " + std::to_string(event) +
-                                   " at seq " + std::to_string(seq) + " is inconsistent");
+      return status::failure(where() + "snapshot of event " + std::to_string(event) + " at seq " +
+                             std::to_string(seq) + " is inconsistent");
     out_.events[event] = recovered_event{std::move(state), v, seq, 0};
     ++out_.snapshots;
-    return store_status::success();
+    return status::success();
   }
 
-  store_status apply_event(uint64_t seq, event_id event, const journal::Record& r) {
+  status apply_event(uint64_t seq, event_id event, const journal::Record& r) {
     auto it = out_.events.find(event);
-    if (it != out_.events.end() && seq <= it->second.snapshot_seq) return store_status::success();
+    if (it != out_.events.end() && seq <= it->second.snapshot_seq) return status::success();
     if (r.body_case() == journal::Record::kEventCreated) {
       if (it != out_.events.end()) return contradiction(seq, "event created twice");
       std::shared_ptr<const venue> v;
@@ -142,13 +138,13 @@ private:
       auto state = std::make_shared<event_state>(v, config);
       out_.events[event] = recovered_event{std::move(state), v, 0, 1};
       ++out_.records;
-      return store_status::success();
+      return status::success();
     }
     if (it == out_.events.end()) return contradiction(seq, "record for an unknown event");
     if (!replay(*it->second.state, r)) return contradiction(seq, "record contradicts the state");
     ++it->second.records_replayed;
     ++out_.records;
-    return store_status::success();
+    return status::success();
   }
 
   static bool replay(event_state& state, const journal::Record& r) {
@@ -182,8 +178,8 @@ private:
   }
 
   std::string where() const { return "shard " + std::to_string(shard_) + ": "; }
-  store_status contradiction(uint64_t seq, const char* what) const {
-    return store_status::failure(where() + "journal seq " + std::to_string(seq) + ": " + what);
+  status contradiction(uint64_t seq, const char* what) const {
+    return status::failure(where() + "journal seq " + std::to_string(seq) + ": " + what);
   }
 
   uint32_t shard_;
@@ -196,20 +192,20 @@ shard_recovery::shard_recovery(uint32_t shard, venue_source venues, recovery_res
     : impl_(std::make_unique<impl>(shard, std::move(venues), out)) {}
 shard_recovery::~shard_recovery() = default;
 
-store_status shard_recovery::load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob) {
+status shard_recovery::load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob) {
   return impl_->load_snapshot(stream, seq, blob);
 }
 
-store_status shard_recovery::apply(uint64_t seq, uint32_t stream, std::string_view blob) {
+status shard_recovery::apply(uint64_t seq, uint32_t stream, std::string_view blob) {
   return impl_->apply(seq, stream, blob);
 }
 
-store_status shard_recovery::finish() {
+status shard_recovery::finish() {
   return impl_->finish();
 }
 
-store_status recover_shard(const shard_store& store, const recovery_options& options,
-                           recovery_result& out) {
+status recover_shard(const shard_store& store, const recovery_options& options,
+                     recovery_result& out) {
   shard_recovery r{store.shard(),
                    [&store](const std::string& id, std::string& blob) {
                      return store.get_venue(id, blob);

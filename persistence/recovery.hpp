@@ -51,8 +51,8 @@ struct recovery_result {
   uint64_t snapshots = 0;
 };
 
-store_status recover_shard(const shard_store& store, const recovery_options& options,
-                           recovery_result& out);
+status recover_shard(const shard_store& store, const recovery_options& options,
+                     recovery_result& out);
 
 // Recovery's steps, apart from the database they read: recover_shard feeds it
 // the store's snapshots, then its journal rows, in order; the fuzz target
@@ -61,19 +61,19 @@ store_status recover_shard(const shard_store& store, const recovery_options& opt
 class shard_recovery {
 public:
   // The encoded venue with this id (the store's venues table).
-  using venue_source = std::function<store_status(const std::string& id, std::string& blob)>;
+  using venue_source = std::function<status(const std::string& id, std::string& blob)>;
   shard_recovery(uint32_t shard, venue_source venues, recovery_result& out);
   ~shard_recovery();
 
   // One stream's snapshot (event, waiting room or checkout, by the stream's kind).
-  store_status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob);
+  status load_snapshot(uint32_t stream, uint64_t seq, std::string_view blob);
   // One journal row, after every snapshot is loaded.
-  store_status apply(uint64_t seq, uint32_t stream, std::string_view blob);
+  status apply(uint64_t seq, uint32_t stream, std::string_view blob);
   // After the last record: each recovered event passes its deep invariant check
   // (O(seats + holds), once per start). The per-record checks refuse what they
   // can see; a contradiction only the whole state shows refuses the shard here
   // instead of running a node on it.
-  store_status finish();
+  status finish();
 
 private:
   class impl;

@@ -60,7 +60,7 @@ std::string quoted(const std::string& text) {
 
 // Attaches `file` as "snap" for writing: WAL, synchronous=FULL (like the
 // journal file), with its table.
-store_status shard_store::attach_snapshot_file(const std::string& file) {
+status shard_store::attach_snapshot_file(const std::string& file) {
   if (auto st = exec(("ATTACH DATABASE " + quoted(file) + " AS snap").c_str()); !st) return st;
   for (const char* sql : {"PRAGMA snap.journal_mode=WAL", "PRAGMA snap.synchronous=FULL"})
     if (auto st = exec(sql); !st) return st;
@@ -69,7 +69,7 @@ store_status shard_store::attach_snapshot_file(const std::string& file) {
 
 // The snapshots live in their own file, attached as "snap": writing a large
 // snapshot there never holds the journal file's write lock.
-store_status shard_store::attach_snapshots(bool read_only) {
+status shard_store::attach_snapshots(bool read_only) {
   const std::string file = snapshot_db_path(path_);
   std::error_code ec;
   const bool exists = std::filesystem::exists(file, ec);
@@ -94,11 +94,11 @@ store_status shard_store::attach_snapshots(bool read_only) {
   if (old_table)
     return exec("INSERT OR IGNORE INTO snap.snapshots SELECT * FROM main.snapshots;"
                 "DROP TABLE main.snapshots;");
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::open_snapshot_writer(const std::string& path, uint32_t shard,
-                                               std::unique_ptr<shard_store>& out) {
+status shard_store::open_snapshot_writer(const std::string& path, uint32_t shard,
+                                         std::unique_ptr<shard_store>& out) {
   std::unique_ptr<shard_store> s{new shard_store(path, shard)};
   // A connection of its own, on an in-memory main database: it touches only
   // the attached snapshot file, never the journal file.
@@ -109,7 +109,7 @@ store_status shard_store::open_snapshot_writer(const std::string& path, uint32_t
   sqlite3_busy_timeout(s->db_, 5000);
   if (auto st = s->attach_snapshot_file(snapshot_db_path(path)); !st) return st;
   out = std::move(s);
-  return store_status::success();
+  return status::success();
 }
 
 shard_store::~shard_store() {
@@ -117,29 +117,28 @@ shard_store::~shard_store() {
   sqlite3_close(db_);
 }
 
-store_status shard_store::fail(std::string_view what) const {
-  return store_status::failure("shard " + std::to_string(shard_) + " (" + path_ +
-                               "): " + std::string(what) + ": " +
-                               (db_ ? sqlite3_errmsg(db_) : "no database"));
+status shard_store::fail(std::string_view what) const {
+  return status::failure("shard " + std::to_string(shard_) + " (" + path_ + "): " +
+                         std::string(what) + ": " + (db_ ? sqlite3_errmsg(db_) : "no database"));
 }
 
-store_status shard_store::exec(const char* sql) const {
+status shard_store::exec(const char* sql) const {
   char* err = nullptr;
   if (sqlite3_exec(db_, sql, nullptr, nullptr, &err) != SQLITE_OK) {
     std::string msg = err ? err : "unknown";
     sqlite3_free(err);
-    return store_status::failure("shard " + std::to_string(shard_) + ": " + msg + " in: " + sql);
+    return status::failure("shard " + std::to_string(shard_) + ": " + msg + " in: " + sql);
   }
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::prepare(const char* sql, sqlite3_stmt** stmt) const {
+status shard_store::prepare(const char* sql, sqlite3_stmt** stmt) const {
   if (sqlite3_prepare_v2(db_, sql, -1, stmt, nullptr) != SQLITE_OK) return fail(sql);
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::open(const std::string& path, uint32_t shard, bool read_only,
-                               std::unique_ptr<shard_store>& out) {
+status shard_store::open(const std::string& path, uint32_t shard, bool read_only,
+                         std::unique_ptr<shard_store>& out) {
   std::unique_ptr<shard_store> s{new shard_store(path, shard)};
   const int flags = read_only ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
@@ -187,11 +186,11 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
   const int format = sqlite3_column_int(q.stmt, 0);
   const int64_t owner = sqlite3_column_int64(q.stmt, 1);
   if (format != store_format_version)
-    return store_status::failure(path + ": store format " + std::to_string(format) +
-                                 " is not the supported " + std::to_string(store_format_version));
+    return status::failure(path + ": store format " + std::to_string(format) +
+                           " is not the supported " + std::to_string(store_format_version));
   if (owner != shard)
-    return store_status::failure(path + ": belongs to shard " + std::to_string(owner) + ", not " +
-                                 std::to_string(shard));
+    return status::failure(path + ": belongs to shard " + std::to_string(owner) + ", not " +
+                           std::to_string(shard));
   s->last_seq_ = static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 2));
   // Once per open: which events have journal rows (compaction needs to know).
   statement events;
@@ -199,12 +198,12 @@ store_status shard_store::open(const std::string& path, uint32_t shard, bool rea
   while (sqlite3_step(events.stmt) == SQLITE_ROW)
     s->journal_events_.insert(static_cast<event_id>(sqlite3_column_int64(events.stmt, 0)));
   out = std::move(s);
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::append(std::span<const journal_row> rows) {
+status shard_store::append(std::span<const journal_row> rows) {
   HF_ASSERT(insert_ != nullptr); // opened for writing
-  if (rows.empty()) return store_status::success();
+  if (rows.empty()) return status::success();
   // Deferred, not IMMEDIATE: IMMEDIATE would write-lock every attached file,
   // the snapshot file too, and wait on the snapshot writer. This connection is
   // the journal file's only writer, so the first insert always gets its lock.
@@ -233,10 +232,10 @@ store_status shard_store::append(std::span<const journal_row> rows) {
   event_id last = 0;
   for (const auto& row : rows)
     if (row.event != last) journal_events_.insert(last = row.event);
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::put_snapshot(event_id event, uint64_t seq, std::string_view blob) {
+status shard_store::put_snapshot(event_id event, uint64_t seq, std::string_view blob) {
   statement ins;
   if (auto st = prepare("INSERT OR REPLACE INTO snap.snapshots(event_id, seq, crc, blob) "
                         "VALUES(?,?,?,?)",
@@ -260,10 +259,10 @@ store_status shard_store::put_snapshot(event_id event, uint64_t seq, std::string
   sqlite3_bind_int64(del.stmt, 2, event);
   if (sqlite3_step(del.stmt) != SQLITE_DONE) return fail("prune snapshots");
   if (seq > last_seq_) last_seq_ = seq;
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::put_venue(std::string_view id, std::string_view blob) {
+status shard_store::put_venue(std::string_view id, std::string_view blob) {
   statement ins;
   if (auto st = prepare("INSERT OR REPLACE INTO venues(id, crc, blob) VALUES(?,?,?)", &ins.stmt);
       !st)
@@ -272,26 +271,26 @@ store_status shard_store::put_venue(std::string_view id, std::string_view blob) 
   sqlite3_bind_int64(ins.stmt, 2, crc32c(blob));
   sqlite3_bind_blob(ins.stmt, 3, blob.data(), static_cast<int>(blob.size()), SQLITE_STATIC);
   if (sqlite3_step(ins.stmt) != SQLITE_DONE) return fail("put venue");
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::get_venue(std::string_view id, std::string& blob) const {
+status shard_store::get_venue(std::string_view id, std::string& blob) const {
   statement q;
   if (auto st = prepare("SELECT crc, blob FROM venues WHERE id=?", &q.stmt); !st) return st;
   sqlite3_bind_text(q.stmt, 1, id.data(), static_cast<int>(id.size()), SQLITE_STATIC);
   if (sqlite3_step(q.stmt) != SQLITE_ROW)
-    return store_status::failure("shard " + std::to_string(shard_) + ": no venue " +
-                                 std::string(id));
+    return status::failure("shard " + std::to_string(shard_) + ": no venue " + std::string(id));
   auto data = column_blob(q.stmt, 1);
   if (crc32c(data) != static_cast<uint32_t>(sqlite3_column_int64(q.stmt, 0)))
-    return store_status::failure("shard " + std::to_string(shard_) + ": venue " + std::string(id) +
-                                 " fails its checksum");
+    return status::failure("shard " + std::to_string(shard_) + ": venue " + std::string(id) +
+                           " fails its checksum");
   blob.assign(data);
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::latest_snapshots(
-    const std::function<store_status(event_id, uint64_t, std::string_view)>& fn, int rank) const {
+status
+shard_store::latest_snapshots(const std::function<status(event_id, uint64_t, std::string_view)>& fn,
+                              int rank) const {
   statement q;
   if (auto st = prepare("SELECT event_id, seq, crc, blob FROM snap.snapshots s WHERE seq = "
                         "(SELECT seq FROM snap.snapshots WHERE event_id = s.event_id "
@@ -307,18 +306,18 @@ store_status shard_store::latest_snapshots(
     const auto seq = static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 1));
     auto blob = column_blob(q.stmt, 3);
     if (row_crc(seq, event, blob) != static_cast<uint32_t>(sqlite3_column_int64(q.stmt, 2)))
-      return store_status::failure("shard " + std::to_string(shard_) + ": snapshot of event " +
-                                   std::to_string(event) + " at seq " + std::to_string(seq) +
-                                   " fails its checksum");
+      return status::failure("shard " + std::to_string(shard_) + ": snapshot of event " +
+                             std::to_string(event) + " at seq " + std::to_string(seq) +
+                             " fails its checksum");
     if (auto st = fn(event, seq, blob); !st) return st;
   }
   if (rc != SQLITE_DONE) return fail("read snapshots");
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::scan(
-    uint64_t after_seq,
-    const std::function<store_status(uint64_t, event_id, std::string_view)>& fn) const {
+status
+shard_store::scan(uint64_t after_seq,
+                  const std::function<status(uint64_t, event_id, std::string_view)>& fn) const {
   statement q;
   if (auto st = prepare("SELECT seq, event_id, crc, record FROM journal WHERE seq > ? ORDER BY seq",
                         &q.stmt);
@@ -332,20 +331,20 @@ store_status shard_store::scan(
     const auto event = static_cast<event_id>(sqlite3_column_int64(q.stmt, 1));
     auto record = column_blob(q.stmt, 3);
     if (expected != 0 && seq != expected)
-      return store_status::failure("shard " + std::to_string(shard_) + ": journal gap at seq " +
-                                   std::to_string(expected) + " (next row is " +
-                                   std::to_string(seq) + ")");
+      return status::failure("shard " + std::to_string(shard_) + ": journal gap at seq " +
+                             std::to_string(expected) + " (next row is " + std::to_string(seq) +
+                             ")");
     if (row_crc(seq, event, record) != static_cast<uint32_t>(sqlite3_column_int64(q.stmt, 2)))
-      return store_status::failure("shard " + std::to_string(shard_) + ": journal record seq " +
-                                   std::to_string(seq) + " is torn or corrupt (checksum)");
+      return status::failure("shard " + std::to_string(shard_) + ": journal record seq " +
+                             std::to_string(seq) + " is torn or corrupt (checksum)");
     if (auto st = fn(seq, event, record); !st) return st;
     expected = seq + 1;
   }
   if (rc != SQLITE_DONE) return fail("scan journal");
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::compaction_bound(uint64_t& bound) const {
+status shard_store::compaction_bound(uint64_t& bound) const {
   // The smallest "second-newest snapshot seq" over every event with journal
   // rows; an event without two snapshots pins the journal at 0.
   statement q;
@@ -365,26 +364,26 @@ store_status shard_store::compaction_bound(uint64_t& bound) const {
                                          : uint64_t{0});
   }
   if (bound == UINT64_MAX) bound = 0;
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted) {
+status shard_store::compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted) {
   const std::string sql = "DELETE FROM journal WHERE seq <= min(" + std::to_string(bound) +
                           ", coalesce((SELECT min(seq) FROM journal), 0) + " +
                           std::to_string(max_rows) + " - 1)";
   if (auto st = exec(sql.c_str()); !st) return st;
   if (rows_deleted) *rows_deleted = static_cast<uint64_t>(sqlite3_changes(db_));
-  return store_status::success();
+  return status::success();
 }
 
-store_status shard_store::journal_bounds(uint64_t& first_seq, uint64_t& rows) const {
+status shard_store::journal_bounds(uint64_t& first_seq, uint64_t& rows) const {
   statement q;
   if (auto st = prepare("SELECT coalesce(min(seq),0), count(*) FROM journal", &q.stmt); !st)
     return st;
   if (sqlite3_step(q.stmt) != SQLITE_ROW) return fail("journal bounds");
   first_seq = static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 0));
   rows = static_cast<uint64_t>(sqlite3_column_int64(q.stmt, 1));
-  return store_status::success();
+  return status::success();
 }
 
 } // namespace holdfast

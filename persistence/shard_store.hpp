@@ -13,7 +13,7 @@
 // pays one fsync for all of them. synchronous=NORMAL would survive kill -9 too
 // but could lose the last commits on power loss; we do not trade that away.
 //
-// Errors come back as store_status values; nothing here throws across actors.
+// Errors come back as status values; nothing here throws across actors.
 #pragma once
 
 #include <cstdint>
@@ -25,19 +25,12 @@
 #include <string_view>
 
 #include "core/ids.hpp"
+#include "core/status.hpp"
 
 struct sqlite3;
 struct sqlite3_stmt;
 
 namespace holdfast {
-
-struct store_status {
-  bool ok = true;
-  std::string message;
-  static store_status success() { return {}; }
-  static store_status failure(std::string msg) { return {false, std::move(msg)}; }
-  explicit operator bool() const { return ok; }
-};
 
 struct journal_row {
   event_id event = 0;
@@ -51,53 +44,52 @@ public:
   shard_store& operator=(const shard_store&) = delete;
 
   // Opens (creating if needed) the database of `shard` at `path`.
-  static store_status open(const std::string& path, uint32_t shard, bool read_only,
-                           std::unique_ptr<shard_store>& out);
+  static status open(const std::string& path, uint32_t shard, bool read_only,
+                     std::unique_ptr<shard_store>& out);
   // A second connection that only writes snapshots (put_snapshot), to the
   // snapshot file beside the journal file at `path`: the snapshot writer's.
-  static store_status open_snapshot_writer(const std::string& path, uint32_t shard,
-                                           std::unique_ptr<shard_store>& out);
+  static status open_snapshot_writer(const std::string& path, uint32_t shard,
+                                     std::unique_ptr<shard_store>& out);
 
   uint32_t shard() const { return shard_; }
   const std::string& path() const { return path_; }
 
   // Appends rows in ONE transaction; they get sequence numbers last_seq()+1...
-  store_status append(std::span<const journal_row> rows);
+  status append(std::span<const journal_row> rows);
   uint64_t last_seq() const { return last_seq_; }
 
-  store_status put_snapshot(event_id event, uint64_t seq, std::string_view blob);
-  store_status put_venue(std::string_view id, std::string_view blob);
-  store_status get_venue(std::string_view id, std::string& blob) const;
+  status put_snapshot(event_id event, uint64_t seq, std::string_view blob);
+  status put_venue(std::string_view id, std::string_view blob);
+  status get_venue(std::string_view id, std::string& blob) const;
 
   // Newest snapshot of every event (rank 0), or the one before it (rank 1), in
   // event order. Checksums are verified.
-  store_status latest_snapshots(
-      const std::function<store_status(event_id, uint64_t seq, std::string_view blob)>& fn,
-      int rank = 0) const;
+  status
+  latest_snapshots(const std::function<status(event_id, uint64_t seq, std::string_view blob)>& fn,
+                   int rank = 0) const;
   // Journal rows with seq > after_seq in order. Checksums and seq continuity are
   // verified; a mismatch stops the scan with an error naming shard and seq.
-  store_status
-  scan(uint64_t after_seq,
-       const std::function<store_status(uint64_t seq, event_id, std::string_view)>& fn) const;
+  status scan(uint64_t after_seq,
+              const std::function<status(uint64_t seq, event_id, std::string_view)>& fn) const;
   // The highest journal seq every event's second-newest snapshot covers: rows
   // up to it may go, and the journal still reaches back far enough to
   // re-derive each newest snapshot (which is how the audit checks them).
   // Reads only the snapshots table (the events with journal rows are kept in
   // memory), so it is cheap; still, call it once per snapshot, not per slice.
-  store_status compaction_bound(uint64_t& bound) const;
+  status compaction_bound(uint64_t& bound) const;
   // Deletes at most max_rows journal rows with seq <= bound, oldest first, so
   // the one writer never stalls its commits for long. Cheap: a primary-key range.
-  store_status compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted = nullptr);
+  status compact(uint64_t bound, uint64_t max_rows, uint64_t* rows_deleted = nullptr);
   // Oldest seq still in the journal (0 if empty) and row count.
-  store_status journal_bounds(uint64_t& first_seq, uint64_t& rows) const;
+  status journal_bounds(uint64_t& first_seq, uint64_t& rows) const;
 
 private:
   shard_store(std::string path, uint32_t shard) : path_(std::move(path)), shard_(shard) {}
-  store_status exec(const char* sql) const;
-  store_status prepare(const char* sql, sqlite3_stmt** stmt) const;
-  store_status fail(std::string_view what) const;
-  store_status attach_snapshots(bool read_only);
-  store_status attach_snapshot_file(const std::string& file);
+  status exec(const char* sql) const;
+  status prepare(const char* sql, sqlite3_stmt** stmt) const;
+  status fail(std::string_view what) const;
+  status attach_snapshots(bool read_only);
+  status attach_snapshot_file(const std::string& file);
 
   std::string path_;
   uint32_t shard_ = 0;

@@ -62,11 +62,11 @@ std::string client(const trusted_proxies& p, const std::string& peer,
 
 TEST_CASE("trusted_proxies: the client is the right-most address no trusted proxy owns") {
   trusted_proxies none;
-  REQUIRE(trusted_proxies::parse("", none).empty());
+  REQUIRE(trusted_proxies::parse("", none).ok);
   CHECK(client(none, "127.0.0.1", {{"X-Forwarded-For", "203.0.113.9"}}) == "127.0.0.1");
 
   trusted_proxies p;
-  REQUIRE(trusted_proxies::parse(" 127.0.0.1, 10.0.0.0/8 ,fd00::/8", p).empty());
+  REQUIRE(trusted_proxies::parse(" 127.0.0.1, 10.0.0.0/8 ,fd00::/8", p).ok);
   CHECK(p.trusts("10.1.2.3"));
   CHECK(p.trusts("127.0.0.1"));
   CHECK_FALSE(p.trusts("127.0.0.2"));
@@ -99,10 +99,10 @@ TEST_CASE("trusted_proxies: the client is the right-most address no trusted prox
   CHECK(client(p, "10.0.0.5", {}) == "10.0.0.5");
 
   trusted_proxies bad;
-  CHECK_FALSE(trusted_proxies::parse("10.0.0.0/33", bad).empty());
-  CHECK_FALSE(trusted_proxies::parse("example.com", bad).empty());
-  CHECK_FALSE(trusted_proxies::parse("10.0.0.0/x", bad).empty());
-  CHECK_FALSE(trusted_proxies::parse("::/129", bad).empty());
+  CHECK_FALSE(trusted_proxies::parse("10.0.0.0/33", bad).ok);
+  CHECK_FALSE(trusted_proxies::parse("example.com", bad).ok);
+  CHECK_FALSE(trusted_proxies::parse("10.0.0.0/x", bad).ok);
+  CHECK_FALSE(trusted_proxies::parse("::/129", bad).ok);
 }
 
 TEST_CASE("access log: credential-like query values are redacted") {
@@ -119,28 +119,28 @@ TEST_CASE("access log: credential-like query values are redacted") {
 
 TEST_CASE("node config: CAF remoting off loopback needs mutual TLS or an explicit insecure flag") {
   node_config c;
-  CHECK(check_caf_exposure(c).empty()); // 127.0.0.1 by default
+  CHECK(check_caf_exposure(c).ok);      // 127.0.0.1 by default
   c.http_host = "0.0.0.0";              // the public port alone does not expose CAF
-  CHECK(check_caf_exposure(c).empty());
+  CHECK(check_caf_exposure(c).ok);
   for (const char* host : {"localhost", "::1", "127.0.0.5"}) {
     c.caf_host = host;
-    CHECK(check_caf_exposure(c).empty());
+    CHECK(check_caf_exposure(c).ok);
   }
   for (const char* host : {"0.0.0.0", "::", "192.0.2.2", ""}) {
     CAPTURE(host);
     c.caf_host = host;
-    CHECK_FALSE(check_caf_exposure(c).empty());
+    CHECK_FALSE(check_caf_exposure(c).ok);
   }
   c.caf_host = "0.0.0.0";
   c.caf_tls_cert = "node.pem";
-  CHECK(check_caf_exposure(c).find("go together") != std::string::npos); // half a TLS setup
+  CHECK(check_caf_exposure(c).message.find("go together") != std::string::npos); // half a TLS setup
   c.caf_tls_key = "node.key";
   c.caf_tls_ca = "ca.pem";
-  CHECK(check_caf_exposure(c).empty());
+  CHECK(check_caf_exposure(c).ok);
   c = node_config{};
   c.caf_host = "0.0.0.0";
   c.caf_insecure = true;
-  CHECK(check_caf_exposure(c).empty());
+  CHECK(check_caf_exposure(c).ok);
 }
 
 } // namespace holdfast

@@ -205,11 +205,11 @@ TEST_CASE("formats keep what bounded state needs: hold keys, card fingerprints, 
                     payment_outcome::declined, decline_reason::card_declined,
                     provider_state::declined,  0};
   saga.on_result(no, 20);
-  std::string error;
-  auto back = decode_checkout_snapshot(
+  std::unique_ptr<checkout_saga> back;
+  const auto st = decode_checkout_snapshot(
       encode_checkout_snapshot(stream_of(3, stream_kind::checkout), saga.export_snapshot(), 1), 3,
-      error);
-  REQUIRE_MESSAGE(back != nullptr, error);
+      back);
+  REQUIRE_MESSAGE(st.ok, st.message);
   CHECK(back->card_seats(fp) == 2);
   CHECK(back->find(saga.payment_key(1, "k"))->record.card_fingerprint == fp);
   CHECK(back->find(saga.payment_key(1, "k"))->record.seats == 2);
@@ -253,9 +253,10 @@ TEST_CASE("formats keep what bounded state needs: hold keys, card fingerprints, 
   qs.opened = true;
   qs.first_seq = 41;
   qs.entries = {queue_entry{5, 0, queue_state::queued}};
-  auto queue = decode_queue_snapshot(
-      encode_queue_snapshot(stream_of(3, stream_kind::queue), qc, qs, 1), error);
-  REQUIRE_MESSAGE(queue != nullptr, error);
+  std::unique_ptr<admission_queue> queue;
+  const auto queue_st = decode_queue_snapshot(
+      encode_queue_snapshot(stream_of(3, stream_kind::queue), qc, qs, 1), queue);
+  REQUIRE_MESSAGE(queue_st.ok, queue_st.message);
   CHECK(queue->status(5, 0).seq == 41);
   CHECK(queue->status(5, 0).position == 1);
 }
@@ -452,7 +453,7 @@ TEST_CASE_FIXTURE(durable_fixture, "answers leave only after their records commi
     journal::Record r;
     REQUIRE(decode_record(blob, 0, 0, r).ok);
     if (e == 1) seqs_of_event1.push_back(r.hold_placed().hold_seq());
-    return store_status::success();
+    return status::success();
   });
   REQUIRE(st.ok);
   CHECK(std::is_sorted(seqs_of_event1.begin(), seqs_of_event1.end()));
@@ -539,7 +540,7 @@ TEST_CASE("snapshots live in their own file; files from before the split are mov
                   CHECK(e == 42);
                   CHECK(blob == "blob-7");
                   seen.push_back(seq);
-                  return store_status::success();
+                  return status::success();
                 })
                 .ok);
     CHECK(seen == std::vector<uint64_t>{7});
@@ -570,7 +571,7 @@ TEST_CASE("snapshots live in their own file; files from before the split are mov
                 ->latest_snapshots([&](event_id, uint64_t seq, std::string_view blob) {
                   CHECK(blob == "blob-9");
                   seen.push_back(seq);
-                  return store_status::success();
+                  return status::success();
                 })
                 .ok);
     CHECK(seen == std::vector<uint64_t>{9});

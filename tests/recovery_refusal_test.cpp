@@ -48,13 +48,13 @@ bool venue_decodes(const journal::Venue& p) {
 }
 
 // Applies one record to a fresh recovery (the demo venue for any id).
-store_status apply_one(const journal::Record& r, uint32_t stream) {
+status apply_one(const journal::Record& r, uint32_t stream) {
   recovery_result out;
   const std::string venue_blob = encode_venue(*make_demo_venue(2, 20, 10));
   shard_recovery recovery{0,
                           [&](const std::string&, std::string& blob) {
                             blob = venue_blob;
-                            return store_status::success();
+                            return status::success();
                           },
                           out};
   return recovery.apply(1, stream, r.SerializeAsString());
@@ -148,15 +148,16 @@ TEST_CASE("a queue snapshot naming a user twice is refused, not asserted on") {
   q.join(2, t0);
   auto snap = q.export_snapshot();
   const uint32_t stream = stream_of(7, stream_kind::queue);
-  std::string error;
-  CHECK(decode_queue_snapshot(encode_queue_snapshot(stream, c, snap, 1), error) != nullptr);
+  std::unique_ptr<admission_queue> back;
+  CHECK(decode_queue_snapshot(encode_queue_snapshot(stream, c, snap, 1), back).ok);
   REQUIRE(snap.pre_queue.size() == 2);
   snap.pre_queue[1] = snap.pre_queue[0];
-  CHECK(decode_queue_snapshot(encode_queue_snapshot(stream, c, snap, 1), error) == nullptr);
-  CHECK_FALSE(error.empty());
+  const auto refused = decode_queue_snapshot(encode_queue_snapshot(stream, c, snap, 1), back);
+  CHECK_FALSE(refused.ok);
+  CHECK_FALSE(refused.message.empty());
   c.active_max = 0;
-  CHECK(decode_queue_snapshot(encode_queue_snapshot(stream, c, q.export_snapshot(), 1), error) ==
-        nullptr);
+  CHECK_FALSE(
+      decode_queue_snapshot(encode_queue_snapshot(stream, c, q.export_snapshot(), 1), back).ok);
 }
 
 // The inventory asserted on the second copy of the seat (found by recovery_fuzz).

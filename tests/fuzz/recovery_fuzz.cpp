@@ -98,23 +98,23 @@ void check_event(event_id id, const recovered_event& e) {
 
 void check_queue(event_id id, const recovered_queue& q) {
   check(q.queue->invariants_hold());
-  std::string error;
+  std::unique_ptr<admission_queue> back;
   const auto blob = encode_queue_snapshot(stream_of(id, stream_kind::queue), q.queue->config(),
                                           q.queue->export_snapshot(), 1);
-  check(decode_queue_snapshot(blob, error) != nullptr);
+  check(decode_queue_snapshot(blob, back).ok);
 }
 
 void check_checkout(event_id id, const recovered_checkout& c) {
   check(c.saga->invariants_hold());
-  std::string error;
+  std::unique_ptr<checkout_saga> back;
   const auto blob =
       encode_checkout_snapshot(stream_of(id, stream_kind::checkout), c.saga->export_snapshot(), 1);
-  check(decode_checkout_snapshot(blob, id, error) != nullptr);
+  check(decode_checkout_snapshot(blob, id, back).ok);
 }
 
 // Recovery stopped, as the node's start would. RECOVERY_FUZZ_VERBOSE=1 says why
 // (to check that a seed gets all the way through).
-int refused(const store_status& st) {
+int refused(const status& st) {
   static const bool verbose = std::getenv("RECOVERY_FUZZ_VERBOSE") != nullptr;
   if (verbose) std::fprintf(stderr, "refused: %s\n", st.message.c_str());
   return 0;
@@ -141,7 +141,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   shard_recovery r{0,
                    [venue_blob](const std::string&, std::string& blob) {
                      blob = *venue_blob;
-                     return store_status::success();
+                     return status::success();
                    },
                    out};
   for (const auto& f : frames)
