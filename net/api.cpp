@@ -10,6 +10,7 @@
 #include "net/command_lanes.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
+#include "net/session_context.hpp"
 
 namespace holdfast {
 
@@ -168,14 +169,14 @@ bool api::admit_to_gateway(call& c) {
   return true;
 }
 
-void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-                 reply_fn reply, std::string_view peer_ip) {
+void api::handle(const http_request& req, const session_context& thread, reply_fn reply,
+                 std::string_view peer_ip) {
   // Behind a trusted proxy, the client it names (held in `forwarded` until
   // dispatch returns; anything kept longer copies it). Without trusted
   // proxies this is the peer itself, with no copy per request.
   std::string forwarded;
   const std::string_view client_ip = client_of(peer_ip, req, forwarded);
-  call c{req, gateway, lanes, {}, split_path(req.target()), client_ip, std::nullopt};
+  call c{req, thread.gateway, *thread.lanes, {}, split_path(req.target()), client_ip, std::nullopt};
   const route r = route_of(c.path, req.method());
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();

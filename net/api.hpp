@@ -40,6 +40,7 @@ namespace holdfast {
 class websocket_session;
 
 class command_lanes;
+struct session_context;
 
 namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
@@ -97,10 +98,10 @@ public:
   explicit api(api_services& services, listener which = listener::public_api);
 
   // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
-  // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
-  // releases, confirms), used only from this thread.
-  void handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-              reply_fn reply, std::string_view client_ip = {});
+  // thread: the calling I/O thread's gateway and command lanes (holds,
+  // releases, confirms), used only from that thread.
+  void handle(const http_request& req, const session_context& thread, reply_fn reply,
+              std::string_view client_ip = {});
   // The event a WebSocket upgrade wants to watch, or a ready error response.
   // Upgrades take from the same per-IP and per-device buckets as requests: a
   // socket costs more than a request, and a flood of them must not get around
