@@ -4,12 +4,10 @@
 #include <ctime>
 #include <random>
 
-#include <caf/all.hpp>
-#include <openssl/crypto.h>
-
+#include "core/assert.hpp"
 #include "net/command_lanes.hpp"
-#include "net/gateway.hpp"
 #include "net/json_views.hpp"
+#include "net/session_context.hpp"
 
 namespace holdfast {
 
@@ -94,30 +92,6 @@ std::vector<std::string_view> split_path(std::string_view target) {
   return parts;
 }
 
-route route_of(const std::vector<std::string_view>& p, http::verb verb) {
-  if (p.empty() || p[0] == "web") return route::web;
-  if (p[0] == "healthz") return route::health;
-  if (p[0] == "metrics") return route::metrics;
-  if (p[0] != "v1" || p.size() < 2) return route::other;
-  if (p[1] == "openapi.json") return route::openapi;
-  if (p[1] == "users") return route::users;
-  if (p[1] == "holds") return route::hold_delete;
-  if (p[1] == "waitlist") return route::waitlist;
-  if (p[1] == "admin") return route::admin;
-  if (p[1] == "live-tickets") return route::live;
-  if (p[1] == "orders") return verb == http::verb::post ? route::orders_post : route::orders_get;
-  if (p[1] == "payments") return route::payments;
-  if (p[1] != "events") return route::other;
-  if (p.size() == 2) return route::events;
-  if (p.size() == 3) return route::event;
-  if (p[3] == "seatmap") return route::seatmap;
-  if (p[3] == "holds") return route::holds;
-  if (p[3] == "live") return route::live;
-  if (p[3] == "queue") return route::queue;
-  if (p[3] == "waitlist") return route::waitlist;
-  return route::other;
-}
-
 // Wherever GET is allowed, so is HEAD (RFC 9110 requires both of a
 // general-purpose server; load balancers and `curl -I` probe with HEAD).
 http_response method_not_allowed(std::string_view allow) {
@@ -168,15 +142,16 @@ bool api::admit_to_gateway(call& c) {
   return true;
 }
 
-void api::handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-                 reply_fn reply, std::string_view peer_ip) {
+void api::handle(const http_request& req, const session_context& thread, reply_fn reply,
+                 std::string_view peer_ip) {
   // Behind a trusted proxy, the client it names (held in `forwarded` until
   // dispatch returns; anything kept longer copies it). Without trusted
   // proxies this is the peer itself, with no copy per request.
   std::string forwarded;
   const std::string_view client_ip = client_of(peer_ip, req, forwarded);
-  call c{req, gateway, lanes, {}, split_path(req.target()), client_ip, std::nullopt};
-  const route r = route_of(c.path, req.method());
+  call c{req, thread.gateway, *thread.lanes, {}, split_path(req.target()), client_ip, std::nullopt};
+  const route_match m = match_route(c.path, req.method(), listener_);
+  const route r = m.label;
   const auto start = std::chrono::steady_clock::now();
   const unsigned version = req.version();
   const bool head = req.method() == http::verb::head;
@@ -203,7 +178,7 @@ void api::handle(const http_request& req, const caf::actor& gateway, command_lan
       s_.log->record(line->ip, line->method, line->target, a.res.result_int(), a.body_size(), us);
     reply(std::move(a));
   };
-  dispatch(c);
+  dispatch(c, m);
 }
 
 void api::log_edge(std::string_view client_ip, const http_request& req, unsigned status,
@@ -214,103 +189,89 @@ void api::log_edge(std::string_view client_ip, const http_request& req, unsigned
                  0);
 }
 
-bool api::method_allowed(call& c, http::verb allowed, const char* name) {
-  const auto verb = c.req.method();
-  if (verb == allowed || (allowed == http::verb::get && verb == http::verb::head)) return true;
-  c.reply(method_not_allowed(name));
-  return false;
-}
-
-void api::dispatch(call& c) {
+// What every request passes before its route: on the public listener, the
+// anti-bot checks of everything under /v1; on the admin one, the operator's
+// token for everything under /v1/admin (it listens where only operators reach,
+// so nothing there is rate-limited). Then the grammar's verdict: 404, 405, or
+// the route.
+void api::dispatch(call& c, const route_match& m) {
   const auto& p = c.path;
-  const auto verb = c.req.method();
-  auto only = [&](http::verb allowed, const char* name) { return method_allowed(c, allowed, name); };
-  if (listener_ == listener::admin) return dispatch_admin(c);
-  if (p.empty()) return only(http::verb::get, "GET") ? serve_static(c, "index.html") : void();
-  if (p[0] == "web" && p.size() == 2)
-    return only(http::verb::get, "GET") ? serve_static(c, p[1]) : void();
-  if (p[0] == "healthz" && p.size() == 1)
-    return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, R"({"status":"ok"})"))
-                                        : void();
-  if (p[0] != "v1" || p.size() < 2)
-    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
-  if (!request_allowed(c)) return;
-  if (p[1] == "openapi.json" && p.size() == 2)
-    return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, openapi_document()))
-                                        : void();
-  if (p[1] == "users" && p.size() == 2)
-    return only(http::verb::post, "POST") ? create_user(c) : void();
-  if (p[1] == "users" && p.size() == 3 && p[2] == "challenge")
-    return only(http::verb::get, "GET") ? signup_challenge(c) : void();
-  if (p[1] == "live-tickets" && p.size() == 2)
-    return only(http::verb::post, "POST") ? create_live_ticket(c) : void();
-  if (p[1] == "holds" && p.size() == 3)
-    return only(http::verb::delete_, "DELETE") ? delete_hold(c, p[2]) : void();
-  if (p[1] == "orders" && p.size() == 2) {
-    if (verb == http::verb::post) return create_order(c);
-    return only(http::verb::get, "GET, POST") ? list_orders(c, std::nullopt) : void();
-  }
-  if (p[1] == "payments" && p.size() == 3)
-    return only(http::verb::get, "GET") ? get_payment(c, p[2]) : void();
-  if (p[1] == "orders" && p.size() == 3) {
-    if (!only(http::verb::get, "GET")) return;
-    auto id = parse_id(p[2]);
-    if (!id) return c.reply(make_error(http::status::not_found, "unknown_order", "no such order"));
-    return list_orders(c, *id);
-  }
-  if (p[1] == "waitlist" && p.size() == 3)
-    return only(http::verb::get, "GET") ? get_waitlist(c, p[2]) : void();
-  if (p[1] != "events" || p.size() > 5)
-    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
-  if (p.size() == 2) return only(http::verb::get, "GET") ? list_events(c) : void();
-  auto id = parse_id(p[2]);
-  if (!id || *id > UINT32_MAX)
-    return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
-  const auto event = static_cast<event_id>(*id);
-  if (p.size() == 3) return only(http::verb::get, "GET") ? get_event(c, event) : void();
-  if (p.size() == 5 && p[3] == "queue" && p[4] == "challenge")
-    return only(http::verb::get, "GET") ? queue_challenge(c, event) : void();
-  if (p.size() == 5 && p[3] == "queue" && p[4] == "status")
-    return only(http::verb::get, "GET") ? get_queue_status(c, event) : void();
-  if (p.size() == 5)
-    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
-  if (p[3] == "seatmap") return only(http::verb::get, "GET") ? get_seatmap(c, event) : void();
-  if (p[3] == "queue") return only(http::verb::post, "POST") ? join_queue(c, event) : void();
-  if (p[3] == "waitlist") return only(http::verb::post, "POST") ? join_waitlist(c, event) : void();
-  if (p[3] == "holds")
-    return only(http::verb::post, "POST") && hold_allowed(c, event) ? create_hold(c, event)
-                                                                    : void();
-  if (p[3] == "live")
-    return c.reply(make_error(http::status::bad_request, "websocket_required",
-                              "this resource speaks WebSocket only"));
-  c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
-}
-
-// The admin listener: health, metrics and the operator's routes, nothing else.
-// Its requests are not rate-limited: it listens where only operators reach.
-void api::dispatch_admin(call& c) {
-  const auto& p = c.path;
-  auto only = [&](http::verb allowed, const char* name) { return method_allowed(c, allowed, name); };
-  if (p.size() == 1 && p[0] == "healthz")
-    return only(http::verb::get, "GET") ? c.reply(make_json(http::status::ok, R"({"status":"ok"})"))
-                                        : void();
-  if (p.size() == 1 && p[0] == "metrics") {
-    if (!only(http::verb::get, "GET")) return;
-    if (s_.metrics_token && !admin_authorized(c)) return;
-    sample_queues(c);
-    return scrape_metrics(c);
-  }
-  if (p.size() < 2 || p[0] != "v1" || p[1] != "admin")
+  const bool v1 = p.size() >= 2 && p[0] == "v1";
+  const bool admin_scope = v1 && p[1] == "admin";
+  if (listener_ == listener::public_api) {
+    if (v1 && !request_allowed(c)) return;
+  } else if (admin_scope) {
+    if (!admin_authorized(c)) return;
+  } else if (!m.path_served()) {
     return c.reply(make_error(http::status::not_found, "not_found",
                               "the admin listener serves /healthz, /metrics and /v1/admin only"));
-  if (!admin_authorized(c)) return;
-  if (p.size() == 5 && p[2] == "events" && p[4] == "queue") {
-    auto id = parse_id(p[3]);
-    if (!id || *id > UINT32_MAX)
-      return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
-    return only(http::verb::put, "PUT") ? admin_queue(c, static_cast<event_id>(*id)) : void();
   }
-  c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+  if (m.event_unknown)
+    return c.reply(make_error(http::status::not_found, "unknown_event", "no such event"));
+  if (!m.path_served())
+    return c.reply(make_error(http::status::not_found, "not_found", "no such resource"));
+  if (m.what == endpoint::none) return c.reply(method_not_allowed(allowed_methods(m)));
+  serve(c, m);
+}
+
+// The handler of each route in net/routes.cpp's table, grouped as it is.
+void api::serve(call& c, const route_match& m) {
+  const event_id event = m.event.value_or(0); // set wherever a route has {event}
+  switch (m.what) {
+  case endpoint::index:
+    return serve_static(c, "index.html");
+  case endpoint::web_file:
+    return serve_static(c, m.id);
+  case endpoint::openapi:
+    return c.reply(make_json(http::status::ok, openapi_document()));
+  case endpoint::list_events:
+    return list_events(c);
+  case endpoint::get_event:
+    return get_event(c, event);
+  case endpoint::get_seatmap:
+    return get_seatmap(c, event);
+  case endpoint::live_socket:
+    return c.reply(make_error(http::status::bad_request, "websocket_required",
+                              "this resource speaks WebSocket only"));
+  case endpoint::create_hold:
+    return hold_allowed(c, event) ? create_hold(c, event) : void();
+  case endpoint::delete_hold:
+    return delete_hold(c, m.id);
+  case endpoint::list_orders:
+    return list_orders(c, std::nullopt);
+  case endpoint::create_order:
+    return create_order(c);
+  case endpoint::get_order:
+    if (auto id = parse_id(m.id)) return list_orders(c, *id);
+    return c.reply(make_error(http::status::not_found, "unknown_order", "no such order"));
+  case endpoint::get_payment:
+    return get_payment(c, m.id);
+  case endpoint::create_user:
+    return create_user(c);
+  case endpoint::signup_challenge:
+    return signup_challenge(c);
+  case endpoint::join_queue:
+    return join_queue(c, event);
+  case endpoint::queue_challenge:
+    return queue_challenge(c, event);
+  case endpoint::queue_status:
+    return get_queue_status(c, event);
+  case endpoint::join_waitlist:
+    return join_waitlist(c, event);
+  case endpoint::get_waitlist:
+    return get_waitlist(c, m.id);
+  case endpoint::create_live_ticket:
+    return create_live_ticket(c);
+  case endpoint::health:
+    return c.reply(make_json(http::status::ok, R"({"status":"ok"})"));
+  case endpoint::metrics:
+    return get_metrics(c);
+  case endpoint::admin_queue:
+    return admin_queue(c, event);
+  case endpoint::none:
+    break;
+  }
+  HF_ASSERT(false && "dispatch answers requests no route takes");
 }
 
 std::string_view api::client_of(std::string_view peer_ip, const http_request& req,
@@ -318,20 +279,6 @@ std::string_view api::client_of(std::string_view peer_ip, const http_request& re
   if (s_.proxies == nullptr || s_.proxies->empty()) return peer_ip;
   forwarded = s_.proxies->client_of(peer_ip, req);
   return forwarded;
-}
-
-bool api::admin_authorized(call& c) {
-  const auto it = c.req.find(http::field::authorization);
-  std::string_view value;
-  if (it != c.req.end()) value = std::string_view(it->value().data(), it->value().size());
-  const std::string_view token = value.rfind("Bearer ", 0) == 0 ? value.substr(7) : "";
-  const auto& want = s_.admin_token;
-  if (!want.empty() && token.size() == want.size() &&
-      CRYPTO_memcmp(token.data(), want.data(), want.size()) == 0)
-    return true;
-  c.reply(make_error(http::status::unauthorized, "unauthorized",
-                     "send Authorization: Bearer <the node's admin.token>"));
-  return false;
 }
 
 std::optional<user_claims> api::authenticate(call& c) {
@@ -358,41 +305,6 @@ std::shared_ptr<const catalog_entry> api::find_event(call& c, event_id id) {
   return e;
 }
 
-// Asks every shard for its journal counters, then renders: the scrape shows
-// the journal as of now (queue gauges lag one scrape; see sample_queues).
-void api::scrape_metrics(call& c) {
-  s_.metrics.set_gateway_in_flight(s_.gateway_in_flight->load(std::memory_order_relaxed));
-  auto ask_shards = [this, reply = c.reply](caf::event_based_actor* self) {
-    struct gather {
-      size_t waiting = 0;
-      journal_stats sum;
-    };
-    auto g = std::make_shared<gather>();
-    auto finish = [this, g, reply] {
-      if (--g->waiting != 0) return;
-      s_.metrics.set_journal(g->sum.commits, g->sum.records, g->sum.commit_us_total,
-                             g->sum.commit_us_max);
-      auto res = make_json(http::status::ok, s_.metrics.render());
-      res.set(http::field::content_type, "text/plain; version=0.0.4");
-      reply(std::move(res));
-    };
-    g->waiting = s_.dir.shards().size() + 1; // +1: released below, after every request is out
-    for (const auto& shard : s_.dir.shards())
-      self->request(shard, std::chrono::seconds(2), stats_atom::value)
-          .then(
-              [g, finish](journal_stats& st) {
-                g->sum.commits += st.commits;
-                g->sum.records += st.records;
-                g->sum.commit_us_total += st.commit_us_total;
-                g->sum.commit_us_max = std::max(g->sum.commit_us_max, st.commit_us_max);
-                finish();
-              },
-              [finish](caf::error&) { finish(); });
-    finish();
-  };
-  caf::anon_send(c.gateway, gateway_task{std::move(ask_shards)});
-}
-
 void api::submit(call& c, event_id event, command cmd, std::function<void(const outcome&)> done) {
   c.lanes.submit(event, cmd, std::move(done));
 }
@@ -406,13 +318,13 @@ std::shared_ptr<const catalog_entry> api::live_target(const http_request& req,
   }
   std::string forwarded;
   if (!upgrade_allowed(req, client_of(client_ip, req, forwarded), refusal)) return nullptr;
-  auto p = split_path(req.target());
-  if (p.size() != 4 || p[0] != "v1" || p[1] != "events" || p[3] != "live") {
+  const auto path = split_path(req.target());
+  const auto m = match_route(path, req.method(), listener_);
+  if (m.what != endpoint::live_socket) {
     refusal = make_error(http::status::not_found, "not_found", "no WebSocket here");
     return nullptr;
   }
-  auto id = parse_id(p[2]);
-  auto e = id && *id <= UINT32_MAX ? s_.events.find(static_cast<event_id>(*id)) : nullptr;
+  auto e = m.event ? s_.events.find(*m.event) : nullptr;
   if (!e) {
     refusal = make_error(http::status::not_found, "unknown_event", "no such event");
     return nullptr;

@@ -32,6 +32,7 @@
 #include "net/live_tickets.hpp"
 #include "net/metrics.hpp"
 #include "net/request_bodies.hpp"
+#include "net/routes.hpp"
 #include "net/static_files.hpp"
 #include "net/trusted_proxies.hpp"
 
@@ -40,6 +41,7 @@ namespace holdfast {
 class websocket_session;
 
 class command_lanes;
+struct session_context;
 
 namespace http = boost::beast::http;
 using http_request = http::request<http::string_body>;
@@ -86,21 +88,15 @@ struct api_services {
   const trusted_proxies* proxies = nullptr;
 };
 
-// Which listener a request came in on. The public one serves fans (the API,
-// the web UI, live sockets); the admin one, on its own host and port
-// (127.0.0.1:8081 by default), serves /metrics and /v1/admin/* and nothing
-// else, so an operator's routes are never one proxy rule away from the internet.
-enum class listener : uint8_t { public_api, admin };
-
 class api {
 public:
   explicit api(api_services& services, listener which = listener::public_api);
 
   // client_ip: the peer address, for the per-IP rate limit ("" when unknown).
-  // gateway: this I/O thread's task actor; lanes: its command lanes (holds,
-  // releases, confirms), used only from this thread.
-  void handle(const http_request& req, const caf::actor& gateway, command_lanes& lanes,
-              reply_fn reply, std::string_view client_ip = {});
+  // thread: the calling I/O thread's gateway and command lanes (holds,
+  // releases, confirms), used only from that thread.
+  void handle(const http_request& req, const session_context& thread, reply_fn reply,
+              std::string_view client_ip = {});
   // The event a WebSocket upgrade wants to watch, or a ready error response.
   // Upgrades take from the same per-IP and per-device buckets as requests: a
   // socket costs more than a request, and a flood of them must not get around
@@ -137,13 +133,9 @@ private:
     std::optional<user_claims> user; // the verified bearer token, once checked
   };
 
-  void dispatch(call& c);
-  void dispatch_admin(call& c);
-  // The request's method is `allowed` (HEAD counts as GET); else it has
-  // answered 405 with Allow: `name`.
-  bool method_allowed(call& c, http::verb allowed, const char* name);
-  // Authorization: Bearer <admin token>; false when it has answered 401.
-  bool admin_authorized(call& c);
+  // The listener's checks, then 404, 405 or the route `m` names (api.cpp).
+  void dispatch(call& c, const route_match& m);
+  void serve(call& c, const route_match& m);
   // The client's address for per-IP limits (net/trusted_proxies.hpp): the
   // peer itself, or the client a trusted proxy names, kept in `forwarded`.
   std::string_view client_of(std::string_view peer_ip, const http_request& req,
@@ -159,7 +151,7 @@ private:
   void create_order(call& c);
   void list_orders(call& c, std::optional<order_id> only);
   void get_payment(call& c, std::string_view id);
-  // sign-up, waiting room, waitlist, anti-bot, operators (api_onsale.cpp)
+  // sign-up, waiting room, waitlist, anti-bot (api_onsale.cpp)
   bool request_allowed(call& c);
   bool hold_allowed(call& c, event_id id);
   void refuse_blocked(call& c, const block& b);
@@ -173,11 +165,15 @@ private:
   void get_queue_status(call& c, event_id id);
   void join_waitlist(call& c, event_id id);
   void get_waitlist(call& c, std::string_view id);
-  void admin_queue(call& c, event_id id);
   void create_live_ticket(call& c);
   // Asks every waiting room for its gauges; the next /metrics scrape shows them.
   void sample_queues(call& c);
+  // operators: the admin listener's routes (api_admin.cpp)
+  // Authorization: Bearer <admin token>; false when it has answered 401.
+  bool admin_authorized(call& c);
+  void get_metrics(call& c);
   void scrape_metrics(call& c);
+  void admin_queue(call& c, event_id id);
   // Runs `then` inside the gateway actor with the event's actors (looked up
   // once per event, then cached: they live as long as the node).
   void with_actors(call& c, event_id id,

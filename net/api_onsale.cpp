@@ -1,6 +1,6 @@
 // The on-sale routes: the waiting room (challenge, join, status), the access
 // check on holds, the waitlist, the anti-bot checks every /v1 request passes,
-// the operators' proof-of-work knob, and the live socket's per-user pushes.
+// the waiting rooms' gauges for /metrics, and the live socket's per-user pushes.
 // Everything that can be decided statelessly (tokens, buckets, proof of work)
 // is decided here on the I/O thread; the rest goes to the event's actors
 // through the gateway, never blocking the thread.
@@ -398,27 +398,6 @@ void api::create_live_ticket(call& c) {
                     json::serialize(json::object{
                         {"ticket", ticket},
                         {"expiresInSeconds", limits::live_ticket_ttl_ms / 1000}})));
-}
-
-// --- operators -------------------------------------------------------------------
-
-// PUT /v1/admin/events/{id}/queue {"powDifficulty": n}: raises (or lowers) the
-// proof of work at queue join at once, e.g. under a bot wave. Authorized by the
-// admin token in <data_dir>/admin.token (dispatch_admin checks it); held in memory (cluster.conf's
-// queue.pow_difficulty is the default after a restart).
-void api::admin_queue(call& c, event_id id) {
-  if (s_.guard == nullptr)
-    return c.reply(make_error(http::status::not_found, "not_found",
-                              "this node runs without anti-bot protection"));
-  auto e = find_event(c, id);
-  if (!e) return;
-  auto bits = parse_pow_difficulty_body(c.req.body());
-  if (auto* r = std::get_if<body_refusal>(&bits)) return c.reply(refusal_response(*r));
-  auto& pow = s_.guard->pow_for(id);
-  pow.set_difficulty(std::get<uint32_t>(bits));
-  c.reply(make_json(http::status::ok,
-                    json::serialize(json::object{{"eventId", std::to_string(id)},
-                                                 {"powDifficulty", pow.difficulty()}})));
 }
 
 // Waiting-room gauges for /metrics: each scrape asks every room for its counts

@@ -26,8 +26,7 @@ struct http_server::worker {
   std::shared_ptr<net::io_context> io = std::make_shared<net::io_context>(1);
   tcp::acceptor acceptor{*io};
   net::steady_timer accept_pause_timer{*io};
-  caf::actor gateway;
-  std::shared_ptr<command_lanes> lanes;
+  std::shared_ptr<const session_context> sessions; // what its sessions share: io, gateway, lanes
   std::thread thread;
 };
 
@@ -72,9 +71,11 @@ status http_server::start() {
       return status::failure("cannot listen on " + config_.host + ":" + std::to_string(port) +
                              ": " + ec.message());
     port = w->acceptor.local_endpoint().port(); // port 0: every worker shares the first's
-    w->gateway = spawn_gateway(services_.sys);
-    w->lanes = std::make_shared<command_lanes>(services_.sys, services_.dir, w->io, w->gateway);
-    w->lanes->start();
+    auto gateway = spawn_gateway(services_.sys);
+    auto lanes = std::make_shared<command_lanes>(services_.sys, services_.dir, w->io, gateway);
+    lanes->start();
+    w->sessions = std::make_shared<const session_context>(session_context{
+        w->io, std::move(gateway), std::move(lanes), routes_, services_.metrics, services_.hubs});
     workers_.push_back(std::move(w));
   }
   port_ = port;
@@ -97,9 +98,7 @@ void http_server::accept(worker& w) {
       return;
     }
     socket.set_option(tcp::no_delay(true), ec);
-    std::make_shared<http_session>(std::move(socket), w.io, routes_, w.gateway, w.lanes,
-                                   services_.metrics, services_.hubs)
-        ->run();
+    std::make_shared<http_session>(std::move(socket), w.sessions)->run();
     accept(w);
   });
 }
@@ -119,8 +118,8 @@ void http_server::stop() {
     w->thread.join();
   }
   for (auto& w : workers_) {
-    w->lanes->stop(); // the loop has stopped: nothing else touches the lanes
-    caf::anon_send_exit(w->gateway, caf::exit_reason::user_shutdown);
+    w->sessions->lanes->stop(); // the loop has stopped: nothing else touches the lanes
+    caf::anon_send_exit(w->sessions->gateway, caf::exit_reason::user_shutdown);
   }
   workers_.clear();
 }

@@ -42,12 +42,9 @@ void serialize_response(const http_response& res, std::string& out) {
   out += body;
 }
 
-http_session::http_session(net::ip::tcp::socket&& socket, std::shared_ptr<net::io_context> io,
-                           api& routes, caf::actor gateway, std::shared_ptr<command_lanes> lanes,
-                           http_metrics& metrics, live_hubs& hubs)
-    : io_(std::move(io)), socket_(std::move(socket)), watchdog_(socket_.get_executor()),
-      routes_(routes), gateway_(std::move(gateway)), lanes_(std::move(lanes)), metrics_(metrics),
-      hubs_(hubs) {
+http_session::http_session(net::ip::tcp::socket&& socket,
+                           std::shared_ptr<const session_context> context)
+    : context_(std::move(context)), socket_(std::move(socket)), watchdog_(socket_.get_executor()) {
   beast::error_code ec;
   const auto peer = socket_.remote_endpoint(ec);
   if (!ec) client_ip_ = peer.address().to_string();
@@ -94,10 +91,9 @@ void http_session::do_read() {
 // otherwise the read waits for epoll without a wasted recv and without
 // re-registering the socket (a plain async_wait would do an epoll_ctl each time).
 void http_session::wait_readable() {
-  socket_.async_read_some(reader_.prepare(), [self = shared_from_this()](
-                                                 beast::error_code ec, size_t n) {
-    self->on_bytes(ec, n);
-  });
+  socket_.async_read_some(
+      reader_.prepare(),
+      [self = shared_from_this()](beast::error_code ec, size_t n) { self->on_bytes(ec, n); });
 }
 
 void http_session::on_bytes(beast::error_code ec, size_t n) {
@@ -150,8 +146,8 @@ void http_session::on_request() {
   // The answer comes on this thread (command lanes, refusals at the edge):
   // it is written at once; from another thread (gateway tasks), it is posted.
   auto self = shared_from_this();
-  routes_.handle(
-      reader_.request(), gateway_, *lanes_,
+  context_->routes.handle(
+      reader_.request(), *context_,
       [self](http_answer a) {
         net::dispatch(self->socket_.get_executor(),
                       [self, a = std::move(a)]() mutable { self->send(std::move(a)); });
@@ -161,24 +157,24 @@ void http_session::on_request() {
 
 void http_session::refuse_and_close(http_response res) {
   res.keep_alive(false);
-  metrics_.observe(route::other, res.result_int(), 0);
-  routes_.log_edge(client_ip_, reader_.request(), res.result_int(), res.body().size());
+  context_->metrics.observe(route::other, res.result_int(), 0);
+  context_->routes.log_edge(client_ip_, reader_.request(), res.result_int(), res.body().size());
   send(std::move(res));
 }
 
 void http_session::upgrade() {
   std::optional<http_response> refusal;
-  auto event = routes_.live_target(reader_.request(), client_ip_, refusal);
+  auto event = context_->routes.live_target(reader_.request(), client_ip_, refusal);
   if (!event) return refuse_and_close(std::move(*refusal));
   // Per-user pushes (waiting room, waitlist offers) when a live ticket came along.
-  auto watch = routes_.live_watch(reader_.request(), event, refusal);
+  auto watch = context_->routes.live_watch(reader_.request(), event, refusal);
   if (refusal) return refuse_and_close(std::move(*refusal));
   closed_ = true; // for this session: the socket now belongs to the WebSocket
   watchdog_.cancel();
-  routes_.log_edge(client_ip_, reader_.request(), 101, 0); // the handshake answers next
-  auto ws =
-      std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), io_, metrics_);
-  auto hub = hubs_.hub_for(std::move(event));
+  context_->routes.log_edge(client_ip_, reader_.request(), 101, 0); // the handshake answers next
+  auto ws = std::make_shared<websocket_session>(beast::tcp_stream(std::move(socket_)), context_->io,
+                                                context_->metrics);
+  auto hub = context_->hubs.hub_for(std::move(event));
   ws->run(reader_.release(), [hub, watch](std::shared_ptr<websocket_session> open) {
     std::function<void()> after_hello;
     if (watch) after_hello = [watch, open] { watch(open); };

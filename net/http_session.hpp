@@ -20,19 +20,17 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
-#include <caf/actor.hpp>
 
 #include "net/api.hpp"
-#include "net/command_lanes.hpp"
 #include "net/request_reader.hpp"
+#include "net/session_context.hpp"
 
 namespace holdfast {
 
 class http_session : public std::enable_shared_from_this<http_session> {
 public:
-  http_session(boost::asio::ip::tcp::socket&& socket, std::shared_ptr<boost::asio::io_context> io,
-               api& routes, caf::actor gateway, std::shared_ptr<command_lanes> lanes,
-               http_metrics& metrics, live_hubs& hubs);
+  http_session(boost::asio::ip::tcp::socket&& socket,
+               std::shared_ptr<const session_context> context);
   void run();
 
 private:
@@ -54,21 +52,16 @@ private:
   void arm_watchdog(clock::time_point at);
   void on_watchdog(boost::beast::error_code ec);
 
-  std::shared_ptr<boost::asio::io_context> io_; // handed to a WebSocket on upgrade
+  std::shared_ptr<const session_context> context_; // declared first: destroyed last
   boost::asio::ip::tcp::socket socket_;
   boost::asio::steady_timer watchdog_;
   clock::time_point deadline_;   // the client must finish reading or writing by then
   bool awaiting_answer_ = false; // the request is with the actors: no client deadline
   bool closed_ = false;
   request_reader reader_;
-  std::string out_;         // the serialized answer, alive until written
+  std::string out_;                                // the serialized answer, alive until written
   std::shared_ptr<const std::string> shared_body_; // an answer's shared body, until written
-  api& routes_;
-  caf::actor gateway_;
-  std::shared_ptr<command_lanes> lanes_;
-  http_metrics& metrics_;
-  live_hubs& hubs_;
-  std::string client_ip_; // the peer, for the per-IP rate limit
+  std::string client_ip_;                          // the peer, for the per-IP rate limit
 };
 
 // The wire form of a response: status line, fields, blank line, body. Bodies

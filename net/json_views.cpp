@@ -5,7 +5,6 @@
 #include <cstdio>
 #include <ctime>
 
-#include "net/onsale_views.hpp"
 #include "core/crc32c.hpp"
 
 namespace holdfast {
@@ -115,6 +114,24 @@ std::string_view seat_status_name(seat_state s) {
   }
   return "unknown";
 }
+
+namespace {
+
+// {"enabled": true, "opensAt", "opensAtMs", "admitPerMinute", "activeMax"} or
+// {"enabled": false}: the waiting room as an event's summary shows it. Here
+// rather than in onsale_views, which builds on this file's helpers, so the
+// two files depend one way only.
+json::object waiting_room_json(const catalog_entry& e) {
+  const auto& room = e.config.onsale;
+  if (!room.waiting_room) return json::object{{"enabled", false}};
+  return json::object{{"enabled", true},
+                      {"opensAt", iso_time(room.queue_opens_at_ms)},
+                      {"opensAtMs", room.queue_opens_at_ms},
+                      {"admitPerMinute", room.admit_per_min},
+                      {"activeMax", room.active_max}};
+}
+
+} // namespace
 
 json::object event_summary(const catalog_entry& e) {
   const auto& c = e.config;

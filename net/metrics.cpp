@@ -4,50 +4,6 @@
 
 namespace holdfast {
 
-const char* route_name(route r) {
-  switch (r) {
-  case route::users:
-    return "users";
-  case route::events:
-    return "events";
-  case route::event:
-    return "event";
-  case route::seatmap:
-    return "seatmap";
-  case route::holds:
-    return "holds";
-  case route::hold_delete:
-    return "hold_delete";
-  case route::orders_post:
-    return "orders_post";
-  case route::orders_get:
-    return "orders_get";
-  case route::payments:
-    return "payments";
-  case route::live:
-    return "live";
-  case route::queue:
-    return "queue";
-  case route::waitlist:
-    return "waitlist";
-  case route::admin:
-    return "admin";
-  case route::health:
-    return "health";
-  case route::metrics:
-    return "metrics";
-  case route::openapi:
-    return "openapi";
-  case route::web:
-    return "web";
-  case route::other:
-    return "other";
-  case route::count_:
-    break;
-  }
-  return "unknown";
-}
-
 const char* block_reason_name(block_reason r) {
   switch (r) {
   case block_reason::ip:

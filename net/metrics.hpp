@@ -10,31 +10,9 @@
 #include <string>
 
 #include "domain/checkout_saga.hpp" // client_status
+#include "net/routes.hpp"           // route: the labels
 
 namespace holdfast {
-
-enum class route : uint8_t {
-  users,
-  events,
-  event,
-  seatmap,
-  holds,
-  hold_delete,
-  orders_post,
-  orders_get,
-  payments,
-  live,
-  queue,
-  waitlist,
-  admin,
-  health,
-  metrics,
-  openapi,
-  web,
-  other,
-  count_
-};
-const char* route_name(route r);
 
 // Why the anti-bot checks (net/antibot.hpp) refused a request; names are
 // stable metric labels.

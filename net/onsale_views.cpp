@@ -38,16 +38,6 @@ json::object queue_json(const queue_status& s, event_id event, user_id user,
   return out;
 }
 
-json::object waiting_room_json(const catalog_entry& e) {
-  const auto& room = e.config.onsale;
-  if (!room.waiting_room) return json::object{{"enabled", false}};
-  return json::object{{"enabled", true},
-                      {"opensAt", iso_time(room.queue_opens_at_ms)},
-                      {"opensAtMs", room.queue_opens_at_ms},
-                      {"admitPerMinute", room.admit_per_min},
-                      {"activeMax", room.active_max}};
-}
-
 json::object waitlist_json(const catalog_entry& e, const waitlist_view& w, const hold_view* hold) {
   json::object out{{"waitlistId", std::to_string(make_event_scoped_id(e.config.id, w.seq))},
                    {"eventId", std::to_string(e.config.id)},

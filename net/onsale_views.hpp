@@ -1,5 +1,7 @@
 // JSON shapes of the on-sale API (net/API.md: waiting room and waitlist), shared
 // by the HTTP handlers and the live WebSocket pushes so both say the same thing.
+// They build on net/json_views, never the other way (the waiting room as an
+// event's summary shows it is json_views' own).
 #pragma once
 
 #include <boost/json.hpp>
@@ -17,10 +19,6 @@ std::string_view queue_status_name(const queue_status& s);
 // still within the access time, "accessToken" and "accessExpiresAtMs".
 boost::json::object queue_json(const queue_status& s, event_id event, user_id user,
                                const access_tokens& tokens);
-
-// {"enabled": true, "opensAt", "opensAtMs", "admitPerMinute", "activeMax"} or
-// {"enabled": false}.
-boost::json::object waiting_room_json(const catalog_entry& e);
 
 // A waitlist entry as GET /v1/waitlist/{id} shows it; `hold` is the offered
 // hold when the entry is offered (for its seats and total).
