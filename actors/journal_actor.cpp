@@ -9,6 +9,7 @@
 
 #include "actors/event_actor.hpp"
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
 #include "persistence/shard_store.hpp"
@@ -43,11 +44,12 @@ using self_ptr = journal_actor::stateful_pointer<journal_state>;
 void compact_some(self_ptr self) {
   auto& st = self->state;
   if (!st.compaction_pending) return;
-  constexpr uint64_t rows_per_slice = 5'000;
   uint64_t deleted = 0;
-  if (auto status = st.store->compact(st.compaction_bound, rows_per_slice, &deleted); !status)
+  if (auto status =
+          st.store->compact(st.compaction_bound, limits::journal_compaction_slice_rows, &deleted);
+      !status)
     fatal(status);
-  st.compaction_pending = deleted == rows_per_slice;
+  st.compaction_pending = deleted == limits::journal_compaction_slice_rows;
 }
 
 void commit_pending(self_ptr self) {
