@@ -44,12 +44,11 @@ using self_ptr = journal_actor::stateful_pointer<journal_state>;
 void compact_some(self_ptr self) {
   auto& st = self->state;
   if (!st.compaction_pending) return;
+  constexpr uint64_t rows_per_slice = limits::journal_compaction_slice_rows;
   uint64_t deleted = 0;
-  if (auto status =
-          st.store->compact(st.compaction_bound, limits::journal_compaction_slice_rows, &deleted);
-      !status)
+  if (auto status = st.store->compact(st.compaction_bound, rows_per_slice, &deleted); !status)
     fatal(status);
-  st.compaction_pending = deleted == limits::journal_compaction_slice_rows;
+  st.compaction_pending = deleted == rows_per_slice;
 }
 
 void commit_pending(self_ptr self) {

@@ -113,17 +113,18 @@ std::string load_node_config(const std::string& path, node_config& out) {
   if (out.shards == 0 || out.shards > limits::shards_max)
     return path + ": " + range_refusal("cluster.shards", 1, limits::shards_max);
   if (out.live_sockets_max == 0 || out.live_sockets_max > limits::live_sockets_max_max)
-    return path + ": " + range_refusal("limits.live_sockets_max", 1, limits::live_sockets_max_max);
+    return path + ": limits.live_sockets_max must be 1.." +
+           std::to_string(limits::live_sockets_max_max);
   if (out.gateway_in_flight_max == 0 ||
       out.gateway_in_flight_max > limits::gateway_in_flight_max_max)
-    return path + ": " +
-           range_refusal("limits.gateway_in_flight_max", 1, limits::gateway_in_flight_max_max);
+    return path + ": limits.gateway_in_flight_max must be 1.." +
+           std::to_string(limits::gateway_in_flight_max_max);
   if (out.demo_seats == 0 || out.demo_seats > limits::venue_seats_max)
     return path + ": demo.seats out of range";
   if (out.actor_scheduler != "stealing" && out.actor_scheduler != "sharing")
     return path + ": node.actor_scheduler must be stealing or sharing";
   if (out.demo_user_seats_max == 0 || out.demo_user_seats_max > limits::user_seats_max_max)
-    return path + ": " + range_refusal("demo.user_seats_max", 1, limits::user_seats_max_max);
+    return path + ": demo.user_seats_max must be 1.." + std::to_string(limits::user_seats_max_max);
   if (out.payments_latency_ms < 0 || out.payments_jitter_ms < 0 ||
       out.payments_timeout_ppm > 1'000'000 || out.payments_decline_ppm > 1'000'000)
     return path + ": payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000";
