@@ -7,20 +7,16 @@
 
 #include <caf/all.hpp>
 
+#include "actors/provider_actor.hpp"
 #include "actors/stream_journal.hpp"
 #include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
-#include "actors/provider_actor.hpp"
+#include "core/limits.hpp"
 #include "persistence/checkout_format.hpp"
 
 namespace holdfast {
 
 namespace {
-
-// Confirmed orders kept to answer their waiters; beyond this the cache is
-// dropped and answers fetch the order again (confirm is idempotent per hold).
-constexpr size_t order_cache_max = 4'096;
-constexpr size_t waiters_max = 1u << 16;
 
 struct waiter {
   uint64_t id = 0;
@@ -239,7 +235,7 @@ void begin(self_ptr self, const checkout_request& req, const outcome& hold,
 void on_checkout(self_ptr self, checkout_request& req) {
   auto& st = self->state;
   auto rp = self->make_response_promise();
-  if (st.waiter_count >= waiters_max) return rp.deliver(refusal("overloaded"));
+  if (st.waiter_count >= limits::checkout_waiters_max) return rp.deliver(refusal("overloaded"));
   const std::string key = st.saga->payment_key(req.user, req.idempotency_key);
   if (const attempt* a = st.saga->find(key)) {
     // The same key again: the same attempt's current state, never a second
@@ -250,7 +246,8 @@ void on_checkout(self_ptr self, checkout_request& req) {
       return rp.deliver(refusal(saga_code_name(saga_code::key_reused)));
     return join(self, key, std::move(rp));
   }
-  self->request(st.ev, std::chrono::seconds(10), lookup_atom::value, req.user, req.hold)
+  self->request(st.ev, std::chrono::milliseconds(limits::checkout_hold_lookup_timeout_ms),
+                lookup_atom::value, req.user, req.hold)
       .then([self, req, rp](outcome& hold) mutable { begin(self, req, hold, std::move(rp)); },
             [rp](caf::error&) mutable { rp.deliver(refusal("overloaded")); });
 }
@@ -274,7 +271,7 @@ void on_confirmed(self_ptr self, const outcome_batch& batch) {
   st.confirms.erase(it);
   const outcome& o = batch.outcomes.front();
   if (o.code == result_code::ok) {
-    if (st.orders.size() >= order_cache_max) st.orders.clear();
+    if (st.orders.size() >= limits::checkout_order_cache_max) st.orders.clear();
     st.orders[key] = o;
   }
   const attempt* a = st.saga->find(key);

@@ -33,6 +33,7 @@
 #include <caf/fwd.hpp>
 
 #include "actors/event_actor.hpp"
+#include "core/limits.hpp"
 #include "domain/checkout_saga.hpp"
 
 namespace holdfast {
@@ -87,7 +88,7 @@ struct checkout_setup {
   journal_actor journal; // none: in memory only
   std::shared_ptr<checkout_saga> recovered;
   // How long a client's POST waits for a final answer before hearing pending.
-  int64_t client_wait_ms = 3'000;
+  int64_t client_wait_ms = limits::checkout_wait_ms_default;
   uint64_t snapshot_records = limits::snapshot_records_interval;
   // The event's per-user seat cap, enforced per card too (0: no card cap).
   uint32_t card_seats_max = limits::user_seats_max_default;

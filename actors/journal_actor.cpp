@@ -7,8 +7,8 @@
 
 #include <caf/all.hpp>
 
-#include "actors/event_actor.hpp"
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "persistence/journal_format.hpp"
 #include "persistence/journal_sink.hpp"
 #include "persistence/shard_store.hpp"
@@ -43,7 +43,7 @@ using self_ptr = journal_actor::stateful_pointer<journal_state>;
 void compact_some(self_ptr self) {
   auto& st = self->state;
   if (!st.compaction_pending) return;
-  constexpr uint64_t rows_per_slice = 5'000;
+  constexpr uint64_t rows_per_slice = limits::journal_compaction_slice_rows;
   uint64_t deleted = 0;
   if (auto result = st.store->compact(st.compaction_bound, rows_per_slice, &deleted); !result)
     fatal(result);
@@ -72,15 +72,14 @@ void commit_pending(self_ptr self) {
   for (auto& append : st.pending)
     if (append.after_commit) append.after_commit();
   // One acknowledgement per event actor: its newest ticket covers the older ones.
-  std::unordered_map<caf::actor_addr, std::pair<caf::strong_actor_ptr, uint64_t>> newest;
+  std::unordered_map<caf::actor_addr, std::pair<commit_listener, uint64_t>> newest;
   for (auto& append : st.pending) {
-    auto& slot = newest[caf::actor_cast<caf::actor_addr>(append.from)];
+    auto& slot = newest[append.from.address()];
     slot.first = append.from;
     slot.second = std::max(slot.second, append.ticket);
   }
   for (auto& [_, target] : newest)
-    caf::anon_send(caf::actor_cast<event_actor>(target.first), committed_atom::value,
-                   target.second);
+    caf::anon_send(target.first, committed_atom::value, target.second);
   st.pending.clear();
   compact_some(self); // after the acknowledgements: it delays only the next commit
 }

@@ -4,12 +4,14 @@
 // Group commit: the first append of a group sends the actor a commit message,
 // which queues behind every append already in the mailbox. When it is
 // processed, all appends received so far go into one transaction, and each
-// event actor hears (committed_atom, ticket) for its newest ticket in it.
+// writer (event, queue or checkout actor) hears (committed_atom, ticket) for
+// its newest ticket in it.
 // Appends that arrive during a commit wait in the mailbox for the next one.
 //
 // Protocol:
 //   journal_append{from, ticket, frames, after_commit}
-//                                         -> later (committed_atom, ticket) to `from`; first
+//                                         -> later (committed_atom, ticket) to `from` (a
+//                                         commit_listener); first
 //                                         `after_commit` runs on this thread (an answer
 //                                         that only had to wait for this commit)
 //   journal_snapshot{stream, encode}      commits pending appends, then hands the snapshot
@@ -37,9 +39,14 @@ namespace holdfast {
 
 class shard_store;
 
-// Records framed as [u32 length][journal.Record bytes]..., all of one event.
+// What every actor that journals a stream (event, queue, checkout) accepts from
+// its journal: (committed_atom, ticket) once its records up to `ticket` are
+// durable. The journal knows its writers by this handle only.
+using commit_listener = caf::typed_actor<caf::reacts_to<committed_atom, uint64_t>>;
+
+// Records framed as [u32 length][journal.Record bytes]..., all of one stream.
 struct journal_append {
-  caf::strong_actor_ptr from; // the event actor (an event_actor handle)
+  commit_listener from; // hears (committed_atom, ticket) after the commit
   event_id event = 0;
   uint64_t ticket = 0;
   std::string frames; // may be empty: an append that only carries an answer

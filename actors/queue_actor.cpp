@@ -7,17 +7,12 @@
 #include "actors/stream_journal.hpp"
 #include "actors/wall_clock.hpp"
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "persistence/queue_format.hpp"
 
 namespace holdfast {
 
 namespace {
-
-// Admission runs on a short tick so a 10/s rate admits smoothly; watchers hear
-// their position about once a second, and admissions at once.
-constexpr int64_t tick_ms = 250;
-constexpr uint32_t ticks_per_push = 4;
-constexpr size_t watchers_max = 1u << 20;
 
 struct queue_actor_state {
   static inline const char* name = "holdfast.queue";
@@ -68,7 +63,7 @@ void schedule_tick(self_ptr self) {
   auto& st = self->state;
   if (st.tick_pending || (!st.queue->next_tick_ms() && st.watchers.empty())) return;
   st.tick_pending = true;
-  self->delayed_send(self, std::chrono::milliseconds(tick_ms), tick_atom::value);
+  self->delayed_send(self, std::chrono::milliseconds(limits::queue_tick_ms), tick_atom::value);
 }
 
 void on_tick(self_ptr self) {
@@ -84,7 +79,7 @@ void on_tick(self_ptr self) {
       for (const auto& a : admitted)
         notify(self, a.user, self->state.queue->status(a.user, now_ms(self)));
     });
-  if (++st.ticks % ticks_per_push == 0 && !st.watchers.empty()) {
+  if (++st.ticks % limits::queue_ticks_per_push == 0 && !st.watchers.empty()) {
     std::vector<user_id> users;
     for (const auto& [user, _] : st.watchers)
       if (users.empty() || users.back() != user) users.push_back(user);
@@ -98,7 +93,7 @@ void on_tick(self_ptr self) {
 
 void watch(self_ptr self, user_id user, caf::actor who) {
   auto& st = self->state;
-  if (!who || st.watchers.size() >= watchers_max) return;
+  if (!who || st.watchers.size() >= limits::queue_watchers_max) return;
   self->monitor(who);
   st.watchers.emplace(user, who);
   notify(self, user, st.queue->status(user, now_ms(self)));

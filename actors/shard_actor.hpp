@@ -17,6 +17,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/event_actor.hpp"
+#include "core/limits.hpp"
 #include "persistence/recovery.hpp"
 
 namespace holdfast {
@@ -36,7 +37,8 @@ struct shard_setup {
   uint64_t snapshot_records = limits::snapshot_records_interval;
   bool journal_detached = true;     // false only under the deterministic test scheduler
   caf::actor provider;              // the node's payment provider actor; none: no checkout actors
-  int64_t checkout_wait_ms = 3'000; // how long POST /v1/orders waits before answering pending
+  // How long POST /v1/orders waits before answering pending.
+  int64_t checkout_wait_ms = limits::checkout_wait_ms_default;
 };
 
 shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);

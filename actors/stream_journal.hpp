@@ -17,6 +17,19 @@
 
 namespace holdfast {
 
+// The owner's handle for its journal's acknowledgements. A typed actor (the
+// event actor) converts only if its protocol has (committed_atom, uint64_t),
+// checked at compile time; the queue and checkout actors are dynamically typed,
+// and their behaviours answer (committed_atom, ticket) by forwarding it to
+// durable_replies, which their tests exercise.
+template <class... Signatures>
+commit_listener listener_of(caf::typed_event_based_actor<Signatures...>* self) {
+  return commit_listener{self};
+}
+inline commit_listener listener_of(caf::event_based_actor* self) {
+  return caf::actor_cast<commit_listener>(self);
+}
+
 // Sink: empty(), take_frames() -> std::string, records() -> uint64_t (ever framed).
 template <class Sink> class stream_journal {
 public:
@@ -34,14 +47,14 @@ public:
   durable_replies& replies() { return replies_; }
 
   // Ships what the sink framed since the last flush. True when a snapshot is due.
-  bool flush(caf::local_actor* self) { return flush(self, {}); }
+  template <class Self> bool flush(Self* self) { return flush(self, {}); }
 
   // The same, and `answer` runs once everything framed so far is durable: at
   // once when it already is (or there is no journal), else on the journal's
   // thread straight after the commit, so it must only send messages. With
   // nothing new to ship it still waits for the appends in flight: an answer
   // may depend on decisions that are not durable yet.
-  bool flush(caf::local_actor* self, std::function<void()> answer) {
+  template <class Self> bool flush(Self* self, std::function<void()> answer) {
     if (!on()) {
       if (answer) answer();
       return false;
@@ -53,9 +66,8 @@ public:
         return false;
       }
     }
-    caf::anon_send(journal_,
-                   journal_append{caf::actor_cast<caf::strong_actor_ptr>(self), stream_,
-                                  replies_.next_ticket(), sink_->take_frames(), std::move(answer)});
+    caf::anon_send(journal_, journal_append{listener_of(self), stream_, replies_.next_ticket(),
+                                            sink_->take_frames(), std::move(answer)});
     return sink_->records() - records_at_snapshot_ >= snapshot_records_;
   }
   bool changed_since_snapshot() const { return on() && sink_->records() != records_at_snapshot_; }

@@ -12,6 +12,8 @@
 
 #include <boost/json.hpp>
 
+#include "core/limits.hpp"
+
 #include "net/proof_of_work.hpp"
 
 int main(int argc, char** argv) {
@@ -34,7 +36,8 @@ int main(int argc, char** argv) {
   const auto* challenge = obj ? obj->if_contains("challenge") : nullptr;
   const auto* difficulty = obj ? obj->if_contains("difficulty") : nullptr;
   if (!challenge || !challenge->is_string() || !difficulty || !difficulty->is_int64() ||
-      difficulty->as_int64() < 0 || difficulty->as_int64() > holdfast::pow_difficulty_bits_max) {
+      difficulty->as_int64() < 0 ||
+      difficulty->as_int64() > holdfast::limits::pow_difficulty_bits_max) {
     std::fprintf(stderr, "holdfast-pow: stdin is not a challenge: %.200s\n", input.c_str());
     return 1;
   }

@@ -18,6 +18,9 @@ inline constexpr uint32_t user_seats_max_max = hold_seats_max * 4;
 inline constexpr int64_t hold_ttl_s_default = 600;
 inline constexpr int64_t hold_ttl_s_min = 300;
 inline constexpr int64_t hold_ttl_s_max = 900;
+static_assert(hold_ttl_s_min <= hold_ttl_s_default && hold_ttl_s_default <= hold_ttl_s_max);
+static_assert(user_seats_max_default <= user_seats_max_max);
+static_assert(hold_seats_max <= user_seats_max_max);
 
 // Venue size bounds. A seat index must fit the 32-bit slot reference.
 inline constexpr uint32_t venue_seats_max = 1u << 20;
@@ -36,11 +39,22 @@ inline constexpr uint32_t deadline_lanes_max = 64;
 // Seat-map deltas are coalesced over this window before they go to subscribers.
 inline constexpr int64_t delta_window_ms = 50;
 inline constexpr uint32_t subscribers_max = 1u << 16;
-// Open live WebSockets per node (each holds a descriptor, buffers and up to 64
-// queued messages). Beyond it an upgrade gets 503 too_many_sockets; the seat
-// map stays readable over GET, and the web UI retries the socket with backoff.
+// Open live WebSockets per node (each holds a descriptor, buffers and up to
+// live_socket_outbox_messages_max queued messages). Beyond it an upgrade gets
+// 503 too_many_sockets; the seat map stays readable over GET, and the web UI
+// retries the socket with backoff.
 inline constexpr uint32_t live_sockets_max_default = 50'000;
 inline constexpr uint32_t live_sockets_max_max = 1u << 20;
+static_assert(live_sockets_max_default <= live_sockets_max_max);
+// Messages one client may have waiting (net/websocket_session.cpp). Deltas
+// come every 50 ms at most, so this is several seconds of falling behind.
+inline constexpr size_t live_socket_outbox_messages_max = 64;
+static_assert(live_socket_outbox_messages_max * delta_window_ms >= 2'000);
+// How long an actor waits before asking again when a shard or event actor did
+// not answer (net/retry_backoff.hpp): 100 ms, doubling to 5 s.
+inline constexpr int64_t retry_pause_ms_min = 100;
+inline constexpr int64_t retry_pause_ms_max = 5'000;
+static_assert(0 < retry_pause_ms_min && retry_pause_ms_min <= retry_pause_ms_max);
 
 // Requests a node has waiting on an actor through its gateways (the waiting
 // room, checkout, orders, waitlist, uncached seat maps): each is a
@@ -51,6 +65,7 @@ inline constexpr uint32_t live_sockets_max_max = 1u << 20;
 // (command lanes) and are not counted here.
 inline constexpr uint32_t gateway_in_flight_max_default = 4096;
 inline constexpr uint32_t gateway_in_flight_max_max = 1u << 16;
+static_assert(gateway_in_flight_max_default <= gateway_in_flight_max_max);
 
 // An event writes a snapshot after this many journal records, or after this
 // long with any record at all, so recovery replays a bounded tail (a million
@@ -59,6 +74,10 @@ inline constexpr uint32_t gateway_in_flight_max_max = 1u << 16;
 // write, 1.5 us per record at 200,000; at a million it is 0.3 us.
 inline constexpr uint64_t snapshot_records_interval = 1'000'000;
 inline constexpr int64_t snapshot_interval_ms = 60'000;
+// Journal rows that snapshots made unnecessary are deleted this many per
+// commit (actors/journal_actor.cpp), which keeps each commit's added latency
+// to a few milliseconds.
+inline constexpr uint64_t journal_compaction_slice_rows = 5'000;
 
 // Waitlist offers one release may trigger at once (a cancelled event's worth
 // of seats still settles over several decisions, never in one long stall).
@@ -82,13 +101,28 @@ inline constexpr uint32_t hold_attempts_per_min_default = 30;
 inline constexpr uint32_t hold_attempts_burst_default = 20;
 // Device-Id header values longer than this are ignored (not a device we track).
 inline constexpr size_t device_id_bytes_max = 64;
+// Token buckets (net/rate_limiter.hpp): a rate's tokens and period, and a
+// bucket's burst, stay within these. 64 stripes, each a lock and a map.
+inline constexpr int64_t rate_tokens_max = 1'000'000'000;
+inline constexpr int64_t rate_period_ms_max = 1'000'000'000;
+inline constexpr uint32_t rate_burst_max = 1'000'000;
+inline constexpr size_t rate_limiter_stripes = 64;
+static_assert(ip_requests_burst_default <= rate_burst_max &&
+              user_requests_burst_default <= rate_burst_max &&
+              device_requests_burst_default <= rate_burst_max &&
+              hold_attempts_burst_default <= rate_burst_max);
 
 // Proof of work at queue join: leading zero bits, 0 = off. Operators raise it
 // per event at run time (PUT /v1/admin/events/{id}/queue), up to
-// pow_difficulty_bits_max (net/proof_of_work.hpp).
+// pow_difficulty_bits_max. A challenge (net/proof_of_work.hpp) and a nonce are
+// at most the bytes below.
 inline constexpr uint32_t pow_difficulty_default = 0;
+inline constexpr uint32_t pow_difficulty_bits_max = 32;
+inline constexpr size_t pow_challenge_bytes_max = 256;
+inline constexpr size_t pow_nonce_bytes_max = 64;
+static_assert(pow_difficulty_default <= pow_difficulty_bits_max);
 
-// -- the HTTP edge (net/request_reader.hpp, net/http_session.cpp) --
+// -- the HTTP edge (net/) --
 // Every API body is a small JSON document; the largest (a hold of 16 seats
 // with an Idempotency-Key) is well under 1 KiB.
 inline constexpr uint64_t http_body_bytes_max = 16 * 1024;
@@ -97,9 +131,40 @@ inline constexpr uint32_t http_header_bytes_max = 8 * 1024;
 // plus one read of unconsumed bytes.
 inline constexpr size_t http_read_chunk_bytes = 4096;
 inline constexpr size_t http_buffer_bytes_max = http_header_bytes_max + http_read_chunk_bytes;
+static_assert(http_buffer_bytes_max >= http_header_bytes_max);
+// The refusals quote these bounds in KiB.
+static_assert(http_body_bytes_max % 1024 == 0 && http_header_bytes_max % 1024 == 0);
 // A client gets this long to send a whole request (slowloris defence) and to
 // read the answer; an idle keep-alive connection is closed after it too.
 inline constexpr int64_t http_request_deadline_ms = 10'000;
+// How long a listener rests after a failed accept (net/http_server.cpp). Out
+// of file descriptors (EMFILE), the pending connection stays queued and every
+// retry fails at once: retrying without a pause would spin the I/O thread at
+// 100% while the connections it already has wait for it.
+inline constexpr int64_t http_accept_pause_ms = 100;
+// On stop, answers already on their way get this long to go out before the
+// I/O loops stop.
+inline constexpr int64_t http_stop_drain_ms = 300;
+// Static files: below this a gzipped copy saves less than a packet.
+inline constexpr size_t static_gzip_bytes_min = 1024;
+// Gzipped request bodies are inflated this much at a time (net/content_coding.cpp).
+inline constexpr size_t gunzip_chunk_bytes = 64 * 1024;
+// Seat maps (net/api_catalog.cpp): a rendered map younger than this is served
+// even if seats changed since: fans catch up through the live deltas, whose
+// statuses are absolute.
+inline constexpr int64_t seatmap_staleness_ms_max = 250;
+static_assert(seatmap_staleness_ms_max < http_request_deadline_ms);
+// The access log (net/access_log.hpp): its writer wakes every interval, or
+// sooner once write_soon bytes are pending; past pending_bytes_max of
+// unwritten lines (a stalled disk), lines are dropped.
+inline constexpr int64_t access_log_write_interval_ms = 1'000;
+inline constexpr size_t access_log_write_soon_bytes = 256 << 10;
+inline constexpr size_t access_log_pending_bytes_max = 16 << 20;
+static_assert(access_log_write_soon_bytes <= access_log_pending_bytes_max);
+// Queue and access tokens (net/access_tokens.cpp) and user bearer tokens
+// (net/auth.cpp) longer than these are refused before their MAC is checked.
+inline constexpr size_t access_token_chars_max = 256;
+inline constexpr size_t user_token_chars_max = 1024;
 
 // Live-socket tickets (net/live_tickets.hpp): a ticket opens one socket within
 // this long; a node keeps at most live_tickets_max outstanding, a user
@@ -107,6 +172,10 @@ inline constexpr int64_t http_request_deadline_ms = 10'000;
 inline constexpr int64_t live_ticket_ttl_ms = 30'000;
 inline constexpr uint32_t live_tickets_max = 1u << 16;
 inline constexpr uint32_t live_tickets_per_user_max = 8;
+static_assert(live_tickets_per_user_max <= live_tickets_max);
+// A user at live_tickets_per_user_max is told to wait out a ticket's lifetime,
+// in whole seconds.
+static_assert(live_ticket_ttl_ms % 1000 == 0);
 
 // Sign-up (POST /v1/users). Every per-user limit (seat cap, one queue place,
 // waitlist entries, velocity) is only as strong as an account is costly, so
@@ -116,11 +185,17 @@ inline constexpr uint32_t live_tickets_per_user_max = 8;
 // signup_per_ip_burst (a household or an office behind one address signs up
 // a few at once; a script signing up thousands does not get them).
 inline constexpr uint32_t signup_pow_difficulty_default = 14;
+static_assert(signup_pow_difficulty_default <= pow_difficulty_bits_max);
 inline constexpr size_t user_name_bytes_max = 64;
 // A user's bearer token lives this long (sign up again after it).
 inline constexpr int64_t user_token_ttl_ms = 30LL * 24 * 3600 * 1000;
 inline constexpr uint32_t signup_per_ip_per_min_default = 10;
 inline constexpr uint32_t signup_per_ip_burst_default = 20;
+// A bearer token, base64url("v1|<user>|<expires_at_ms>|<name>") + "." +
+// base64url(32-byte MAC), fits user_token_chars_max even with the longest name
+// and 20-digit numbers.
+static_assert((3 + 20 + 1 + 20 + 1 + user_name_bytes_max + 2) / 3 * 4 + 1 + 44 <=
+              user_token_chars_max);
 
 // Forwarding headers (net/trusted_proxies.hpp): the walk from the nearest
 // proxy towards the client looks at most this many hops.
@@ -128,6 +203,31 @@ inline constexpr size_t forwarded_hops_max = 16;
 
 // Hold and order sequence numbers are 32-bit per event (see ids.hpp).
 inline constexpr uint64_t event_seq_max = 0xFFFFFFFFull;
+
+// -- answers from actors (net/, actors/, node/) --
+// A request from the edge to an actor (a lookup, a seat map, the waiting room,
+// the waitlist, a user's holdings, a live subscription) gives up after this
+// long: the client gets 503 overloaded, a live subscription asks again.
+inline constexpr int64_t actor_answer_timeout_ms = 5'000;
+// GET /metrics waits this long for each shard's journal statistics.
+inline constexpr int64_t metrics_stats_timeout_ms = 2'000;
+
+// -- command lanes (net/command_lanes.cpp) --
+// Holds, releases and confirms bound for one event are batched per I/O
+// thread. A lane keeps at most this many batches in flight to its event actor
+// and this many commands waiting behind them; beyond that a command is
+// refused overloaded. A batch unanswered after the timeout fails its commands
+// (overloaded); the sweep for such batches runs every sweep interval.
+inline constexpr size_t command_lane_batches_in_flight_max = 32;
+inline constexpr size_t command_lane_pending_commands_max = 65'536;
+inline constexpr int64_t command_lane_batch_timeout_ms = 10'000;
+inline constexpr int64_t command_lane_sweep_interval_ms = 1'000;
+// A full lane's backlog fits in one slice, and in the batches it may have in
+// flight, so a backlog never waits behind itself for a timeout.
+static_assert(command_lane_pending_commands_max >= batch_commands_max);
+static_assert(command_lane_pending_commands_max <=
+              command_lane_batches_in_flight_max * batch_commands_max);
+static_assert(command_lane_sweep_interval_ms < command_lane_batch_timeout_ms);
 
 // -- checkout (domain/checkout_saga.hpp) --
 // A finished payment attempt that took no money (declined, refunded) is kept
@@ -146,10 +246,54 @@ inline constexpr uint32_t checkout_user_declines_max = 25;
 // HMAC-SHA256: collisions need about 2^64 cards. Records accept up to 32.
 inline constexpr uint32_t card_fingerprint_bytes = 16;
 inline constexpr uint32_t card_fingerprint_bytes_max = 32;
+static_assert(card_fingerprint_bytes <= card_fingerprint_bytes_max);
+static_assert(checkout_hold_declines_max <= checkout_user_declines_max);
+// A card number handed to the provider (never journaled) is at most this long.
+inline constexpr size_t card_number_bytes_max = 32;
+// The Idempotency-Key header of POST /v1/orders (net/api_orders.cpp) and the
+// key a payment attempt remembers (checkout_config::idempotency_key_bytes_max).
+inline constexpr size_t idempotency_key_bytes_max = 128;
+// POST /v1/orders waits this long for the payment's outcome before it answers
+// 202 pending (cluster.conf's payments.checkout_wait_ms, up to the max).
+inline constexpr int64_t checkout_wait_ms_default = 3'000;
+inline constexpr int64_t checkout_wait_ms_max = 60'000;
+static_assert(checkout_wait_ms_default <= checkout_wait_ms_max);
+// The edge's request to a checkout actor: the checkout answers within its
+// client wait, so this only fires when the actor is gone or stalled.
+inline constexpr int64_t checkout_answer_timeout_ms = 75'000;
+static_assert(checkout_wait_ms_max < checkout_answer_timeout_ms);
+// The checkout actor's lookup of a hold at its event actor.
+inline constexpr int64_t checkout_hold_lookup_timeout_ms = 10'000;
+// Confirmed orders the checkout actor keeps to answer their waiters; beyond
+// this the cache is dropped and answers fetch the order again (confirm is
+// idempotent per hold). Clients waiting at once on one checkout actor.
+inline constexpr size_t checkout_order_cache_max = 4'096;
+inline constexpr size_t checkout_waiters_max = 1u << 16;
+
+// -- the test payment provider (payments/test_provider.hpp) --
+// Requests queued at once; the checkout saga keeps at most one per open
+// attempt in flight, far fewer than this. Events one advance() handles, so
+// callbacks that keep issuing zero-latency requests cannot spin it forever;
+// the rest wait for the next call.
+inline constexpr size_t test_provider_requests_in_flight_max = 1u << 16;
+inline constexpr size_t test_provider_events_per_advance_max = 1u << 16;
+
+// -- dynamic pricing (domain/pricing.cpp) --
+// Ten billion in currency units: far above any ticket, far below where
+// base * ceiling_multiple stops being exact in a double or fitting an int64.
+inline constexpr int64_t price_base_cents_max = 1'000'000'000'000;
+inline constexpr double price_ceiling_multiple_max = 100.0;
+inline constexpr int64_t price_rounding_cents_max = 1'000'000;
+static_assert(price_base_cents_max * price_ceiling_multiple_max < 9.0e15); // exact in a double
 
 // -- the waiting room (domain/admission_queue.hpp) --
 inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
 inline constexpr int64_t queue_access_ttl_ms_default = 30 * 60 * 1000;
+// An access token's lifetime as an operator may configure it (node/node_config.cpp).
+inline constexpr int64_t queue_access_ttl_s_min = 60;
+inline constexpr int64_t queue_access_ttl_s_max = 24 * 3600;
+static_assert(queue_access_ttl_s_min * 1000 <= queue_access_ttl_ms_default &&
+              queue_access_ttl_ms_default <= queue_access_ttl_s_max * 1000);
 // The rate limiter may save up this much time's worth of admissions while the
 // queue is empty or the active cap binds, so a late tick loses no credit; kept
 // short so a quiet spell does not release a flood onto the sale at once.
@@ -159,6 +303,14 @@ inline constexpr uint32_t queue_rate_buckets = 60;
 inline constexpr int64_t queue_rate_bucket_ms = 1'000;
 // A measured rate needs this much history since the open before it is trusted.
 inline constexpr int64_t queue_rate_measure_ms_min = 5'000;
+// The queue actor (actors/queue_actor.cpp): admission runs on a short tick so
+// a 10/s rate admits smoothly; watchers hear their position about once a
+// second, and admissions at once. Watchers one waiting room keeps at most.
+inline constexpr int64_t queue_tick_ms = 250;
+inline constexpr uint32_t queue_ticks_per_push = 4;
+inline constexpr size_t queue_watchers_max = 1u << 20;
+static_assert(queue_tick_ms <= queue_burst_window_ms_default); // a late tick loses no credit
+static_assert(queue_tick_ms <= queue_rate_bucket_ms);
 
 // -- the waitlist (domain/waitlist.hpp) --
 // Live (waiting or offered) entries in one event's waitlist.
@@ -171,5 +323,21 @@ inline constexpr uint32_t waitlist_entries_max_default = 1u << 21;
 // Live entries one user may have in one event (one per section preference).
 inline constexpr uint32_t waitlist_user_live_entries_max_default = 4;
 inline constexpr uint32_t waitlist_user_live_entries_max_max = 16;
+static_assert(waitlist_user_live_entries_max_default <= waitlist_user_live_entries_max_max);
+static_assert(waitlist_live_entries_max_default <= waitlist_entries_max_default);
+// Every (section or any, quantity) pair: bounds the queue walk of next_offer.
+inline constexpr uint32_t waitlist_queues_max = (venue_sections_max + 1) * hold_seats_max;
+
+// -- the node (node/) --
+// Shards one node runs (cluster.shards).
+inline constexpr uint32_t shards_max = 1024;
+// The demo waiting room opens at most this long after start-up.
+inline constexpr int64_t demo_room_opens_after_s_max = 30LL * 24 * 3600;
+// Start-up waits this long for the demo event to be created and opened.
+inline constexpr int64_t demo_setup_timeout_ms = 10'000;
+// Durability never depends on a graceful exit (answers leave after commit),
+// so a shutdown that hangs on some actor is cut short after this long.
+inline constexpr int64_t shutdown_grace_ms = 10'000;
+static_assert(shutdown_grace_ms % 1000 == 0); // quoted in whole seconds
 
 } // namespace holdfast::limits

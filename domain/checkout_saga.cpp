@@ -3,12 +3,11 @@
 #include <algorithm>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
 namespace {
-
-constexpr size_t card_bytes_max = 32;
 
 // The transitions the diagram in the header allows; replay refuses the rest.
 bool legal(saga_state from, saga_state to) {
@@ -253,7 +252,8 @@ saga_code checkout_saga::validate(const checkout_intent& intent) const {
   if (!std::all_of(key.begin(), key.end(), [](char c) { return c > ' ' && c <= '~'; }))
     return saga_code::invalid_request;
   if (intent.amount_cents <= 0 || intent.hold == no_id) return saga_code::invalid_request;
-  if (intent.card.empty() || intent.card.size() > card_bytes_max) return saga_code::invalid_request;
+  if (intent.card.empty() || intent.card.size() > limits::card_number_bytes_max)
+    return saga_code::invalid_request;
   if (intent.card_fingerprint.size() > limits::card_fingerprint_bytes_max)
     return saga_code::invalid_request;
   return saga_code::ok;

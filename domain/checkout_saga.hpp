@@ -159,7 +159,7 @@ struct saga_config {
   int64_t retention_ms = limits::checkout_retention_ms;
   uint32_t hold_declines_max = limits::checkout_hold_declines_max;
   uint32_t user_declines_max = limits::checkout_user_declines_max;
-  uint32_t idempotency_key_bytes_max = 128; // as net/api_orders.cpp accepts
+  uint32_t idempotency_key_bytes_max = limits::idempotency_key_bytes_max; // as net/ accepts
   uint32_t actions_per_tick_max = 1024;     // bounds due_actions()
 };
 

@@ -4,16 +4,11 @@
 #include <cmath>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
 namespace {
-
-// Ten billion in currency units: far above any ticket, far below where
-// base * ceiling_multiple stops being exact in a double or fitting an int64.
-constexpr int64_t base_cents_max = 1'000'000'000'000;
-constexpr double ceiling_multiple_max = 100.0;
-constexpr int64_t rounding_cents_max = 1'000'000;
 
 bool finite_in(double x, double lo, double hi) {
   return std::isfinite(x) && x >= lo && x <= hi;
@@ -62,17 +57,18 @@ private:
 } // namespace
 
 bool pricing_config_valid(const pricing_config& c) {
-  return c.interval_ms > 0 && finite_in(c.ceiling_multiple, 1.0, ceiling_multiple_max) &&
+  return c.interval_ms > 0 &&
+         finite_in(c.ceiling_multiple, 1.0, limits::price_ceiling_multiple_max) &&
          finite_in(c.k_velocity, 0.0, 1e6) && finite_in(c.k_scarcity, 0.0, 1e6) &&
          finite_in(c.v_ref, 1e-9, 1e6) && finite_in(c.velocity_ratio_max, 0.0, 1e6) &&
          finite_in(c.max_step, 0.0, 0.99) && c.rounding_cents >= 1 &&
-         c.rounding_cents <= rounding_cents_max;
+         c.rounding_cents <= limits::price_rounding_cents_max;
 }
 
 double target_price(const section_demand& d, const pricing_config& c) {
   HF_ASSERT(pricing_config_valid(c));
   // A free section (base 0) stays free: the ceiling is a multiple of base.
-  HF_ASSERT(d.base_cents >= 0 && d.base_cents <= base_cents_max);
+  HF_ASSERT(d.base_cents >= 0 && d.base_cents <= limits::price_base_cents_max);
   HF_ASSERT(d.available <= d.capacity);
   HF_ASSERT(d.interval_ms > 0);
   const auto base = static_cast<double>(d.base_cents);

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -131,7 +132,7 @@ void waitlist::enqueue(uint32_t seq, uint16_t section, uint16_t quantity) {
   const auto next = static_cast<uint32_t>(queues_.size());
   auto [it, fresh] = queue_of_key_.try_emplace(queue_key(section, quantity), next);
   if (fresh) {
-    HF_ASSERT(queues_.size() < queues_max);
+    HF_ASSERT(queues_.size() < limits::waitlist_queues_max);
     queues_.push_back(offer_queue{section, quantity, 0, {}});
   }
   offer_queue& q = queues_[it->second];
@@ -493,7 +494,8 @@ bool waitlist::tree_consistent() const {
 }
 
 bool waitlist::queues_consistent() const {
-  if (queues_.size() != queue_of_key_.size() || queues_.size() > queues_max) return false;
+  if (queues_.size() != queue_of_key_.size() || queues_.size() > limits::waitlist_queues_max)
+    return false;
   std::vector<uint32_t> waiting_in(queues_.size(), 0);
   for (const waitlist_entry& e : entries_) {
     if (e.status != waitlist_status::waiting) continue;

@@ -190,8 +190,6 @@ private:
     uint32_t count = 0;
     std::array<uint32_t, limits::waitlist_user_live_entries_max_max> seqs{};
   };
-  // Every (section or any, quantity) pair: bounds the queue walk of next_offer.
-  static constexpr uint32_t queues_max = (limits::venue_sections_max + 1) * limits::hold_seats_max;
 
   std::optional<uint32_t> index_of(uint32_t seq) const; // into entries_, when retained
   bool known(uint32_t seq) const { return index_of(seq).has_value(); }
@@ -232,7 +230,7 @@ private:
   uint32_t next_seq_ = 1;
   uint32_t finished_count_ = 0;                         // retained entries no longer live
   std::vector<uint32_t> waiting_tree_;                  // Fenwick nodes; index 0 unused
-  std::vector<offer_queue> queues_;                     // never removed: at most queues_max
+  std::vector<offer_queue> queues_;                     // never removed; <= waitlist_queues_max
   std::unordered_map<uint32_t, uint32_t> queue_of_key_; // (section << 16 | quantity) -> queues_
   std::map<uint32_t, uint32_t> fronts_; // front seq -> queue, for non-empty queues: scan order
   std::unordered_map<user_id, user_live> users_;         // users with live entries only

@@ -9,14 +9,12 @@
 #include <fcntl.h>
 #include <unistd.h>
 
+#include "core/limits.hpp"
 #include "net/json_views.hpp"
 
 namespace holdfast {
 
 namespace {
-// The writer wakes this often, or sooner once this much is pending.
-constexpr auto write_interval = std::chrono::seconds(1);
-constexpr size_t write_soon_bytes = 256 << 10;
 bool credential_name(std::string_view name) {
   static constexpr std::string_view marks[] = {"token", "ticket", "secret", "key", "password",
                                                "auth"};
@@ -108,12 +106,12 @@ void access_log::record(std::string_view ip, std::string_view method, std::strin
   bool soon = false;
   {
     std::lock_guard<std::mutex> guard{mutex_};
-    if (pending_.size() + line.size() > pending_bytes_max) {
+    if (pending_.size() + line.size() > limits::access_log_pending_bytes_max) {
       ++dropped_;
       return;
     }
     pending_ += line;
-    soon = pending_.size() >= write_soon_bytes;
+    soon = pending_.size() >= limits::access_log_write_soon_bytes;
   }
   if (soon) wake_.notify_one();
 }
@@ -125,8 +123,9 @@ void access_log::write_loop() {
     bool reopen = false;
     {
       std::unique_lock<std::mutex> lock{mutex_};
-      wake_.wait_for(lock, write_interval, [&] {
-        return stopping_ || reopen_requested_ || pending_.size() >= write_soon_bytes;
+      wake_.wait_for(lock, std::chrono::milliseconds(limits::access_log_write_interval_ms), [&] {
+        return stopping_ || reopen_requested_ ||
+               pending_.size() >= limits::access_log_write_soon_bytes;
       });
       reopen = std::exchange(reopen_requested_, false);
       batch.swap(pending_);

@@ -2,8 +2,8 @@
 // tracing what a fan saw ("my hold failed at 20:01"). Off unless [node]
 // access_log names a file. Lines are buffered in memory and written by the
 // log's own thread at least once a second, so an I/O thread never waits on
-// the disk; past pending_bytes_max of unwritten lines (a stalled disk), lines
-// are dropped and the next write says how many.
+// the disk; past limits::access_log_pending_bytes_max of unwritten lines (a
+// stalled disk), lines are dropped and the next write says how many.
 //
 // A line: {"t":"2026-11-22T20:01:02.345Z","ip":"203.0.113.9","method":"POST",
 //          "target":"/v1/events/1/holds","status":409,"bytes":187,"us":1480}
@@ -34,8 +34,6 @@ std::string redact_target(std::string_view target);
 
 class access_log {
 public:
-  static constexpr size_t pending_bytes_max = 16 << 20;
-
   access_log() = default;
   ~access_log(); // writes what is pending, then stops the writer
   access_log(const access_log&) = delete;

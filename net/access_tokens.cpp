@@ -3,6 +3,7 @@
 #include <charconv>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/auth.hpp"
 
 namespace holdfast {
@@ -11,7 +12,6 @@ namespace {
 
 constexpr std::string_view queue_prefix = "hfq1|";
 constexpr std::string_view access_prefix = "hfa1|";
-constexpr size_t token_chars_max = 256;
 
 // Payload: "<prefix><event>|<user>|<seq>|<time_ms>", all decimal.
 struct token_fields {
@@ -44,7 +44,7 @@ template <class T> bool take(std::string_view& rest, char end_char, T& out) {
 // constant time, so nothing about an unauthenticated payload is ever parsed.
 std::optional<token_fields> open(const hmac_sha256_key& key, std::string_view prefix,
                                  std::string_view token) {
-  const auto payload = open_token(key, token, token_chars_max);
+  const auto payload = open_token(key, token, limits::access_token_chars_max);
   if (!payload || !payload->starts_with(prefix)) return std::nullopt;
   std::string_view rest = std::string_view(*payload).substr(prefix.size());
   token_fields f;

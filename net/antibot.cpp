@@ -3,6 +3,7 @@
 #include <openssl/crypto.h>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/auth.hpp"
 
 namespace holdfast {
@@ -37,8 +38,8 @@ antibot::antibot(const antibot_config& config, std::string_view secret, std::str
           std::string(secret) + "|signup",
           pow_config{.difficulty_bits = config.signup_pow_difficulty})) {
   HF_ASSERT(!admin_token_.empty());
-  HF_ASSERT(config.pow_difficulty <= pow_difficulty_bits_max);
-  HF_ASSERT(config.signup_pow_difficulty <= pow_difficulty_bits_max);
+  HF_ASSERT(config.pow_difficulty <= limits::pow_difficulty_bits_max);
+  HF_ASSERT(config.signup_pow_difficulty <= limits::pow_difficulty_bits_max);
 }
 
 std::optional<block> antibot::take_request(std::string_view ip, std::string_view device,

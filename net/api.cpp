@@ -5,6 +5,7 @@
 #include <random>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/command_lanes.hpp"
 #include "net/json_views.hpp"
 #include "net/session_context.hpp"

@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 #include <openssl/crypto.h>
 
+#include "core/limits.hpp"
 #include "net/api.hpp"
 #include "net/gateway.hpp"
 
@@ -51,7 +52,8 @@ void api::scrape_metrics(call& c) {
     };
     g->waiting = s_.dir.shards().size() + 1; // +1: released below, after every request is out
     for (const auto& shard : s_.dir.shards())
-      self->request(shard, std::chrono::seconds(2), stats_atom::value)
+      self->request(shard, std::chrono::milliseconds(limits::metrics_stats_timeout_ms),
+                    stats_atom::value)
           .then(
               [g, finish](journal_stats& st) {
                 g->sum.commits += st.commits;

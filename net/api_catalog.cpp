@@ -4,6 +4,7 @@
 
 #include <caf/all.hpp>
 
+#include "core/limits.hpp"
 #include "net/api.hpp"
 #include "net/content_coding.hpp"
 #include "net/gateway.hpp"
@@ -107,16 +108,13 @@ void api::get_event(call& c, event_id id) {
     c.reply(make_json(http::status::ok, json::serialize(event_detail(*e))));
 }
 
-// A rendered seat map younger than this is served even if seats changed since:
-// fans catch up through the live deltas, whose statuses are absolute.
-constexpr auto seatmap_staleness_max = std::chrono::milliseconds(250);
-
 std::optional<api::rendered_seatmap> api::cached_seatmap(event_id id, uint64_t version) {
   std::lock_guard<std::mutex> guard{seatmap_mutex_};
   auto it = seatmaps_.find(id);
   if (it == seatmaps_.end() || !it->second.map.body) return std::nullopt;
   const auto& map = it->second.map;
-  const bool fresh = std::chrono::steady_clock::now() - map.at < seatmap_staleness_max;
+  const bool fresh = std::chrono::steady_clock::now() - map.at <
+                     std::chrono::milliseconds(limits::seatmap_staleness_ms_max);
   if (map.version != version && !fresh) return std::nullopt;
   return map;
 }
@@ -221,7 +219,8 @@ void api::get_seatmap(call& c, event_id id) {
         lookup_event(self, dir, e->config.id, [=, this](event_actor ev) {
           if (!ev)
             return reply(make_error(http::status::not_found, "unknown_event", "no such event"));
-          self->request(ev, std::chrono::seconds(5), seatmap_atom::value)
+          self->request(ev, std::chrono::milliseconds(limits::actor_answer_timeout_ms),
+                        seatmap_atom::value)
               .then(
                   [=, this](seat_map_view& view) {
                     s_.events.set_status(e->config.id, view.status);

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/api.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
@@ -19,7 +20,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr auto actor_timeout = std::chrono::seconds(5);
+constexpr auto actor_timeout = std::chrono::milliseconds(limits::actor_answer_timeout_ms);
 
 std::string_view header(const http_request& req, std::string_view name) {
   auto it = req.find(name);
@@ -380,10 +381,11 @@ void api::create_live_ticket(call& c) {
   case live_tickets::refusal::none:
     break;
   case live_tickets::refusal::user_limit: {
+    const auto wait_s = std::to_string(limits::live_ticket_ttl_ms / 1000);
     auto res = make_error(http::status::too_many_requests, "too_many_tickets",
-                          "this user has as many unused live tickets as allowed; use one or wait "
-                          "30 s");
-    res.set(http::field::retry_after, "30");
+                          "this user has as many unused live tickets as allowed; use one or wait " +
+                              wait_s + " s");
+    res.set(http::field::retry_after, wait_s);
     return c.reply(std::move(res));
   }
   case live_tickets::refusal::full: {

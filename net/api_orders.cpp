@@ -5,6 +5,7 @@
 #include <caf/all.hpp>
 
 #include "actors/checkout_actor.hpp"
+#include "core/limits.hpp"
 #include "domain/payment_provider.hpp"
 #include "net/api.hpp"
 #include "net/gateway.hpp"
@@ -15,8 +16,6 @@ namespace holdfast {
 namespace json = boost::json;
 
 namespace {
-
-constexpr size_t idempotency_key_bytes_max = 128;
 
 http_response refusal(const catalog_entry* e, const outcome& out) {
   if (out.code == result_code::seat_unavailable && e != nullptr && out.seat_count > 0)
@@ -30,7 +29,7 @@ http_response refusal(const catalog_entry* e, const outcome& out) {
 // hash (stable across builds: it is journaled), never 0. Collisions only
 // matter between one user's live holds, a handful at a time.
 std::optional<uint64_t> hold_key_of(std::string_view key) {
-  if (key.empty() || key.size() > idempotency_key_bytes_max ||
+  if (key.empty() || key.size() > limits::idempotency_key_bytes_max ||
       !std::all_of(key.begin(), key.end(), [](char ch) { return ch > ' ' && ch <= '~'; }))
     return std::nullopt;
   uint64_t h = 14695981039346656037ull;
@@ -193,7 +192,7 @@ void ask_checkout(caf::event_based_actor* self, const caf::actor& checkout, cons
   failed.error = "overloaded";
   if (!checkout) return done(failed);
   // The checkout answers within its client wait (at most a minute).
-  self->request(checkout, std::chrono::seconds(75), req)
+  self->request(checkout, std::chrono::milliseconds(limits::checkout_answer_timeout_ms), req)
       .then([done](checkout_answer& a) { done(a); }, [done, failed](caf::error&) { done(failed); });
 }
 
@@ -204,9 +203,10 @@ void api::create_order(call& c) {
   if (!user) return;
   auto key_it = c.req.find("Idempotency-Key");
   if (key_it == c.req.end() || key_it->value().empty() ||
-      key_it->value().size() > idempotency_key_bytes_max)
+      key_it->value().size() > limits::idempotency_key_bytes_max)
     return c.reply(make_error(http::status::bad_request, "idempotency_key_required",
-                              "send an Idempotency-Key header (1 to 128 bytes)"));
+                              "send an Idempotency-Key header (1 to " +
+                                  std::to_string(limits::idempotency_key_bytes_max) + " bytes)"));
   auto body = parse_order_body(c.req.body());
   if (auto* r = std::get_if<body_refusal>(&body)) return c.reply(refusal_response(*r));
   const hold_id hold = std::get<order_body>(body).hold;
@@ -301,7 +301,8 @@ void api::list_orders(call& c, std::optional<order_id> only) {
         for (const auto& e : events) {
           lookup_event(self, dir, e->config.id, [=](event_actor ev) {
             if (!ev) return done_one();
-            self->request(ev, std::chrono::seconds(5), holdings_atom::value, uid)
+            self->request(ev, std::chrono::milliseconds(limits::actor_answer_timeout_ms),
+                          holdings_atom::value, uid)
                 .then(
                     [=](user_holdings& h) {
                       for (const auto& o : h.orders)

@@ -189,7 +189,7 @@ std::string token_authority::issue(const user_claims& c) const {
 }
 
 std::optional<user_claims> token_authority::verify(std::string_view token, int64_t now_ms) const {
-  const auto payload = open_token(key_, token, 1024);
+  const auto payload = open_token(key_, token, limits::user_token_chars_max);
   if (!payload || payload->rfind("v1|", 0) != 0) return std::nullopt;
   std::string_view rest = std::string_view(*payload).substr(3);
   user_claims c;

@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/gateway.hpp"
 
 namespace holdfast {
@@ -14,11 +15,6 @@ namespace holdfast {
 namespace net = boost::asio;
 
 namespace {
-constexpr size_t batches_in_flight_max = 32;
-constexpr size_t pending_commands_max = 65'536;
-constexpr auto batch_timeout = std::chrono::seconds(10);
-constexpr auto sweep_interval = std::chrono::seconds(1);
-
 void fail_all(std::vector<outcome_callback>& callbacks, result_code code) {
   for (auto& done : callbacks)
     done(outcome{0, code});
@@ -83,7 +79,8 @@ void command_lanes::stop() {
 void command_lanes::submit(event_id event, const command& cmd, outcome_callback done) {
   if (stopped_) return done(outcome{cmd.tag, result_code::overloaded});
   auto& l = lanes_[event];
-  if (l.commands.size() >= pending_commands_max) return done(outcome{cmd.tag, result_code::overloaded});
+  if (l.commands.size() >= limits::command_lane_pending_commands_max)
+    return done(outcome{cmd.tag, result_code::overloaded});
   l.commands.push_back(cmd);
   l.callbacks.push_back(std::move(done));
   if (!l.actor)
@@ -106,7 +103,8 @@ void command_lanes::flush() {
   flush_posted_ = false;
   if (stopped_) return;
   for (auto& [id, l] : lanes_) {
-    if (l.commands.empty() || !l.actor || l.in_flight >= batches_in_flight_max) continue;
+    if (l.commands.empty() || !l.actor || l.in_flight >= limits::command_lane_batches_in_flight_max)
+      continue;
     const uint64_t batch = next_batch_++;
     // Large backlogs go out in slices the event actor accepts.
     const size_t n = std::min<size_t>(l.commands.size(), limits::batch_commands_max);
@@ -176,7 +174,8 @@ void command_lanes::on_outcomes(outcome_batch& got) {
 void command_lanes::sweep() {
   const auto now = std::chrono::steady_clock::now();
   for (auto it = in_flight_.begin(); it != in_flight_.end();) {
-    if (now - it->second.sent_at < batch_timeout) {
+    if (now - it->second.sent_at <
+        std::chrono::milliseconds(limits::command_lane_batch_timeout_ms)) {
       ++it;
       continue;
     }
@@ -189,7 +188,7 @@ void command_lanes::sweep() {
   }
   for (auto& [id, l] : lanes_)
     if (!l.actor && !l.commands.empty()) resolve(id);
-  sweep_timer_.expires_after(sweep_interval);
+  sweep_timer_.expires_after(std::chrono::milliseconds(limits::command_lane_sweep_interval_ms));
   sweep_timer_.async_wait([weak = weak_from_this()](boost::system::error_code ec) {
     if (ec) return;
     if (auto lanes = weak.lock()) lanes->sweep();

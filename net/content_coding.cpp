@@ -8,6 +8,7 @@
 #include <zlib.h>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/header_lists.hpp"
 
 namespace holdfast {
@@ -79,7 +80,7 @@ std::string gzip(std::string_view data, int level) {
 }
 
 std::optional<std::string> gunzip(std::string_view data, size_t bytes_max) {
-  constexpr size_t chunk = 64 * 1024;
+  constexpr size_t chunk = limits::gunzip_chunk_bytes;
   z_stream z{};
   if (inflateInit2(&z, 15 + 16) != Z_OK) throw std::bad_alloc();
   std::string out;

@@ -5,6 +5,7 @@
 #include <boost/asio/strand.hpp>
 #include <caf/all.hpp>
 
+#include "core/limits.hpp"
 #include "net/command_lanes.hpp"
 #include "net/gateway.hpp"
 #include "net/http_session.hpp"
@@ -13,14 +14,6 @@ namespace holdfast {
 
 namespace net = boost::asio;
 using tcp = net::ip::tcp;
-
-namespace {
-// How long a listener rests after a failed accept. Out of file descriptors
-// (EMFILE), the pending connection stays queued and every retry fails at once:
-// retrying without a pause would spin the I/O thread at 100% while the
-// connections it already has wait for it.
-constexpr auto accept_pause = std::chrono::milliseconds(100);
-} // namespace
 
 struct http_server::worker {
   std::shared_ptr<net::io_context> io = std::make_shared<net::io_context>(1);
@@ -91,7 +84,7 @@ void http_server::accept(worker& w) {
     if (ec == net::error::operation_aborted || !w.acceptor.is_open()) return;
     if (ec) {
       services_.metrics.count_accept_error();
-      w.accept_pause_timer.expires_after(accept_pause);
+      w.accept_pause_timer.expires_after(std::chrono::milliseconds(limits::http_accept_pause_ms));
       w.accept_pause_timer.async_wait([this, &w](boost::system::error_code wait_ec) {
         if (!wait_ec && w.acceptor.is_open()) accept(w);
       });
@@ -111,7 +104,8 @@ void http_server::stop() {
       w->accept_pause_timer.cancel();
     });
   // Answers already on their way get a moment to go out; then the loops stop.
-  if (!workers_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  if (!workers_.empty())
+    std::this_thread::sleep_for(std::chrono::milliseconds(limits::http_stop_drain_ms));
   for (auto& w : workers_) {
     if (!w->thread.joinable()) continue;
     net::post(*w->io, [io = w->io] { io->stop(); });

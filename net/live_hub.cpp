@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/directory.hpp"
+#include "core/limits.hpp"
 #include "net/gateway.hpp"
 #include "net/json_views.hpp"
 #include "net/retry_backoff.hpp"
@@ -10,8 +11,6 @@
 namespace holdfast {
 
 namespace {
-
-constexpr std::chrono::seconds answer_timeout{5};
 
 struct hub_state {
   static inline const char* name = "holdfast.live_hub";
@@ -67,7 +66,8 @@ void retry_later(hub_ptr self) {
 }
 
 void ask_version(hub_ptr self) {
-  self->request(self->state.actor, answer_timeout, seatmap_atom::value)
+  self->request(self->state.actor, std::chrono::milliseconds(limits::actor_answer_timeout_ms),
+                seatmap_atom::value)
       .then(
           [self](seat_map_view& v) {
             auto& st = self->state;

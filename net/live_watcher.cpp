@@ -3,6 +3,7 @@
 #include <caf/all.hpp>
 
 #include "actors/directory.hpp"
+#include "core/limits.hpp"
 #include "net/onsale_views.hpp"
 #include "net/retry_backoff.hpp"
 
@@ -36,7 +37,8 @@ std::shared_ptr<const std::string> waitlist_push(const catalog_entry& e, const w
 // again later if the shard does not answer.
 void watch(watcher_ptr self, const directory& dir, const live_watch_target& target) {
   const event_id id = target.event->config.id;
-  self->request(dir.shard_for(id), std::chrono::seconds(5), actors_atom::value, id)
+  self->request(dir.shard_for(id), std::chrono::milliseconds(limits::actor_answer_timeout_ms),
+                actors_atom::value, id)
       .then(
           [self, target](event_actors& a) {
             auto me = caf::actor_cast<caf::actor>(self);

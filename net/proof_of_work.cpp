@@ -11,6 +11,7 @@
 #include <optional>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 #include "net/auth.hpp"
 
 namespace holdfast {
@@ -29,7 +30,7 @@ struct payload_fields {
 // The browser's nonce alphabet: base64url characters, so nonces survive JSON,
 // headers and URLs unescaped; bounded so nobody makes us hash megabytes.
 bool nonce_well_formed(std::string_view nonce) {
-  if (nonce.empty() || nonce.size() > pow_nonce_bytes_max) return false;
+  if (nonce.empty() || nonce.size() > limits::pow_nonce_bytes_max) return false;
   return std::all_of(nonce.begin(), nonce.end(), [](char c) {
     return (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c == '-' ||
            c == '_';
@@ -98,12 +99,12 @@ proof_of_work::proof_of_work(std::string_view secret, const pow_config& config)
     : key_(hmac_sha256(secret, key_label)), ttl_ms_(config.ttl_ms), solved_max_(config.solved_max),
       difficulty_bits_(config.difficulty_bits) {
   HF_ASSERT(secret.size() >= 16);
-  HF_ASSERT(config.difficulty_bits <= pow_difficulty_bits_max);
+  HF_ASSERT(config.difficulty_bits <= limits::pow_difficulty_bits_max);
   HF_ASSERT(config.ttl_ms > 0 && config.solved_max >= 1);
 }
 
 void proof_of_work::set_difficulty(uint32_t bits) {
-  HF_ASSERT(bits <= pow_difficulty_bits_max);
+  HF_ASSERT(bits <= limits::pow_difficulty_bits_max);
   difficulty_bits_.store(bits, std::memory_order_relaxed);
 }
 
@@ -129,7 +130,7 @@ std::string proof_of_work::issue(event_id event, int64_t now_ms,
   // The MAC covers the encoded text, so verify() decodes nothing unauthenticated.
   const std::string encoded = base64url_encode(payload);
   const std::string challenge = encoded + "." + base64url_encode(mac(encoded));
-  HF_ASSERT(challenge.size() <= pow_challenge_bytes_max);
+  HF_ASSERT(challenge.size() <= limits::pow_challenge_bytes_max);
   return challenge;
 }
 
@@ -138,7 +139,7 @@ pow_verdict proof_of_work::verify(std::string_view challenge, std::string_view n
                                   event_id event, int64_t now_ms) {
   const uint32_t current_bits = difficulty();
   if (current_bits == 0) return pow_verdict::ok;
-  if (challenge.size() > pow_challenge_bytes_max || !nonce_well_formed(nonce))
+  if (challenge.size() > limits::pow_challenge_bytes_max || !nonce_well_formed(nonce))
     return pow_verdict::malformed;
   const auto dot = challenge.find('.');
   if (dot == std::string_view::npos) return pow_verdict::malformed;

@@ -36,10 +36,6 @@
 
 namespace holdfast {
 
-inline constexpr uint32_t pow_difficulty_bits_max = 32;
-inline constexpr size_t pow_challenge_bytes_max = 256;
-inline constexpr size_t pow_nonce_bytes_max = 64;
-
 struct pow_config {
   // Leading zero bits required; 0 turns the check off. 16 is about 65,000
   // hashes: well under a second in a browser's WebCrypto.

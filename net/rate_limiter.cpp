@@ -78,9 +78,9 @@ token_rate token_rate::per_second(double rate_per_s) {
 rate_limiter::rate_limiter(const rate_limiter_config& config)
     : keys_per_stripe_max_(config.keys_per_stripe_max), hash_seed_(config.hash_seed) {
   const token_rate r = config.rate;
-  HF_ASSERT(r.tokens >= 1 && r.tokens <= rate_tokens_max);
-  HF_ASSERT(r.period_ms >= 1 && r.period_ms <= rate_period_ms_max);
-  HF_ASSERT(config.burst >= 1 && config.burst <= rate_burst_max);
+  HF_ASSERT(r.tokens >= 1 && r.tokens <= limits::rate_tokens_max);
+  HF_ASSERT(r.period_ms >= 1 && r.period_ms <= limits::rate_period_ms_max);
+  HF_ASSERT(config.burst >= 1 && config.burst <= limits::rate_burst_max);
   HF_ASSERT(keys_per_stripe_max_ >= 1);
   // One token is period_ms units and a millisecond adds `tokens` units, reduced
   // so the numbers stay small. capacity_ <= 1e6 * 1e9 fits with room to add.

@@ -34,6 +34,8 @@
 #include <string_view>
 #include <unordered_map>
 
+#include "core/limits.hpp"
+
 namespace holdfast {
 
 // Tokens accrue evenly: `tokens` every `period_ms`, one every period_ms / tokens.
@@ -46,10 +48,6 @@ struct token_rate {
   static token_rate per_second(double rate_per_s);
   static constexpr token_rate per_minute(int64_t tokens) { return {tokens, 60'000}; }
 };
-
-inline constexpr int64_t rate_tokens_max = 1'000'000'000;
-inline constexpr int64_t rate_period_ms_max = 1'000'000'000;
-inline constexpr uint32_t rate_burst_max = 1'000'000;
 
 struct rate_limiter_config {
   token_rate rate;
@@ -68,7 +66,7 @@ struct take_result {
 
 class rate_limiter {
 public:
-  static constexpr size_t stripe_count = 64;
+  static constexpr size_t stripe_count = limits::rate_limiter_stripes;
 
   explicit rate_limiter(const rate_limiter_config& config);
 

@@ -5,7 +5,6 @@
 #include <vector>
 
 #include "core/limits.hpp"
-#include "net/proof_of_work.hpp" // pow_difficulty_bits_max
 
 namespace holdfast {
 
@@ -16,6 +15,10 @@ namespace {
 
 body_refusal invalid(std::string message) {
   return {http::status::bad_request, "invalid_request", std::move(message), {}};
+}
+
+std::string hold_seats_max_text() {
+  return std::to_string(limits::hold_seats_max);
 }
 
 body_refusal unknown_section() {
@@ -71,7 +74,8 @@ body_result<user_body> parse_user_body(std::string_view text) {
   const auto* name = fields.if_contains("name");
   if (!name || !name->is_string() || name->as_string().empty() ||
       name->as_string().size() > limits::user_name_bytes_max)
-    return invalid("name must be a string of 1 to 64 bytes");
+    return invalid("name must be a string of 1 to " + std::to_string(limits::user_name_bytes_max) +
+                   " bytes");
   return user_body{std::string(name->as_string()), solution_in(fields)};
 }
 
@@ -102,7 +106,8 @@ body_result<waitlist_body> parse_waitlist_body(std::string_view text, const venu
   if (!quantity || !quantity->is_int64() || quantity->as_int64() < 1 ||
       quantity->as_int64() > limits::hold_seats_max ||
       (section && !section->is_string() && !section->is_null()))
-    return invalid("quantity must be an integer from 1 to 16 and section a string");
+    return invalid("quantity must be an integer from 1 to " + hold_seats_max_text() +
+                   " and section a string");
   waitlist_body out;
   out.quantity = static_cast<uint16_t>(quantity->as_int64());
   if (section && section->is_string()) {
@@ -118,8 +123,9 @@ body_result<uint32_t> parse_pow_difficulty_body(std::string_view text) {
   if (auto* r = std::get_if<body_refusal>(&body)) return std::move(*r);
   const auto* bits = std::get<json::object>(body).if_contains("powDifficulty");
   if (!bits || !bits->is_int64() || bits->as_int64() < 0 ||
-      bits->as_int64() > pow_difficulty_bits_max)
-    return invalid("powDifficulty must be an integer from 0 to 32");
+      bits->as_int64() > limits::pow_difficulty_bits_max)
+    return invalid("powDifficulty must be an integer from 0 to " +
+                   std::to_string(limits::pow_difficulty_bits_max));
   return static_cast<uint32_t>(bits->as_int64());
 }
 
@@ -129,7 +135,7 @@ namespace {
 body_result<command> named_hold(const json::value& seats, const venue& hall, user_id user) {
   if (!seats.is_array() || seats.as_array().empty() ||
       seats.as_array().size() > limits::hold_seats_max)
-    return invalid("seats must be a list of 1 to 16 seat ids");
+    return invalid("seats must be a list of 1 to " + hold_seats_max_text() + " seat ids");
   std::vector<seat_index> picked;
   json::array unknown;
   for (const auto& s : seats.as_array()) {
@@ -151,7 +157,8 @@ body_result<command> quantity_hold(const json::value& quantity, const json::valu
                                    const venue& hall, user_id user) {
   if (!quantity.is_int64() || quantity.as_int64() < 1 ||
       quantity.as_int64() > limits::hold_seats_max || (section && !section->is_string()))
-    return invalid("section must be a string and quantity an integer from 1 to 16");
+    return invalid("section must be a string and quantity an integer from 1 to " +
+                   hold_seats_max_text());
   const auto count = static_cast<uint16_t>(quantity.as_int64());
   if (section == nullptr) return make_best_hold(0, user, no_area, count);
   const auto area = hall.find_section(section->as_string());

@@ -115,12 +115,17 @@ request_reader::verdict request_reader::refuse(http::status status, std::string_
 }
 
 request_reader::verdict request_reader::refuse_parse_error(const beast::error_code& ec) {
+  // The messages quote the bounds; built once, they outlive every refusal.
+  static const std::string body_too_large =
+      "the body is larger than " + std::to_string(limits::http_body_bytes_max / 1024) + " KiB";
+  static const std::string header_too_large = "the headers are larger than " +
+                                              std::to_string(limits::http_header_bytes_max / 1024) +
+                                              " KiB";
   if (ec == http::error::body_limit)
-    return refuse(http::status::payload_too_large, "body_too_large",
-                  "the body is larger than 16 KiB");
+    return refuse(http::status::payload_too_large, "body_too_large", body_too_large);
   if (ec == http::error::header_limit)
     return refuse(http::status::request_header_fields_too_large, "header_too_large",
-                  "the headers are larger than 8 KiB");
+                  header_too_large);
   if (ec == http::error::bad_content_length || ec == http::error::multiple_content_length ||
       ec == http::error::bad_transfer_encoding)
     return refuse(http::status::bad_request, "bad_framing",

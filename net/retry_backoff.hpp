@@ -1,9 +1,12 @@
 // How long an actor waits before asking again when a shard or event actor did
-// not answer: 100 ms, doubling to 5 s. (Both users stop asking once answered.)
+// not answer: limits::retry_pause_ms_min, doubling to retry_pause_ms_max.
+// (Both users stop asking once answered.)
 #pragma once
 
 #include <algorithm>
 #include <chrono>
+
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -16,8 +19,8 @@ public:
   }
 
 private:
-  static constexpr std::chrono::milliseconds first{100};
-  static constexpr std::chrono::milliseconds last{5'000};
+  static constexpr std::chrono::milliseconds first{limits::retry_pause_ms_min};
+  static constexpr std::chrono::milliseconds last{limits::retry_pause_ms_max};
   std::chrono::milliseconds next_ = first;
 };
 

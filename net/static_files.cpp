@@ -7,16 +7,14 @@
 
 #include <sys/stat.h>
 
+#include "core/crc32c.hpp"
+#include "core/limits.hpp"
 #include "net/content_coding.hpp"
 #include "net/header_lists.hpp"
-#include "core/crc32c.hpp"
 
 namespace holdfast {
 
 namespace {
-
-// Below this a gzipped copy saves less than a packet.
-constexpr size_t gzip_bytes_min = 1024;
 
 const char* content_type_of(std::string_view file) {
   auto ends = [&](std::string_view ext) {
@@ -74,7 +72,7 @@ std::shared_ptr<const static_file> static_files::get(std::string_view name) {
                 static_cast<unsigned>(crc32c(file->body)));
   file->etag = tag;
   file->etag_gzip = gzip_etag(file->etag);
-  if (compressible(type) && file->body.size() >= gzip_bytes_min) {
+  if (compressible(type) && file->body.size() >= limits::static_gzip_bytes_min) {
     file->gzipped = gzip(file->body, 9); // once per file version: take the best
     if (file->gzipped.size() >= file->body.size()) file->gzipped.clear();
   }

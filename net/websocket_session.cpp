@@ -2,18 +2,13 @@
 
 #include <boost/asio/post.hpp>
 
+#include "core/limits.hpp"
 #include "net/metrics.hpp"
 
 namespace holdfast {
 
 namespace beast = boost::beast;
 namespace websocket = beast::websocket;
-
-namespace {
-// Messages one client may have waiting. Deltas come every 50 ms at most, so
-// this is several seconds of falling behind.
-constexpr size_t outbox_max = 64;
-} // namespace
 
 websocket_session::websocket_session(beast::tcp_stream&& stream,
                                      std::shared_ptr<boost::asio::io_context> io,
@@ -90,7 +85,7 @@ void websocket_session::send(message msg) {
 
 void websocket_session::queue(message msg) {
   if (closed_) return;
-  if (outbox_.size() >= outbox_max) {
+  if (outbox_.size() >= limits::live_socket_outbox_messages_max) {
     metrics_.ws_dropped_slow();
     mark_closed(); // closes the socket too
     return;

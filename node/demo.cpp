@@ -7,6 +7,7 @@
 #include <caf/all.hpp>
 
 #include "actors/directory.hpp"
+#include "core/limits.hpp"
 #include "net/auth.hpp"
 #include "net/catalog.hpp"
 #include "node/demo_venue.hpp"
@@ -29,10 +30,12 @@ void create_demo_event(caf::actor_system& sys, const directory& dir, const node_
   auto on_error = [](caf::error& e) {
     std::fprintf(stderr, "holdfast: demo event: %s\n", caf::to_string(e).c_str());
   };
-  self->request(dir.shard_for(ev.id), std::chrono::seconds(10), create_atom::value, ev, v)
+  self->request(dir.shard_for(ev.id), std::chrono::milliseconds(limits::demo_setup_timeout_ms),
+                create_atom::value, ev, v)
       .receive(
           [&](event_actor& actor) {
-            self->request(actor, std::chrono::seconds(10), sale_atom::value, sale_action::open)
+            self->request(actor, std::chrono::milliseconds(limits::demo_setup_timeout_ms),
+                          sale_atom::value, sale_action::open)
                 .receive(
                     [&](event_status s) {
                       events.put(catalog_entry{ev, v, s});

@@ -12,16 +12,26 @@ namespace holdfast {
 
 namespace {
 
+// "<name> must be <min>..<max>", quoting the bounds the check uses.
+std::string range_refusal(const std::string& name, int64_t min, int64_t max) {
+  return name + " must be " + std::to_string(min) + ".." + std::to_string(max);
+}
+
 std::string check_onsale(const node_config& c) {
-  if (c.antibot.pow_difficulty > 32) return "queue.pow_difficulty must be 0..32";
-  if (c.antibot.signup_pow_difficulty > 32) return "limits.signup_pow_difficulty must be 0..32";
+  constexpr uint32_t bits_max = limits::pow_difficulty_bits_max;
+  if (c.antibot.pow_difficulty > bits_max)
+    return range_refusal("queue.pow_difficulty", 0, bits_max);
+  if (c.antibot.signup_pow_difficulty > bits_max)
+    return range_refusal("limits.signup_pow_difficulty", 0, bits_max);
   const auto& room = c.demo_room;
-  if (room.opens_after_s < 0 || room.opens_after_s > 30LL * 24 * 3600)
-    return "demo.room_opens_after_s must be 0..2592000";
+  if (room.opens_after_s < 0 || room.opens_after_s > limits::demo_room_opens_after_s_max)
+    return range_refusal("demo.room_opens_after_s", 0, limits::demo_room_opens_after_s_max);
   if (room.admit_per_min == 0 || room.active_max == 0)
     return "demo.room_admit_per_min and demo.room_active_max must be at least 1";
-  if (room.access_ttl_s < 60 || room.access_ttl_s > 24 * 3600)
-    return "demo.room_access_ttl_s must be 60..86400";
+  if (room.access_ttl_s < limits::queue_access_ttl_s_min ||
+      room.access_ttl_s > limits::queue_access_ttl_s_max)
+    return range_refusal("demo.room_access_ttl_s", limits::queue_access_ttl_s_min,
+                         limits::queue_access_ttl_s_max);
   if (room.pricing_interval_s < 0) return "demo.pricing_interval_s must be >= 0";
   return {};
 }
@@ -100,8 +110,8 @@ status load_node_config(const std::string& path, node_config& out) {
     return status::failure(path + ": " + e.what());
   }
   if (auto err = check_onsale(out); !err.empty()) return status::failure(path + ": " + err);
-  if (out.shards == 0 || out.shards > 1024)
-    return status::failure(path + ": cluster.shards must be 1..1024");
+  if (out.shards == 0 || out.shards > limits::shards_max)
+    return status::failure(path + ": " + range_refusal("cluster.shards", 1, limits::shards_max));
   if (out.live_sockets_max == 0 || out.live_sockets_max > limits::live_sockets_max_max)
     return status::failure(path + ": limits.live_sockets_max must be 1.." +
                            std::to_string(limits::live_sockets_max_max));
@@ -120,8 +130,10 @@ status load_node_config(const std::string& path, node_config& out) {
       out.payments_timeout_ppm > 1'000'000 || out.payments_decline_ppm > 1'000'000)
     return status::failure(
         path + ": payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000");
-  if (out.payments_checkout_wait_ms < 0 || out.payments_checkout_wait_ms > 60'000)
-    return status::failure(path + ": payments.checkout_wait_ms must be 0..60000");
+  if (out.payments_checkout_wait_ms < 0 ||
+      out.payments_checkout_wait_ms > limits::checkout_wait_ms_max)
+    return status::failure(
+        path + ": " + range_refusal("payments.checkout_wait_ms", 0, limits::checkout_wait_ms_max));
   if (out.demo_sections == 0 || out.demo_sections > out.demo_seats)
     return status::failure(path + ": demo.sections out of range");
   if (auto st = check_caf_exposure(out); !st) return status::failure(path + ": " + st.message);

@@ -79,7 +79,7 @@ struct node_config {
   uint32_t payments_decline_ppm = 0;
   uint64_t payments_seed = 1;
   // How long POST /v1/orders waits for the payment before answering 202 pending.
-  int64_t payments_checkout_wait_ms = 3'000;
+  int64_t payments_checkout_wait_ms = limits::checkout_wait_ms_default;
 };
 
 // Reads and checks the file; a failure says what is wrong with it.

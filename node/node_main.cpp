@@ -19,11 +19,12 @@
 
 #include "actors/message_registry.hpp"
 #include "actors/node_actor.hpp"
-#include "node/node_config.hpp"
+#include "actors/provider_actor.hpp"
+#include "core/limits.hpp"
 #include "core/memory.hpp"
 #include "net/http_server.hpp"
 #include "node/demo.hpp"
-#include "actors/provider_actor.hpp"
+#include "node/node_config.hpp"
 #include "payments/test_provider.hpp"
 #include "persistence/data_dir.hpp"
 #include "persistence/recovery.hpp"
@@ -282,8 +283,9 @@ int main(int argc, char** argv) {
   // Durability never depends on a graceful exit (answers leave after commit),
   // so a shutdown that hangs on some actor is cut short rather than waited on.
   std::thread([] {
-    std::this_thread::sleep_for(std::chrono::seconds(10));
-    std::fprintf(stderr, "holdfast: shutdown took over 10 s; exiting now\n");
+    std::this_thread::sleep_for(std::chrono::milliseconds(limits::shutdown_grace_ms));
+    std::fprintf(stderr, "holdfast: shutdown took over %lld s; exiting now\n",
+                 static_cast<long long>(limits::shutdown_grace_ms / 1000));
     std::_Exit(0);
   }).detach();
   caf::anon_send_exit(node, caf::exit_reason::user_shutdown);

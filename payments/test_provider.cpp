@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "core/assert.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -195,7 +196,7 @@ test_provider::fate test_provider::draw_fate() {
 }
 
 void test_provider::schedule(int64_t at_ms, event e) {
-  HF_ASSERT(queue_.size() < requests_in_flight_max);
+  HF_ASSERT(queue_.size() < limits::test_provider_requests_in_flight_max);
   queue_.emplace(std::make_pair(at_ms, event_seq_++), std::move(e));
 }
 
@@ -258,7 +259,7 @@ void test_provider::lookup(std::string_view key, int64_t now_ms, payment_callbac
 
 size_t test_provider::advance(int64_t now_ms) {
   size_t calls = 0;
-  for (size_t n = 0; n < events_per_advance_max && !queue_.empty(); ++n) {
+  for (size_t n = 0; n < limits::test_provider_events_per_advance_max && !queue_.empty(); ++n) {
     auto it = queue_.begin();
     if (it->first.first > now_ms) break;
     const int64_t at_ms = it->first.first;

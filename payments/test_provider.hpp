@@ -78,13 +78,6 @@ struct ledger_row {
 
 class test_provider final : public payment_provider {
 public:
-  // Requests queued at once; the checkout saga keeps at most one per open
-  // attempt in flight, far fewer than this.
-  static constexpr size_t requests_in_flight_max = 1u << 16;
-  // Events one advance() handles, so callbacks that keep issuing zero-latency
-  // requests cannot spin it forever; the rest wait for the next call.
-  static constexpr size_t events_per_advance_max = 1u << 16;
-
   // Opens (creating if needed) dir/payments.sqlite and restores its ledger.
   static status open(const std::string& dir, const test_provider_config& config,
                      std::unique_ptr<test_provider>& out);

@@ -422,4 +422,34 @@ event_snapshot snapshot_from_proto(const journal::EventSnapshot& p) {
   return s;
 }
 
+bool replay_event_record(event_state& state, const journal::Record& r) {
+  switch (r.body_case()) {
+  case journal::Record::kStatusChanged:
+    state.replay_status(status_from_proto(r.status_changed().status()));
+    return true;
+  case journal::Record::kHoldPlaced:
+    return state.replay_hold_placed(r.hold_placed().hold_seq(), hold_from_proto(r.hold_placed()));
+  case journal::Record::kHoldReleased:
+    return state.replay_hold_released(r.hold_released().hold_seq(),
+                                      reason_from_proto(r.hold_released().reason()));
+  case journal::Record::kOrderConfirmed:
+    return state.replay_order_confirmed(r.order_confirmed().order_seq(),
+                                        order_from_proto(r.order_confirmed()));
+  case journal::Record::kPriceChanged:
+    return state.replay_price(static_cast<uint16_t>(r.price_changed().section()),
+                              r.price_changed().price_cents());
+  case journal::Record::kWaitlistJoined:
+    return state.replay_waitlist_joined(r.waitlist_joined().seq(),
+                                        waitlist_entry_from_proto(r.waitlist_joined(), r.at_ms()));
+  case journal::Record::kWaitlistOffered:
+    return state.replay_waitlist_offered(r.waitlist_offered().seq(), r.waitlist_offered().hold(),
+                                         r.waitlist_offered().expires_at_ms());
+  case journal::Record::kWaitlistEnded:
+    return state.replay_waitlist_ended(r.waitlist_ended().seq(),
+                                       waitlist_end_from_proto(r.waitlist_ended().how()));
+  default:
+    return false;
+  }
+}
+
 } // namespace holdfast

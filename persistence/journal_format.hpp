@@ -1,7 +1,45 @@
-// The journal's record format, in one place for the writer (event actors),
-// recovery and the offline audit: Protobuf messages from proto/journal.proto,
-// with a schema version checked on every decode. Rows themselves (sequence,
-// event, checksum) are framed by shard_store.
+// The on-disk format of a shard, in one place (the spirit of LevelDB's
+// log_format.h). Everything a shard ever decided is in two SQLite files under
+// data_dir; this map says what each byte is, top down.
+//
+//   data_dir/shard-<n>.db            WAL mode, synchronous=FULL (shard_store.hpp)
+//     meta(key, value)               'format' (the store version) and 'shard' (n):
+//                                    a file of another version or opened as
+//                                    another shard is refused
+//     journal(seq, event_id, crc, record)
+//       seq       1, 2, 3 ... with no gaps: the shard's one order of decisions
+//       event_id  the STREAM id, not only an event id: kind << 28 | event
+//                 (stream_of below): kind 0 an event's seats, holds, orders,
+//                 prices and waitlist; 1 its waiting room; 2 its checkout
+//       crc       crc32c(record) seeded with uint32(seq) ^ stream * 2654435761,
+//                 so a row copied to another seq or stream fails its check
+//       record    one journal.Record (proto/journal.proto): schema_version,
+//                 event_id (the stream again, checked against the row), at_ms,
+//                 and one body (EventCreated, HoldPlaced, QueueJoined, ...)
+//     venues(id, crc, blob)          journal.Venue, crc = crc32c(blob): events
+//                                    name their venue by id
+//   data_dir/shard-<n>.snapshots.db  attached as "snap", its own writer thread
+//     snapshots(event_id, seq, crc, blob)
+//       one per stream and seq: journal.EventSnapshot, QueueSnapshot or
+//       CheckoutSnapshot, the stream's whole state after journal row `seq`;
+//       crc as for journal rows
+//
+// In flight, between an actor and its shard's journal actor, records travel as
+// frames: [u32 length, host order][record bytes], concatenated
+// (journal_sink.hpp, stream_frames below). The journal actor splits a batch of
+// frames into rows and commits them in one transaction (group commit); an
+// actor answers its clients only after that commit.
+//
+// Recovery (recovery.hpp) loads each stream's newest snapshot, then replays the
+// journal rows after it, in seq order: the event stream through
+// replay_event_record below, the other streams through queue_format.hpp and
+// checkout_format.hpp. Every record is checked against the state it is applied
+// to, so a journal that contradicts itself stops the start with the shard and
+// seq named. Compaction deletes rows every stream's second-newest snapshot
+// covers, so the audit can still re-derive each newest snapshot.
+//
+// This file: the event stream's codec (records, snapshot, venue) and its
+// replay, stream ids, and the framing the other streams share.
 #pragma once
 
 #include <cstdint>
@@ -93,5 +131,9 @@ status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out);
 std::string encode_snapshot(const event_snapshot& s, std::string_view venue_id, uint64_t seq);
 status decode_snapshot(std::string_view blob, uint32_t shard, journal::EventSnapshot& out);
 event_snapshot snapshot_from_proto(const journal::EventSnapshot& p);
+
+// Applies one record of an event's stream (after its EventCreated) to the
+// event's state; false if the record does not fit the state (a contradiction).
+bool replay_event_record(event_state& state, const journal::Record& r);
 
 } // namespace holdfast
