@@ -57,8 +57,8 @@ struct journal_append {
   std::function<void()> after_commit;
 };
 
-// A snapshot of one journal stream (an event, or an event's waiting room; see
-// queue_stream_of in journal_format.hpp). `encode` runs on the shard's
+// A snapshot of one journal stream (an event's decisions, its waiting room or
+// its checkout; see stream_of in persistence/journal_format.hpp). `encode` runs on the shard's
 // snapshot writer thread with the sequence number the snapshot covers, so
 // encoding delays neither the actor that took the snapshot nor the commits.
 struct journal_snapshot {

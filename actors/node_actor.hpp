@@ -1,6 +1,8 @@
 // The node actor: the one actor a node publishes over caf::io remoting. Remote
-// clients (the crash test, later the CLI and other nodes) ask it where an
-// event lives and then talk to that event actor directly through CAF's proxy.
+// clients (other nodes and the operators' CLI, once they exist) ask it where
+// an event lives and then talk to that event actor directly through CAF's
+// proxy. No test or tool speaks CAF remoting to it yet: the crash test drives
+// the node over HTTP.
 //
 // Protocol:
 //   (lookup_atom, event_id) -> event_actor (invalid handle if no shard has it)

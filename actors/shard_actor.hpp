@@ -1,5 +1,7 @@
-// A shard: spawns and owns the event actors of its events. One shard, one
-// (later) journal database; events are placed on shards by directory.hpp.
+// A shard: spawns and owns the event actors of its events (with their queue,
+// pricing and checkout actors). One shard, one journal actor and one database
+// (persistence/journal_format.hpp maps its files); events are placed on shards
+// by directory.hpp.
 //
 // Protocol:
 //   (create_atom, event_config, venue_ptr) -> event_actor  (the existing one if the id exists)

@@ -1,6 +1,7 @@
 // The virtual waiting room of one event, as a pure state machine: no CAF, no
 // clock (time arrives as now_ms on every call), so tests and recovery replay
-// drive it exactly. The event actor hosts one and journals what its sink hears.
+// drive it exactly. The queue actor (actors/queue_actor.hpp) hosts one and
+// journals what its sink hears.
 //
 //   join (before opens_at) ──> pre_queue ──open: seeded shuffle──┐
 //   join (at/after open) ───────────────────────────────> queued <┘

@@ -2,8 +2,9 @@
 // from "hold validated" through payment and seat confirmation to capture, as a
 // pure state machine. No CAF, no clock, no provider calls: time arrives as
 // now_ms, every decision is told to a saga_sink (the host journals it), and
-// what must happen next comes back as actions the host carries out. The event
-// actor hosts one saga beside its event_state; it owns the hold and the seats,
+// what must happen next comes back as actions the host carries out. The
+// checkout actor (actors/checkout_actor.hpp) hosts one saga per event and asks
+// the event actor for holds and orders: the event owns the hold and the seats,
 // the saga owns the money's side of the story.
 //
 // What it guarantees, given a provider that keeps the payment_provider.hpp
