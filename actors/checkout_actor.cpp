@@ -18,9 +18,16 @@ namespace holdfast {
 
 namespace {
 
+using answer_promise = caf::typed_response_promise<checkout_answer>;
+
+// Delivers an answer (a void call, so a branch can `return reply(...)`).
+void reply(answer_promise& rp, checkout_answer answer) {
+  rp.deliver(std::move(answer));
+}
+
 struct waiter {
   uint64_t id = 0;
-  caf::response_promise rp;
+  answer_promise rp;
 };
 
 struct checkout_actor_state {
@@ -42,12 +49,12 @@ struct checkout_actor_state {
   std::unordered_map<uint64_t, std::string> confirms; // batch id -> payment key
   uint64_t next_batch = 0;
   std::unordered_map<std::string, outcome> orders; // payment key -> order
-  std::unordered_map<std::string, std::vector<caf::response_promise>> order_waiters;
+  std::unordered_map<std::string, std::vector<answer_promise>> order_waiters;
 
   stream_journal<checkout_journal_sink> journal;
 };
 
-using self_ptr = caf::stateful_actor<checkout_actor_state>*;
+using self_ptr = checkout_actor::stateful_pointer<checkout_actor_state>;
 
 int64_t now_ms(self_ptr self) {
   return self->state.wall.now_ms(self->clock());
@@ -84,15 +91,15 @@ void send_confirm(self_ptr self, const attempt& a) {
 
 // Answers one client with the attempt's status; a confirmed one carries its
 // order, fetched from the event actor when it is not at hand.
-void answer(self_ptr self, const std::string& key, caf::response_promise rp) {
+void answer(self_ptr self, const std::string& key, answer_promise rp) {
   auto& st = self->state;
   const attempt* a = st.saga->find(key);
   HF_ASSERT(a != nullptr);
   checkout_answer ans = answer_of(self, *a);
-  if (ans.status != client_status::confirmed) return rp.deliver(std::move(ans));
+  if (ans.status != client_status::confirmed) return reply(rp, std::move(ans));
   if (auto it = st.orders.find(key); it != st.orders.end()) {
     ans.order = it->second;
-    return rp.deliver(std::move(ans));
+    return reply(rp, std::move(ans));
   }
   auto& queue = st.order_waiters[key];
   queue.push_back(std::move(rp));
@@ -113,8 +120,8 @@ void answer_waiters(self_ptr self, const std::string& key) {
 void execute(self_ptr self, const saga_action& act) {
   auto& st = self->state;
   auto ask = [&](payment_op op) {
-    self->send(st.provider, provider_request{op, act.payment_key, act.amount_cents, act.card,
-                                             caf::actor_cast<caf::actor>(self)});
+    caf::anon_send(st.provider, provider_request{op, act.payment_key, act.amount_cents, act.card,
+                                             payment_listener{self}});
   };
   switch (act.kind) {
   case action_kind::authorize:
@@ -156,7 +163,7 @@ void run(self_ptr self, std::vector<saga_action> actions) {
   });
 }
 
-void add_waiter(self_ptr self, const std::string& key, caf::response_promise rp) {
+void add_waiter(self_ptr self, const std::string& key, answer_promise rp) {
   auto& st = self->state;
   const uint64_t id = ++st.next_waiter;
   st.waiters[key].push_back(waiter{id, std::move(rp)});
@@ -186,7 +193,7 @@ void on_wait_over(self_ptr self, const checkout_wait& w) {
 
 // A request for a known attempt: answered now if it is final, else it waits
 // with the others for the same key.
-void join(self_ptr self, const std::string& key, caf::response_promise rp) {
+void join(self_ptr self, const std::string& key, answer_promise rp) {
   const attempt* a = self->state.saga->find(key);
   HF_ASSERT(a != nullptr);
   if (status_of(*a).status != client_status::pending) return answer(self, key, std::move(rp));
@@ -201,15 +208,15 @@ checkout_answer refusal(std::string_view code) {
 
 // A hold the event actor has validated (live, the user's): start paying.
 void begin(self_ptr self, const checkout_request& req, const outcome& hold,
-           caf::response_promise rp) {
+           answer_promise rp) {
   auto& st = self->state;
-  if (hold.code != result_code::ok) return rp.deliver(refusal(code_name(hold.code)));
+  if (hold.code != result_code::ok) return reply(rp, refusal(code_name(hold.code)));
   if (hold.created_at_ms != 0) {
     // Already bought (confirm is idempotent per hold): the answer is that
     // order, with the payment that bought it. Nothing is charged again.
     if (const std::string* owner = st.saga->owner_of(hold.id))
       return join(self, *owner, std::move(rp));
-    return rp.deliver(refusal("hold_already_ordered")); // an order no payment of ours made
+    return reply(rp, refusal("hold_already_ordered")); // an order no payment of ours made
   }
   const uint32_t seats = hold.ga_area == no_area ? hold.seat_count : hold.quantity;
   checkout_intent intent{req.user, req.idempotency_key,  req.hold, hold.total_cents,
@@ -226,16 +233,15 @@ void begin(self_ptr self, const checkout_request& req, const outcome& hold,
   case saga_code::hold_in_checkout: // another key is paying for it: its outcome is ours
     if (const std::string* payer = st.saga->payer_of(req.hold))
       return join(self, *payer, std::move(rp));
-    return rp.deliver(refusal("hold_in_checkout"));
+    return reply(rp, refusal("hold_in_checkout"));
   default: // key_reused, attempts_exhausted, card_limit_exceeded, ...
-    return rp.deliver(refusal(saga_code_name(out.code)));
+    return reply(rp, refusal(saga_code_name(out.code)));
   }
 }
 
-void on_checkout(self_ptr self, checkout_request& req) {
+void on_checkout(self_ptr self, checkout_request& req, answer_promise rp) {
   auto& st = self->state;
-  auto rp = self->make_response_promise();
-  if (st.waiter_count >= limits::checkout_waiters_max) return rp.deliver(refusal("overloaded"));
+  if (st.waiter_count >= limits::checkout_waiters_max) return reply(rp, refusal("overloaded"));
   const std::string key = st.saga->payment_key(req.user, req.idempotency_key);
   if (const attempt* a = st.saga->find(key)) {
     // The same key again: the same attempt's current state, never a second
@@ -243,21 +249,20 @@ void on_checkout(self_ptr self, checkout_request& req) {
     const checkout_intent again{req.user, req.idempotency_key,  req.hold, a->record.amount_cents,
                                 req.card, req.card_fingerprint, 0,        0};
     if (!checkout_saga::same_request(a->record, again))
-      return rp.deliver(refusal(saga_code_name(saga_code::key_reused)));
+      return reply(rp, refusal(saga_code_name(saga_code::key_reused)));
     return join(self, key, std::move(rp));
   }
   self->request(st.ev, std::chrono::milliseconds(limits::checkout_hold_lookup_timeout_ms),
                 lookup_atom::value, req.user, req.hold)
       .then([self, req, rp](outcome& hold) mutable { begin(self, req, hold, std::move(rp)); },
-            [rp](caf::error&) mutable { rp.deliver(refusal("overloaded")); });
+            [rp](caf::error&) mutable { reply(rp, refusal("overloaded")); });
 }
 
-void on_query(self_ptr self, const payment_query& q) {
+void on_query(self_ptr self, const payment_query& q, answer_promise rp) {
   auto& st = self->state;
-  auto rp = self->make_response_promise();
   auto it = st.keys_by_id.find(q.payment_id);
   const attempt* a = it == st.keys_by_id.end() ? nullptr : st.saga->find(it->second);
-  if (a == nullptr || a->record.user != q.user) return rp.deliver(refusal("unknown_payment"));
+  if (a == nullptr || a->record.user != q.user) return reply(rp, refusal("unknown_payment"));
   answer(self, a->record.payment_key, std::move(rp));
 }
 
@@ -289,12 +294,12 @@ void on_confirmed(self_ptr self, const outcome_batch& batch) {
   st.order_waiters.erase(w);
   for (auto& rp : list) {
     if (o.code != result_code::ok) {
-      rp.deliver(refusal("overloaded"));
+      reply(rp, refusal("overloaded"));
       continue;
     }
     checkout_answer ans = answer_of(self, *a);
     ans.order = o;
-    rp.deliver(std::move(ans));
+    reply(rp, std::move(ans));
   }
 }
 
@@ -323,11 +328,19 @@ void start(self_ptr self, checkout_setup& setup) {
   if (!fresh) run(self, st.saga->resume(now_ms(self)));
 }
 
-caf::behavior checkout_behavior(self_ptr self, checkout_setup setup) {
+checkout_actor::behavior_type checkout_behavior(self_ptr self, checkout_setup setup) {
   start(self, setup);
   return {
-      [self](checkout_request& req) { on_checkout(self, req); },
-      [self](const payment_query& q) { on_query(self, q); },
+      [self](checkout_request& req) -> caf::result<checkout_answer> {
+        auto rp = self->make_response_promise<checkout_answer>();
+        on_checkout(self, req, rp);
+        return rp;
+      },
+      [self](const payment_query& q) -> caf::result<checkout_answer> {
+        auto rp = self->make_response_promise<checkout_answer>();
+        on_query(self, q, rp);
+        return rp;
+      },
       [self](const payment_result& r) { run(self, self->state.saga->on_result(r, now_ms(self))); },
       [self](const outcome_batch& batch) { on_confirmed(self, batch); },
       [self](const checkout_wait& w) { on_wait_over(self, w); },
@@ -364,7 +377,7 @@ std::string payment_id_of(event_id event, std::string_view payment_key) {
   return std::to_string(event) + "-" + hex;
 }
 
-caf::actor spawn_checkout_actor(caf::actor_system& sys, checkout_setup setup) {
+checkout_actor spawn_checkout_actor(caf::actor_system& sys, checkout_setup setup) {
   return sys.spawn(checkout_behavior, std::move(setup));
 }
 

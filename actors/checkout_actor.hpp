@@ -16,13 +16,16 @@
 // last second of a hold can therefore be refunded instead of sold; never
 // charged for nothing, never sold unpaid.
 //
-// Protocol (local only):
-//   checkout_request{user, key, hold, card} -> checkout_answer (the attempt's status once it is
-//                                              final, or pending after the client wait)
+// Protocol (local only; checkout_actor below):
+//   checkout_request{user, key, hold, card} -> checkout_answer (the attempt's status once it
+//                                              is final, or pending after the client wait)
 //   payment_query{user, payment_id}         -> checkout_answer (error unknown_payment if not
-//   theirs) payment_result                           from the provider actor outcome_batch from the
-//   event actor (answers to confirms) (tick_atom), (snapshot_atom), checkout_wait   internal timers
-//   (committed_atom, uint64_t)               from the journal
+//                                              theirs)
+//   payment_result                          from the provider actor (a payment_listener)
+//   outcome_batch                           from the event actor: answers to confirms
+//   (tick_atom), (snapshot_atom), checkout_wait
+//                                           internal timers
+//   (committed_atom, uint64_t)              from the journal (a commit_listener)
 #pragma once
 
 #include <memory>
@@ -31,6 +34,8 @@
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/event_actor.hpp"
 #include "core/limits.hpp"
@@ -80,6 +85,12 @@ CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::checkout_wait)
 
 namespace holdfast {
 
+using checkout_actor = caf::typed_actor<
+    caf::replies_to<checkout_request>::with<checkout_answer>,
+    caf::replies_to<payment_query>::with<checkout_answer>, caf::reacts_to<payment_result>,
+    caf::reacts_to<outcome_batch>, caf::reacts_to<checkout_wait>, caf::reacts_to<tick_atom>,
+    caf::reacts_to<snapshot_atom>, caf::reacts_to<committed_atom, uint64_t>>;
+
 struct checkout_setup {
   event_id event = 0;
   int64_t wall_origin_ms = 0; // as for the event actor: now = origin + actor clock
@@ -94,7 +105,7 @@ struct checkout_setup {
   uint32_t card_seats_max = limits::user_seats_max_default;
 };
 
-caf::actor spawn_checkout_actor(caf::actor_system& sys, checkout_setup setup);
+checkout_actor spawn_checkout_actor(caf::actor_system& sys, checkout_setup setup);
 
 // The public id of a payment attempt: "<event>-<16 hex digits>", a hash of its
 // provider key (which embeds the client's Idempotency-Key, not fit for URLs).

@@ -30,7 +30,7 @@ struct event_actor_state {
   uint64_t published_version = 0;
   std::vector<caf::actor> subscribers;
   std::unordered_multimap<user_id, caf::actor> watchers; // users waiting for waitlist offers
-  caf::actor queue;
+  queue_actor queue;
 
   stream_journal<journal_sink> journal; // answers wait in journal.replies() for their commit
 };

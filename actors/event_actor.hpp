@@ -43,6 +43,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/journal_actor.hpp"
+#include "actors/queue_actor.hpp"
 #include "actors/type_ids.hpp"
 
 namespace holdfast {
@@ -62,20 +63,6 @@ using event_actor = caf::typed_actor<
     caf::reacts_to<committed_atom, uint64_t>, caf::reacts_to<expire_atom>,
     caf::reacts_to<flush_atom>>;
 
-// An event's actors: invalid handles for what the event does not have (and an
-// invalid event for an unknown id).
-struct event_actors {
-  event_actor event;
-  caf::actor queue;    // the waiting room, when it is on
-  caf::actor checkout; // the payment saga
-};
-
-} // namespace holdfast
-
-CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::event_actors)
-
-namespace holdfast {
-
 struct event_setup {
   venue_ptr venue;
   event_config config;
@@ -85,7 +72,7 @@ struct event_setup {
   int64_t wall_origin_ms = 0;
   journal_actor journal;                  // none: in memory only (tests, bench/engine)
   std::shared_ptr<event_state> recovered; // state rebuilt from the shard's files, if any
-  caf::actor queue;                       // the waiting room, told when a user bought
+  queue_actor queue;                      // the waiting room, told when a user bought
   uint64_t snapshot_records = limits::snapshot_records_interval;
 };
 

@@ -15,18 +15,23 @@
 
 #include <caf/actor.hpp>
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "actors/type_ids.hpp"
 #include "domain/payment_provider.hpp"
 
 namespace holdfast {
 
+// Whoever asks the provider (the checkout actors) hears its results here.
+using payment_listener = caf::typed_actor<caf::reacts_to<payment_result>>;
+
 struct provider_request {
   payment_op op = payment_op::lookup;
   std::string key;
   int64_t amount_cents = 0; // authorize only
   std::string card;         // authorize only; never logged or stored
-  caf::actor reply_to;
+  payment_listener reply_to;
 };
 
 } // namespace holdfast

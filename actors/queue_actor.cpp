@@ -27,7 +27,7 @@ struct queue_actor_state {
   stream_journal<queue_journal_sink> journal;
 };
 
-using self_ptr = caf::stateful_actor<queue_actor_state>*;
+using self_ptr = queue_actor::stateful_pointer<queue_actor_state>;
 
 int64_t now_ms(self_ptr self) {
   return self->state.wall.now_ms(self->clock());
@@ -124,7 +124,7 @@ void start(self_ptr self, queue_setup& setup) {
   schedule_tick(self);
 }
 
-caf::behavior queue_behavior(self_ptr self, queue_setup setup) {
+queue_actor::behavior_type queue_behavior(self_ptr self, queue_setup setup) {
   start(self, setup);
   self->set_down_handler([self](const caf::down_msg& dm) { unwatch(self, dm.source); });
   return {
@@ -148,7 +148,7 @@ caf::behavior queue_behavior(self_ptr self, queue_setup setup) {
         self->demonitor(who);
         unwatch(self, who.address());
       },
-      [self](stats_atom) {
+      [self](stats_atom) -> std::vector<int64_t> {
         const auto& q = *self->state.queue;
         return std::vector<int64_t>{q.waiting(), q.active(),
                                     static_cast<int64_t>(q.pre_queue_size())};
@@ -166,7 +166,7 @@ caf::behavior queue_behavior(self_ptr self, queue_setup setup) {
 
 } // namespace
 
-caf::actor spawn_queue_actor(caf::actor_system& sys, queue_setup setup) {
+queue_actor spawn_queue_actor(caf::actor_system& sys, queue_setup setup) {
   return sys.spawn(queue_behavior, std::move(setup));
 }
 

@@ -17,17 +17,30 @@
 //                                         (gauges for /metrics)
 //   (tick_atom), (snapshot_atom)       internal timers
 //   (committed_atom, uint64_t)         from the journal: appends up to the ticket are durable
+// (queue_actor below declares the same protocol for the compiler.)
 #pragma once
 
+#include <cstdint>
 #include <memory>
+#include <vector>
 
 #include <caf/fwd.hpp>
+#include <caf/replies_to.hpp>
+#include <caf/typed_actor.hpp>
 
 #include "domain/admission_queue.hpp"
 #include "actors/journal_actor.hpp"
 #include "actors/type_ids.hpp"
 
 namespace holdfast {
+
+using queue_actor = caf::typed_actor<
+    caf::replies_to<join_atom, user_id>::with<queue_status>,
+    caf::replies_to<status_atom, user_id>::with<queue_status>, caf::reacts_to<finish_atom, user_id>,
+    caf::reacts_to<watch_atom, user_id, caf::actor>,
+    caf::reacts_to<unwatch_atom, user_id, caf::actor>,
+    caf::replies_to<stats_atom>::with<std::vector<int64_t>>, caf::reacts_to<tick_atom>,
+    caf::reacts_to<snapshot_atom>, caf::reacts_to<committed_atom, uint64_t>>;
 
 struct queue_setup {
   event_id event = 0;
@@ -38,6 +51,6 @@ struct queue_setup {
   uint64_t snapshot_records = limits::snapshot_records_interval;
 };
 
-caf::actor spawn_queue_actor(caf::actor_system& sys, queue_setup setup);
+queue_actor spawn_queue_actor(caf::actor_system& sys, queue_setup setup);
 
 } // namespace holdfast

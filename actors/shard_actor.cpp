@@ -35,7 +35,7 @@ int64_t now_ms(self_ptr self) {
 }
 
 // The waiting room of an event that has one, with its recovered state if any.
-caf::actor add_queue(self_ptr self, const event_config& config) {
+queue_actor add_queue(self_ptr self, const event_config& config) {
   auto& st = self->state;
   queue_setup qs;
   qs.event = config.id;
@@ -52,7 +52,7 @@ caf::actor add_queue(self_ptr self, const event_config& config) {
 }
 
 // The payment saga of an event, with its recovered state if any.
-caf::actor add_checkout(self_ptr self, event_id id, uint32_t user_seats_max,
+checkout_actor add_checkout(self_ptr self, event_id id, uint32_t user_seats_max,
                         const event_actor& ev) {
   auto& st = self->state;
   checkout_setup cs;

@@ -18,9 +18,25 @@
 #include <caf/replies_to.hpp>
 #include <caf/typed_actor.hpp>
 
+#include "actors/checkout_actor.hpp"
 #include "actors/event_actor.hpp"
+#include "actors/queue_actor.hpp"
 #include "core/limits.hpp"
 #include "persistence/recovery.hpp"
+
+namespace holdfast {
+
+// An event's actors: invalid handles for what the event does not have (and an
+// invalid event for an unknown id).
+struct event_actors {
+  event_actor event;
+  queue_actor queue;       // the waiting room, when it is on
+  checkout_actor checkout; // the payment saga
+};
+
+} // namespace holdfast
+
+CAF_ALLOW_UNSAFE_MESSAGE_TYPE(holdfast::event_actors)
 
 namespace holdfast {
 

@@ -17,17 +17,12 @@
 
 namespace holdfast {
 
-// The owner's handle for its journal's acknowledgements. A typed actor (the
-// event actor) converts only if its protocol has (committed_atom, uint64_t),
-// checked at compile time; the queue and checkout actors are dynamically typed,
-// and their behaviours answer (committed_atom, ticket) by forwarding it to
-// durable_replies, which their tests exercise.
+// The owner's handle for its journal's acknowledgements, without a cast: the
+// owner (event, queue or checkout actor) is statically typed, and converts
+// only if its protocol has (committed_atom, uint64_t), checked at compile time.
 template <class... Signatures>
 commit_listener listener_of(caf::typed_event_based_actor<Signatures...>* self) {
   return commit_listener{self};
-}
-inline commit_listener listener_of(caf::event_based_actor* self) {
-  return caf::actor_cast<commit_listener>(self);
 }
 
 // Sink: empty(), take_frames() -> std::string, records() -> uint64_t (ever framed).

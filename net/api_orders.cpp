@@ -186,7 +186,7 @@ json::object payment_json(const checkout_answer& a) {
 // Asks an event's checkout actor (from inside the gateway) and hands its
 // answer to `done`: an overloaded refusal when the actor is missing or silent.
 template <class Request>
-void ask_checkout(caf::event_based_actor* self, const caf::actor& checkout, const Request& req,
+void ask_checkout(caf::event_based_actor* self, const checkout_actor& checkout, const Request& req,
                   std::function<void(const checkout_answer&)> done) {
   checkout_answer failed;
   failed.error = "overloaded";

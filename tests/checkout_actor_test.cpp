@@ -49,7 +49,7 @@ event_config event_of_test() {
 struct checkout_base : testing::actor_fixture {
   venue_ptr hall = make_demo_venue(2, 200, 20);
   caf::actor provider_actor;
-  caf::actor checkout;
+  checkout_actor checkout;
   event_actor ev;
 
   int64_t wall_now() const {

@@ -16,7 +16,7 @@ namespace {
 
 struct queue_fixture : testing::actor_fixture {
   admission_config config;
-  caf::actor queue;
+  queue_actor queue;
 
   queue_fixture() {
     config.opens_at_ms = testing::test_wall_origin_ms; // open from the start
