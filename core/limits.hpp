@@ -74,6 +74,14 @@ static_assert(gateway_in_flight_max_default <= gateway_in_flight_max_max);
 // write, 1.5 us per record at 200,000; at a million it is 0.3 us.
 inline constexpr uint64_t snapshot_records_interval = 1'000'000;
 inline constexpr int64_t snapshot_interval_ms = 60'000;
+// SQLite (persistence/shard_store.cpp): the WAL is checkpointed every this
+// many pages (small, frequent checkpoints hold a commit for less; see there),
+// and each connection caches up to this many KiB of pages. A connection waits
+// this long on another's lock (the snapshot writer's, or the audit's reading
+// while the node writes) before it reports the database busy.
+inline constexpr uint32_t sqlite_wal_autocheckpoint_pages = 256;
+inline constexpr uint32_t sqlite_cache_kib = 64 * 1024;
+inline constexpr int sqlite_busy_timeout_ms = 5'000;
 // Journal rows that snapshots made unnecessary are deleted this many per
 // commit (actors/journal_actor.cpp), which keeps each commit's added latency
 // to a few milliseconds.
@@ -107,6 +115,8 @@ inline constexpr int64_t rate_tokens_max = 1'000'000'000;
 inline constexpr int64_t rate_period_ms_max = 1'000'000'000;
 inline constexpr uint32_t rate_burst_max = 1'000'000;
 inline constexpr size_t rate_limiter_stripes = 64;
+// Keys one stripe remembers: 64 x 4,096 = 262,144 keys, about 16 MB at most.
+inline constexpr uint32_t rate_limiter_keys_per_stripe_max = 4096;
 static_assert(ip_requests_burst_default <= rate_burst_max &&
               user_requests_burst_default <= rate_burst_max &&
               device_requests_burst_default <= rate_burst_max &&
@@ -121,6 +131,12 @@ inline constexpr uint32_t pow_difficulty_bits_max = 32;
 inline constexpr size_t pow_challenge_bytes_max = 256;
 inline constexpr size_t pow_nonce_bytes_max = 64;
 static_assert(pow_difficulty_default <= pow_difficulty_bits_max);
+// A challenge is good this long; solved ones are remembered (so a solution
+// serves once) up to pow_solved_max: 2^18 covers 870 queue joins a second for
+// a whole TTL, in about 16 MB.
+inline constexpr int64_t pow_challenge_ttl_ms = 300'000;
+inline constexpr uint32_t pow_solved_max = 1u << 18;
+static_assert(pow_solved_max >= pow_challenge_ttl_ms / 1000 * 870);
 
 // -- the HTTP edge (net/) --
 // Every API body is a small JSON document; the largest (a hold of 16 seats
@@ -269,6 +285,25 @@ inline constexpr int64_t checkout_hold_lookup_timeout_ms = 10'000;
 // idempotent per hold). Clients waiting at once on one checkout actor.
 inline constexpr size_t checkout_order_cache_max = 4'096;
 inline constexpr size_t checkout_waiters_max = 1u << 16;
+// The saga's clock (saga_config). A timed-out provider request is retried
+// after the interval, doubling up to the backoff max; captures and refunds are
+// retried forever. Lookups of an unknown attempt that may find nothing before
+// its key is voided (with these, about 3 minutes: past any late answer). How
+// long the host keeps a hold pinned for an unfinished payment. An action with
+// no answer after request_wait is presumed lost and re-issued.
+inline constexpr int64_t checkout_retry_interval_ms = 5'000;
+inline constexpr int64_t checkout_retry_backoff_ms_max = 60'000;
+inline constexpr uint32_t checkout_unknown_lookups_max = 6;
+inline constexpr int64_t checkout_payment_pin_ms_max = 120'000;
+inline constexpr int64_t checkout_request_wait_ms_max = 30'000;
+static_assert(checkout_retry_interval_ms <= checkout_retry_backoff_ms_max);
+static_assert(checkout_request_wait_ms_max < checkout_payment_pin_ms_max);
+// Attempts one event's saga has open (not finished) at once, and keeps in all
+// (finished ones answer duplicates until evicted); actions one tick issues.
+inline constexpr uint32_t checkout_open_attempts_max = 10'000;
+inline constexpr uint32_t checkout_attempts_max = 1u << 20;
+inline constexpr uint32_t checkout_actions_per_tick_max = 1024;
+static_assert(checkout_open_attempts_max <= checkout_attempts_max);
 
 // -- the test payment provider (payments/test_provider.hpp) --
 // Requests queued at once; the checkout saga keeps at most one per open
@@ -285,10 +320,29 @@ inline constexpr int64_t price_base_cents_max = 1'000'000'000'000;
 inline constexpr double price_ceiling_multiple_max = 100.0;
 inline constexpr int64_t price_rounding_cents_max = 1'000'000;
 static_assert(price_base_cents_max * price_ceiling_multiple_max < 9.0e15); // exact in a double
+// The pricing formula's defaults (pricing_config; docs/pricing.md explains
+// each): one step per section per interval, at most max_step up or down, the
+// velocity term capped at velocity_ratio_max times v_ref (the share of a
+// section taken per interval that counts as hot), prices rounded to
+// rounding_cents, never above ceiling_pct of the base (an event may say less).
+inline constexpr int64_t price_interval_ms_default = 30'000;
+inline constexpr uint32_t price_ceiling_pct_default = 300;
+inline constexpr double price_k_velocity_default = 1.0;
+inline constexpr double price_k_scarcity_default = 1.0;
+inline constexpr double price_v_ref_default = 0.02;
+inline constexpr double price_velocity_ratio_max_default = 2.0;
+inline constexpr double price_max_step_default = 0.15;
+inline constexpr int64_t price_rounding_cents_default = 50;
+static_assert(price_ceiling_pct_default / 100.0 <= price_ceiling_multiple_max);
+static_assert(price_rounding_cents_default <= price_rounding_cents_max);
 
 // -- the waiting room (domain/admission_queue.hpp) --
 inline constexpr uint32_t queue_users_max_default = 4u << 20; // ~4M users per event
 inline constexpr int64_t queue_access_ttl_ms_default = 30 * 60 * 1000;
+// An event's waiting room unless it says otherwise (onsale_config): admissions
+// a minute, and admitted users shopping at once.
+inline constexpr uint32_t queue_admit_per_min_default = 600;
+inline constexpr uint32_t queue_active_max_default = 1000;
 // An access token's lifetime as an operator may configure it (node/node_config.cpp).
 inline constexpr int64_t queue_access_ttl_s_min = 60;
 inline constexpr int64_t queue_access_ttl_s_max = 24 * 3600;
@@ -325,6 +379,9 @@ inline constexpr uint32_t waitlist_user_live_entries_max_default = 4;
 inline constexpr uint32_t waitlist_user_live_entries_max_max = 16;
 static_assert(waitlist_user_live_entries_max_default <= waitlist_user_live_entries_max_max);
 static_assert(waitlist_live_entries_max_default <= waitlist_entries_max_default);
+// How long a waitlist offer holds its seats, unless the event says otherwise.
+inline constexpr int64_t waitlist_offer_s_default = 900;
+static_assert(waitlist_offer_s_default >= hold_ttl_s_min);
 // Every (section or any, quantity) pair: bounds the queue walk of next_offer.
 inline constexpr uint32_t waitlist_queues_max = (venue_sections_max + 1) * hold_seats_max;
 

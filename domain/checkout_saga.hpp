@@ -142,26 +142,26 @@ struct saga_config {
   // A timed-out request is retried after retry_interval_ms, doubling up to
   // retry_backoff_ms_max. Captures and refunds are retried forever: there is
   // no safe way to give up on them.
-  int64_t retry_interval_ms = 5'000;
-  int64_t retry_backoff_ms_max = 60'000;
+  int64_t retry_interval_ms = limits::checkout_retry_interval_ms;
+  int64_t retry_backoff_ms_max = limits::checkout_retry_backoff_ms_max;
   // Lookups of an unknown attempt that may find nothing before the key is
   // voided (with the defaults about 3 minutes: well past any late answer).
-  uint32_t unknown_lookups_max = 6;
+  uint32_t unknown_lookups_max = limits::checkout_unknown_lookups_max;
   // How long the host keeps a hold pinned for an unfinished payment; after it
   // the host may release the hold and call hold_lost(). See pins_expired().
-  int64_t payment_pin_ms_max = 120'000;
+  int64_t payment_pin_ms_max = limits::checkout_payment_pin_ms_max;
   // An issued action with no answer after this long is presumed lost and
   // re-issued: the provider always answers, so this only guards host bugs.
-  int64_t request_wait_ms_max = 30'000;
-  uint32_t open_attempts_max = 10'000;
+  int64_t request_wait_ms_max = limits::checkout_request_wait_ms_max;
+  uint32_t open_attempts_max = limits::checkout_open_attempts_max;
   // Finished attempts are kept to answer duplicates; with the evictions below
   // this bounds the memory.
-  uint32_t attempts_max = 1u << 20;
+  uint32_t attempts_max = limits::checkout_attempts_max;
   int64_t retention_ms = limits::checkout_retention_ms;
   uint32_t hold_declines_max = limits::checkout_hold_declines_max;
   uint32_t user_declines_max = limits::checkout_user_declines_max;
   uint32_t idempotency_key_bytes_max = limits::idempotency_key_bytes_max; // as net/ accepts
-  uint32_t actions_per_tick_max = 1024;     // bounds due_actions()
+  uint32_t actions_per_tick_max = limits::checkout_actions_per_tick_max; // bounds due_actions()
 };
 
 // What begin() journals; never changes afterwards.

@@ -18,13 +18,14 @@ namespace holdfast {
 struct onsale_config {
   bool waiting_room = false;
   int64_t queue_opens_at_ms = 0;  // joins before this go to the shuffled pre-queue
-  uint32_t admit_per_min = 600;   // admission rate of the waiting room
-  uint32_t active_max = 1000;     // admitted users shopping at once
-  int64_t access_ttl_s = 1800;    // an access token's lifetime (and the active slot's)
+  uint32_t admit_per_min = limits::queue_admit_per_min_default; // admission rate
+  uint32_t active_max = limits::queue_active_max_default; // admitted users shopping at once
+  // An access token's lifetime (and the active slot's).
+  int64_t access_ttl_s = limits::queue_access_ttl_ms_default / 1000;
   uint64_t shuffle_seed = 0;      // the pre-queue's shuffle, recorded for replay
   int64_t pricing_interval_s = 0; // 0: fixed prices
-  uint32_t price_ceiling_pct = 300;
-  int64_t waitlist_offer_s = 900; // how long a waitlist offer holds its seats
+  uint32_t price_ceiling_pct = limits::price_ceiling_pct_default;
+  int64_t waitlist_offer_s = limits::waitlist_offer_s_default; // an offer holds its seats this long
 };
 
 struct event_config {

@@ -15,17 +15,25 @@
 #include <span>
 #include <vector>
 
+#include "core/limits.hpp"
+
 namespace holdfast {
 
 struct pricing_config {
-  int64_t interval_ms = 30'000;    // one next_price() call per section per interval
-  double ceiling_multiple = 3.0;   // ceiling = base * this, rounded down to whole cents
-  double k_velocity = 1.0;         // weight of the velocity term
-  double k_scarcity = 1.0;         // weight of the scarcity term
-  double v_ref = 0.02;             // share of capacity taken per interval that counts as "hot"
-  double velocity_ratio_max = 2.0; // v / v_ref is capped here, so a spike cannot run away
-  double max_step = 0.15;          // largest relative move per interval (beyond one unit)
-  int64_t rounding_cents = 50;     // prices above base are whole multiples of this
+  // One next_price() call per section per interval.
+  int64_t interval_ms = limits::price_interval_ms_default;
+  // Ceiling = base * this, rounded down to whole cents.
+  double ceiling_multiple = limits::price_ceiling_pct_default / 100.0;
+  double k_velocity = limits::price_k_velocity_default; // weight of the velocity term
+  double k_scarcity = limits::price_k_scarcity_default; // weight of the scarcity term
+  // Share of capacity taken per interval that counts as "hot".
+  double v_ref = limits::price_v_ref_default;
+  // v / v_ref is capped here, so a spike cannot run away.
+  double velocity_ratio_max = limits::price_velocity_ratio_max_default;
+  // Largest relative move per interval (beyond one unit).
+  double max_step = limits::price_max_step_default;
+  // Prices above base are whole multiples of this.
+  int64_t rounding_cents = limits::price_rounding_cents_default;
 };
 
 // False for a configuration next_price() would refuse (it asserts); check

@@ -33,6 +33,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -40,10 +41,8 @@ struct pow_config {
   // Leading zero bits required; 0 turns the check off. 16 is about 65,000
   // hashes: well under a second in a browser's WebCrypto.
   uint32_t difficulty_bits = 0;
-  int64_t ttl_ms = 300'000;
-  // Solved challenges remembered; 2^18 covers 870 queue joins a second for a
-  // whole 5-minute TTL, in about 16 MB.
-  uint32_t solved_max = 1u << 18;
+  int64_t ttl_ms = limits::pow_challenge_ttl_ms;
+  uint32_t solved_max = limits::pow_solved_max; // solved challenges remembered
 };
 
 // Why a solution was refused; code names are stable, for the HTTP error.

@@ -52,8 +52,7 @@ struct token_rate {
 struct rate_limiter_config {
   token_rate rate;
   uint32_t burst = 1;
-  // 64 stripes x 4096 = 262,144 keys, roughly 16 MB at most.
-  uint32_t keys_per_stripe_max = 4096;
+  uint32_t keys_per_stripe_max = limits::rate_limiter_keys_per_stripe_max;
   // Keys the hash of strings and tuples. Pass random_u64() (net/auth.hpp) in
   // production, so nobody can compute keys that collide or crowd one stripe.
   uint64_t hash_seed = 0;

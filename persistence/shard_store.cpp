@@ -8,6 +8,7 @@
 
 #include "core/assert.hpp"
 #include "core/crc32c.hpp"
+#include "core/limits.hpp"
 
 namespace holdfast {
 
@@ -106,7 +107,7 @@ status shard_store::open_snapshot_writer(const std::string& path, uint32_t shard
                       SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
                       nullptr) != SQLITE_OK)
     return s->fail("open");
-  sqlite3_busy_timeout(s->db_, 5000);
+  sqlite3_busy_timeout(s->db_, limits::sqlite_busy_timeout_ms);
   if (auto st = s->attach_snapshot_file(snapshot_db_path(path)); !st) return st;
   out = std::move(s);
   return status::success();
@@ -143,7 +144,7 @@ status shard_store::open(const std::string& path, uint32_t shard, bool read_only
   const int flags = read_only ? SQLITE_OPEN_READONLY
                               : SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX;
   if (sqlite3_open_v2(path.c_str(), &s->db_, flags, nullptr) != SQLITE_OK) return s->fail("open");
-  sqlite3_busy_timeout(s->db_, 5000);
+  sqlite3_busy_timeout(s->db_, limits::sqlite_busy_timeout_ms);
   if (!read_only) {
     // WAL + synchronous=FULL: see the header for what this does and does not lose.
     // The WAL is copied back into the database every 256 pages (1 MiB), not
@@ -152,8 +153,11 @@ status shard_store::open(const std::string& path, uint32_t shard, bool read_only
     // about once a second during an on-sale, stalling every hold behind it.
     // Small, frequent checkpoints cost each commit less (bench/http's paced p99
     // fell by a few ms) and bench/durable no throughput (measured both ways).
+    const std::string checkpoint =
+        "PRAGMA wal_autocheckpoint=" + std::to_string(limits::sqlite_wal_autocheckpoint_pages);
+    const std::string cache = "PRAGMA cache_size=-" + std::to_string(limits::sqlite_cache_kib);
     for (const char* sql : {"PRAGMA journal_mode=WAL", "PRAGMA synchronous=FULL",
-                            "PRAGMA wal_autocheckpoint=256", "PRAGMA cache_size=-65536"})
+                            checkpoint.c_str(), cache.c_str()})
       if (auto st = s->exec(sql); !st) return st;
     const char* schema = R"(
       CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value INTEGER NOT NULL);
