@@ -1,12 +1,38 @@
 // holdfast-audit <data_dir>: checks a cluster's shard databases offline. Prints a
-// summary; exit 0 = passed, 1 = a violation was found, 2 = a file could not be read.
+// summary; exit 0 = passed, 1 = a violation was found, 2 = a file could not be
+// read (or there is none: a directory without shard databases is no pass).
 #include <cstdio>
+#include <string_view>
 
 #include "persistence/audit.hpp"
 
+namespace {
+
+constexpr const char* usage_text =
+    "usage: holdfast-audit DATA_DIR\n"
+    "       holdfast-audit --help | --version\n"
+    "\n"
+    "Checks a node's data directory offline (while the node runs, or after it\n"
+    "stopped): no seat sold twice, no GA area over capacity, every order with its\n"
+    "seats and exactly one payment, no money kept without an order, and every\n"
+    "snapshot equal to the journal it summarises.\n"
+    "Exit codes: 0 passed; 1 a violation was found; 2 usage, or a file could not\n"
+    "be read, or DATA_DIR holds no shard databases.\n";
+
+} // namespace
+
 int main(int argc, char** argv) {
-  if (argc != 2) {
-    std::fprintf(stderr, "usage: holdfast-audit <data_dir>\n");
+  const std::string_view arg = argc > 1 ? argv[1] : "";
+  if (arg == "--help" || arg == "-h") {
+    std::fputs(usage_text, stdout);
+    return 0;
+  }
+  if (arg == "--version") {
+    std::printf("holdfast-audit %s\n", HOLDFAST_VERSION);
+    return 0;
+  }
+  if (argc != 2 || arg.starts_with("-")) {
+    std::fputs(usage_text, stderr);
     return 2;
   }
   const auto report = holdfast::audit_data_dir(argv[1]);

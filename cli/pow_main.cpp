@@ -20,6 +20,10 @@ int main(int argc, char** argv) {
   namespace json = boost::json;
   for (int i = 1; i < argc; ++i) {
     const std::string arg = argv[i];
+    if (arg == "--version") {
+      std::printf("holdfast-pow %s\n", HOLDFAST_VERSION);
+      return 0;
+    }
     if (arg == "--help" || arg == "-h" || arg.find('=') == std::string::npos) {
       std::fprintf(arg == "--help" || arg == "-h" ? stdout : stderr,
                    "usage: holdfast-pow [name=value ...] < challenge.json\n"

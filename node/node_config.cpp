@@ -1,7 +1,9 @@
 #include "node/node_config.hpp"
 
+#include <cctype>
 #include <chrono>
 #include <fstream>
+#include <sstream>
 
 #include <boost/asio/ip/address.hpp>
 #include <boost/program_options.hpp>
@@ -38,7 +40,43 @@ std::string check_onsale(const node_config& c) {
 
 } // namespace
 
-status load_node_config(const std::string& path, node_config& out) {
+status parse_config_override(std::string_view text, std::string origin, config_override& out) {
+  const auto eq = text.find('=');
+  const auto key = text.substr(0, eq);
+  const auto dot = key.find('.');
+  if (eq == std::string_view::npos || dot == std::string_view::npos || dot == 0 ||
+      dot + 1 == key.size())
+    return status::failure(origin + ": expected section.key=value, got \"" + std::string(text) +
+                           "\"");
+  out = config_override{std::string(key), std::string(text.substr(eq + 1)), std::move(origin)};
+  return status::success();
+}
+
+std::vector<config_override> config_overrides_from_environment(char** environ_vars) {
+  constexpr std::string_view prefix = "HOLDFAST_";
+  std::vector<config_override> out;
+  for (char** var = environ_vars; var != nullptr && *var != nullptr; ++var) {
+    const std::string_view entry{*var};
+    const auto eq = entry.find('=');
+    if (!entry.starts_with(prefix) || eq == std::string_view::npos) continue;
+    const auto name = entry.substr(0, eq);
+    const auto rest = name.substr(prefix.size());
+    const auto split = rest.find("__");
+    if (split == std::string_view::npos || split == 0 || split + 2 == rest.size()) continue;
+    std::string key;
+    for (char c : rest.substr(0, split))
+      key += static_cast<char>(std::tolower(c));
+    key += '.';
+    for (char c : rest.substr(split + 2))
+      key += static_cast<char>(std::tolower(c));
+    out.push_back(
+        config_override{std::move(key), std::string(entry.substr(eq + 1)), std::string(name)});
+  }
+  return out;
+}
+
+status load_node_config(const std::string& path, node_config& out,
+                        const std::vector<config_override>& overrides) {
   namespace po = boost::program_options;
   std::ifstream in(path);
   if (!in) return status::failure("cannot open " + path);
@@ -102,8 +140,17 @@ status load_node_config(const std::string& path, node_config& out) {
     ("payments.seed", po::value(&out.payments_seed))
     ("payments.checkout_wait_ms", po::value(&out.payments_checkout_wait_ms));
   // clang-format on
+  po::variables_map vm;
+  // program_options keeps the first value stored for a key: overrides go first.
+  for (const auto& o : overrides) {
+    try {
+      std::istringstream one{o.key + "=" + o.value + "\n"};
+      po::store(po::parse_config_file(one, desc, /*allow_unregistered=*/false), vm);
+    } catch (const std::exception& e) {
+      return status::failure(o.origin + " " + o.key + ": " + e.what());
+    }
+  }
   try {
-    po::variables_map vm;
     po::store(po::parse_config_file(in, desc, /*allow_unregistered=*/false), vm);
     po::notify(vm);
   } catch (const std::exception& e) {

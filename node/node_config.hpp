@@ -4,6 +4,8 @@
 
 #include <cstdint>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "core/antibot_config.hpp"
 #include "core/limits.hpp"
@@ -82,8 +84,26 @@ struct node_config {
   int64_t payments_checkout_wait_ms = limits::checkout_wait_ms_default;
 };
 
-// Reads and checks the file; a failure says what is wrong with it.
-status load_node_config(const std::string& path, node_config& out);
+// One setting given outside the file: "section.key=value" (node.http_port=9090).
+struct config_override {
+  std::string key; // section.key
+  std::string value;
+  std::string origin; // where it came from, for messages: "--set" or the variable's name
+};
+
+// Reads and checks the file; a failure says what is wrong with it. `overrides`
+// win over the file, earlier ones over later ones (the command line's --set
+// first, then the environment); an unknown key is refused like one in the file.
+status load_node_config(const std::string& path, node_config& out,
+                        const std::vector<config_override>& overrides = {});
+
+// "section.key=value" from --set; a failure for text without '=' or a section.
+status parse_config_override(std::string_view text, std::string origin, config_override& out);
+
+// Every HOLDFAST_SECTION__KEY=value in `environ` (a null-terminated array):
+// section and key lower-cased, "__" between them (HOLDFAST_NODE__HTTP_PORT ->
+// node.http_port). Variables without "__" (HOLDFAST_ADMIN_TOKEN) are not settings.
+std::vector<config_override> config_overrides_from_environment(char** environ_vars);
 
 // True for addresses only this machine can reach (127.0.0.0/8, ::1, "localhost").
 bool is_loopback_host(const std::string& host);

@@ -1,16 +1,21 @@
 // holdfast-node: one node of the cluster. Reads cluster.conf, recovers each of
 // its shards from data_dir (newest snapshots + journal tail), publishes its node
 // actor over CAF remoting, loads the demo venue and event if asked, and runs
-// until SIGINT or SIGTERM (SIGHUP reopens the access log).
+// until SIGINT or SIGTERM (SIGHUP reopens the access log). `--help` says how
+// settings are overridden from the command line and the environment.
 #include <chrono>
 #include <csignal>
 #include <cstdio>
 #include <cstdlib>
 #include <filesystem>
+#include <optional>
 #include <string>
+#include <string_view>
 #include <sys/resource.h>
 #include <sys/stat.h>
 #include <thread>
+#include <unistd.h>
+#include <vector>
 
 #include <caf/all.hpp>
 #include <caf/io/all.hpp>
@@ -123,16 +128,85 @@ caf::expected<uint16_t> publish_node(caf::actor_system& sys, const node_config& 
 
 } // namespace
 
+constexpr const char* usage_text =
+    "usage: holdfast-node [CONFIG | --config CONFIG] [--set section.key=value ...]\n"
+    "       holdfast-node --help | --version\n"
+    "\n"
+    "Runs one holdfast node from CONFIG (default cluster.conf, documented in place).\n"
+    "Any setting of the file may be overridden, highest priority first:\n"
+    "  --set section.key=value       e.g. --set node.http_port=9090\n"
+    "  HOLDFAST_SECTION__KEY=value   e.g. HOLDFAST_NODE__DATA_DIR=/var/lib/holdfast\n"
+    "\n"
+    "Signals: SIGTERM or SIGINT stop the node; SIGHUP reopens the access log.\n"
+    "Exit codes: 0 stopped cleanly; 2 bad configuration or usage; 3 a shard or the\n"
+    "payments ledger could not be opened; 4 CAF remoting could not listen; 5 a\n"
+    "secret could not be read or made; 6 the HTTP or admin listener could not bind.\n";
+
+// What the command line asked for; `done` with an exit code for --help,
+// --version and usage errors.
+struct node_args {
+  std::string config_path = "cluster.conf";
+  std::vector<config_override> overrides;
+  std::optional<int> done;
+};
+
+node_args parse_args(int argc, char** argv) {
+  node_args args;
+  bool have_path = false;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&]() -> std::optional<std::string_view> {
+      if (i + 1 < argc) return std::string_view{argv[++i]};
+      std::fprintf(stderr, "holdfast-node: %s needs a value\n%s", argv[i], usage_text);
+      return std::nullopt;
+    };
+    if (arg == "--help" || arg == "-h") {
+      std::fputs(usage_text, stdout);
+      args.done = 0;
+    } else if (arg == "--version") {
+      std::printf("holdfast-node %s\n", HOLDFAST_VERSION);
+      args.done = 0;
+    } else if (arg == "--set" || arg.starts_with("--set=")) {
+      const auto text = arg == "--set" ? value() : std::optional{arg.substr(6)};
+      config_override o;
+      if (!text) {
+        args.done = 2;
+      } else if (auto st = parse_config_override(*text, "--set", o); !st) {
+        std::fprintf(stderr, "holdfast-node: %s\n", st.message.c_str());
+        args.done = 2;
+      } else {
+        args.overrides.push_back(std::move(o));
+      }
+    } else if (arg == "--config" || (!arg.starts_with("-") && !have_path)) {
+      const auto path = arg == "--config" ? value() : std::optional{arg};
+      if (!path)
+        args.done = 2;
+      else
+        args.config_path = std::string(*path);
+      have_path = true;
+    } else {
+      std::fprintf(stderr, "holdfast-node: unknown argument %s\n%s", argv[i], usage_text);
+      args.done = 2;
+    }
+    if (args.done) return args;
+  }
+  // The environment's settings rank below the command line's.
+  for (auto& o : config_overrides_from_environment(environ))
+    args.overrides.push_back(std::move(o));
+  return args;
+}
+
 int main(int argc, char** argv) {
+  const auto args = parse_args(argc, argv);
+  if (args.done) return *args.done;
   holdfast::keep_large_allocations_in_heap();
   const rlim_t open_files = raise_open_files_limit();
   // Block the handled signals before any thread starts so only sigwait sees them.
   sigset_t signals = handled_signals();
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
-  const std::string config_path = argc > 1 ? argv[1] : "cluster.conf";
   node_config conf;
-  if (auto st = load_node_config(config_path, conf); !st) {
+  if (auto st = load_node_config(args.config_path, conf, args.overrides); !st) {
     std::fprintf(stderr, "holdfast: %s\n", st.message.c_str());
     return 2;
   }

@@ -373,6 +373,9 @@ audit_report audit_data_dir(const std::string& data_dir) {
       files.emplace_back(static_cast<uint32_t>(std::stoul(m[1])), entry.path().string());
   }
   if (ec) report.errors.push_back(data_dir + ": " + ec.message());
+  // An empty or mistyped directory has nothing to vouch for: that is not a pass.
+  else if (files.empty())
+    report.errors.push_back(data_dir + ": no shard databases (shard-<n>.db) to audit");
   std::sort(files.begin(), files.end());
   payments_view payments;
   for (const auto& [shard, path] : files)

@@ -14,6 +14,7 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <condition_variable>
 #include <cstdio>
@@ -328,10 +329,14 @@ int main(int argc, char** argv) {
     else
       rest.push_back(argv[i]);
   }
-  if (node_bin_path.empty() || audit_bin_path.empty()) {
-    std::fprintf(stderr, "usage: api-test --node=<holdfast-node> --audit=<holdfast-audit> "
-                         "[doctest options]\n");
-    return 2;
+  const bool help = std::any_of(argv + 1, argv + argc, [](const char* a) {
+    return std::string_view{a} == "--help" || std::string_view{a} == "-h";
+  });
+  if (help || node_bin_path.empty() || audit_bin_path.empty()) {
+    std::fprintf(help ? stdout : stderr,
+                 "usage: api-test --node=<holdfast-node> --audit=<holdfast-audit> "
+                 "[--split=bytes|lines] [doctest options, e.g. -tc=<test case>]\n");
+    return help ? 0 : 2;
   }
   doctest::Context context;
   context.applyCommandLine(static_cast<int>(rest.size()), rest.data());

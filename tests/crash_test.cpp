@@ -33,6 +33,7 @@
 #include <mutex>
 #include <random>
 #include <set>
+#include <string_view>
 #include <thread>
 
 #include <boost/json.hpp>
@@ -289,6 +290,12 @@ uint32_t held_seats(uint16_t port, ledger& l, int64_t node_now_ms, uint32_t* sta
 } // namespace
 
 int main(int argc, char** argv) {
+  if (argc > 1 && (std::string_view{argv[1]} == "--help" || std::string_view{argv[1]} == "-h")) {
+    std::printf(
+        "usage: crash-test <holdfast-node> <holdfast-audit> [kills] [seed]\n"
+        "Kills a real node with SIGKILL `kills` times under load and checks what survives.\n");
+    return 0;
+  }
   if (argc < 3) {
     std::fprintf(stderr, "usage: crash-test <holdfast-node> <holdfast-audit> [kills] [seed]\n");
     return 2;
