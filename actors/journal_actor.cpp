@@ -67,6 +67,11 @@ void commit_pending(self_ptr self) {
     st.stats.records += st.rows.size();
     st.stats.commit_us_total += static_cast<uint64_t>(us);
     st.stats.commit_us_max = std::max<uint64_t>(st.stats.commit_us_max, static_cast<uint64_t>(us));
+    const auto bucket = static_cast<size_t>(std::lower_bound(journal_commit_buckets_us.begin(),
+                                                             journal_commit_buckets_us.end(),
+                                                             static_cast<uint64_t>(us)) -
+                                            journal_commit_buckets_us.begin());
+    if (bucket < st.stats.commit_buckets.size()) ++st.stats.commit_buckets[bucket];
     st.stats.last_seq = st.store->last_seq();
   }
   for (auto& append : st.pending)

@@ -69,4 +69,16 @@ command make_confirm(uint64_t tag, user_id user, hold_id hold) {
   return c;
 }
 
+void journal_stats::add(const journal_stats& other) {
+  last_seq = std::max(last_seq, other.last_seq);
+  records += other.records;
+  commits += other.commits;
+  snapshots += other.snapshots;
+  commit_us_total += other.commit_us_total;
+  commit_us_max = std::max(commit_us_max, other.commit_us_max);
+  commit_buckets.resize(journal_commit_buckets_us.size());
+  for (size_t k = 0; k < commit_buckets.size() && k < other.commit_buckets.size(); ++k)
+    commit_buckets[k] += other.commit_buckets[k];
+}
+
 } // namespace holdfast

@@ -3,6 +3,7 @@
 // include here: the pure event state uses the same types.
 #pragma once
 
+#include <array>
 #include <cstdint>
 #include <span>
 #include <string>
@@ -133,6 +134,11 @@ struct demand_sample {
   std::vector<section_view> sections;
 };
 
+// Upper bounds of the commit-duration histogram's buckets (Prometheus "le"),
+// in microseconds: an fsync on an SSD takes from about 100 us to a few ms.
+inline constexpr std::array<uint64_t, 10> journal_commit_buckets_us{
+    250, 500, 1'000, 2'500, 5'000, 10'000, 25'000, 50'000, 100'000, 250'000};
+
 // Counters of a shard's journal writer.
 struct journal_stats {
   uint64_t last_seq = 0;
@@ -141,6 +147,12 @@ struct journal_stats {
   uint64_t snapshots = 0;
   uint64_t commit_us_total = 0;
   uint64_t commit_us_max = 0;
+  // Commits by duration: [k] took at most journal_commit_buckets_us[k] and more
+  // than the bucket before (not cumulative); longer ones only in `commits`.
+  std::vector<uint64_t> commit_buckets = std::vector<uint64_t>(journal_commit_buckets_us.size());
+
+  // Adds another shard's counters (max for the max, sums for the rest).
+  void add(const journal_stats& other);
 };
 
 // -- inspection (CAF serialization and to_string) -----------------------------
@@ -183,7 +195,8 @@ template <class Inspector> typename Inspector::result_type inspect(Inspector& f,
 }
 
 template <class Inspector> typename Inspector::result_type inspect(Inspector& f, journal_stats& x) {
-  return f(x.last_seq, x.records, x.commits, x.snapshots, x.commit_us_total, x.commit_us_max);
+  return f(x.last_seq, x.records, x.commits, x.snapshots, x.commit_us_total, x.commit_us_max,
+           x.commit_buckets);
 }
 
 } // namespace holdfast

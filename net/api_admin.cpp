@@ -44,8 +44,7 @@ void api::scrape_metrics(call& c) {
     auto g = std::make_shared<gather>();
     auto finish = [this, g, reply] {
       if (--g->waiting != 0) return;
-      s_.metrics.set_journal(g->sum.commits, g->sum.records, g->sum.commit_us_total,
-                             g->sum.commit_us_max);
+      s_.metrics.set_journal(g->sum);
       auto res = make_json(http::status::ok, s_.metrics.render());
       res.set(http::field::content_type, "text/plain; version=0.0.4");
       reply(std::move(res));
@@ -56,10 +55,7 @@ void api::scrape_metrics(call& c) {
                     stats_atom::value)
           .then(
               [g, finish](journal_stats& st) {
-                g->sum.commits += st.commits;
-                g->sum.records += st.records;
-                g->sum.commit_us_total += st.commit_us_total;
-                g->sum.commit_us_max = std::max(g->sum.commit_us_max, st.commit_us_max);
+                g->sum.add(st);
                 finish();
               },
               [finish](caf::error&) { finish(); });

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "net/process_metrics.hpp"
+
 namespace holdfast {
 
 const char* block_reason_name(block_reason r) {
@@ -37,12 +39,9 @@ void http_metrics::observe(route r, unsigned status, uint64_t latency_us) {
   latency_sum_us_[ri].fetch_add(latency_us, std::memory_order_relaxed);
 }
 
-void http_metrics::set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,
-                               uint64_t commit_us_max) {
-  journal_commits_ = commits;
-  journal_records_ = records;
-  journal_commit_us_total_ = commit_us_total;
-  journal_commit_us_max_ = commit_us_max;
+void http_metrics::set_journal(const journal_stats& sum) {
+  std::lock_guard<std::mutex> guard{journal_mutex_};
+  journal_ = sum;
 }
 
 void http_metrics::set_queue(uint32_t event, int64_t waiting, int64_t active, int64_t pre_queue) {
@@ -137,14 +136,35 @@ std::string http_metrics::render() const {
                std::to_string(values[k]) + "\n";
     }
   }
+  journal_stats journal;
+  {
+    std::lock_guard<std::mutex> guard{journal_mutex_};
+    journal = journal_;
+  }
   line("holdfast_journal_commits_total", "counter", "Journal transactions committed.",
-       journal_commits_.load());
-  line("holdfast_journal_records_total", "counter", "Journal records committed.",
-       journal_records_.load());
-  line("holdfast_journal_commit_seconds_sum", "counter", "Time spent committing.",
-       journal_commit_us_total_.load() / 1e6);
-  line("holdfast_journal_commit_seconds_max", "gauge", "Longest commit so far.",
-       journal_commit_us_max_.load() / 1e6);
+       journal.commits);
+  line("holdfast_journal_records_total", "counter", "Journal records committed.", journal.records);
+  out += "# HELP holdfast_journal_commit_seconds Time one journal transaction took to commit "
+         "(inserts and fsync).\n"
+         "# TYPE holdfast_journal_commit_seconds histogram\n";
+  uint64_t cumulative = 0;
+  for (size_t k = 0; k < journal_commit_buckets_us.size(); ++k) {
+    cumulative += k < journal.commit_buckets.size() ? journal.commit_buckets[k] : 0;
+    out += "holdfast_journal_commit_seconds_bucket{le=\"" +
+           std::to_string(journal_commit_buckets_us[k] / 1e6) + "\"} " +
+           std::to_string(cumulative) + "\n";
+  }
+  out += "holdfast_journal_commit_seconds_bucket{le=\"+Inf\"} " + std::to_string(journal.commits) +
+         "\n";
+  out +=
+      "holdfast_journal_commit_seconds_sum " + std::to_string(journal.commit_us_total / 1e6) + "\n";
+  out += "holdfast_journal_commit_seconds_count " + std::to_string(journal.commits) + "\n";
+  line("holdfast_journal_commit_max_seconds", "gauge", "Longest commit since the node started.",
+       journal.commit_us_max / 1e6);
+  out += "# HELP holdfast_build_info The running build: its version (always 1).\n"
+         "# TYPE holdfast_build_info gauge\n"
+         "holdfast_build_info{version=\"" HOLDFAST_VERSION "\"} 1\n";
+  out += render_process_metrics();
   return out;
 }
 

@@ -9,7 +9,8 @@
 #include <mutex>
 #include <string>
 
-#include "domain/checkout_saga.hpp" // client_status
+#include "domain/checkout_saga.hpp"  // client_status
+#include "domain/event_messages.hpp" // journal_stats
 #include "net/routes.hpp"           // route: the labels
 
 namespace holdfast {
@@ -48,8 +49,8 @@ public:
   // the gauge is set per scrape, refusals are counted as they happen.
   void set_gateway_in_flight(uint32_t n) { gateway_in_flight_ = n; }
   void count_gateway_refused() { gateway_refused_++; }
-  void set_journal(uint64_t commits, uint64_t records, uint64_t commit_us_total,
-                   uint64_t commit_us_max);
+  // The shards' journal counters, summed, as of this scrape.
+  void set_journal(const journal_stats& sum);
   std::string render() const;
 
 private:
@@ -73,8 +74,8 @@ private:
   std::array<std::atomic<uint64_t>, static_cast<size_t>(block_reason::count_)> blocks_{};
   mutable std::mutex queues_mutex_; // taken per scrape and per sample, never per request
   std::map<uint32_t, std::array<int64_t, 3>> queues_; // event -> waiting, active, pre_queue
-  std::atomic<uint64_t> journal_commits_{0}, journal_records_{0}, journal_commit_us_total_{0},
-      journal_commit_us_max_{0};
+  mutable std::mutex journal_mutex_;                  // taken per scrape
+  journal_stats journal_;
 };
 
 } // namespace holdfast
