@@ -3,6 +3,7 @@
 // through.
 
 import { currentUser, onUserChange } from './api.js';
+import { clearMessages } from './ui.js';
 import { EventPage, saveHold } from './event_view.js';
 import { mountEvents } from './events_view.js';
 import { mountOrders } from './orders_view.js';
@@ -14,6 +15,7 @@ let current = null; // {unmount()} of the page on screen; an EventPage on event 
 function route() {
   if (current) current.unmount();
   current = null;
+  clearMessages('error'); // an error belongs to the page it happened on
   const path = location.hash.replace(/^#/, '') || '/';
   const eventMatch = /^\/events\/([^/]+)$/.exec(path);
   document.title = 'holdfast · tickets';

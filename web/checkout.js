@@ -10,7 +10,7 @@
 //     └── 402 declined           └────► refunded ──► "hold lost, charge refunded"
 
 import { ApiError, api, randomId, serverNowMs } from './api.js';
-import { h, mmss, money, notify, showError } from './ui.js';
+import { h, mmss, money, notify, orderRef, showError } from './ui.js';
 
 const tickMs = 250;
 const urgentMs = 60000;
@@ -32,15 +32,21 @@ function ownTestCard() {
   } catch { /* storage unavailable: a fresh card for this page */ }
   let digits = '424242';
   for (let i = 0; i < 9; i++) digits += String(Math.floor(Math.random() * 10));
-  let sum = 0;
-  for (let i = 0; i < digits.length; i++) { // doubled: every other digit from the right, check digit aside
-    let d = Number(digits[digits.length - 1 - i]);
-    if (i % 2 === 0) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
-    sum += d;
-  }
-  const card = digits + String((10 - (sum % 10)) % 10);
+  const card = digits + String((10 - luhnSum(digits, true)) % 10);
   try { localStorage.setItem(cardStorage, card); } catch { /* kept for this page only */ }
   return card;
+}
+
+// The Luhn sum mod 10 of digits; withCheckDigitNext: the digits lack their check digit,
+// so the doubling starts at the last one. A card number is valid when luhnSum(n) is 0.
+function luhnSum(digits, withCheckDigitNext = false) {
+  let sum = 0;
+  for (let i = 0; i < digits.length; i++) { // every other digit from the right is doubled
+    let d = Number(digits[digits.length - 1 - i]);
+    if ((i % 2 === 0) === withCheckDigitNext) d = d * 2 > 9 ? d * 2 - 9 : d * 2;
+    sum += d;
+  }
+  return sum % 10;
 }
 
 export const testCards = [
@@ -135,7 +141,7 @@ export class Checkout {
       h('label', { for: 'card-number' }, 'Card number'), this.card,
       h('div', { class: 'note', id: 'test-cards', dataset: { testid: 'test-cards' } }, 'Test cards:',
         h('ul', { class: 'test-cards' }, testCards.map(([number, what]) => h('li', {}, pick(number), ` ${what}`))),
-        'Any other 12–19 digits are charged as-is.'),
+        'Any other number of 12–19 digits succeeds if it passes the Luhn check (its last digit checks the others); numbers that fail it are refused.'),
       this.error,
       h('div', { class: 'actions' }, this.cancelButton, this.payButton));
     return this.form;
@@ -217,6 +223,10 @@ export class Checkout {
       this.showPayError('Enter a card number of 12 to 19 digits.');
       return;
     }
+    if (luhnSum(card) !== 0) {
+      this.showPayError('That card number fails the Luhn check (a digit is probably mistyped); the server would refuse it.');
+      return;
+    }
     this.paying = true;
     this.payButton.disabled = true;
     this.payButton.textContent = 'Paying…';
@@ -243,6 +253,7 @@ export class Checkout {
   paid(order) {
     this.finish();
     this.showConfirmation(order);
+    notify(`Payment confirmed: order ${orderRef(order.orderId)}.`, 'success', 'order_confirmed');
     this.onClose('paid', order);
   }
 
@@ -356,7 +367,8 @@ export class Checkout {
       h('div', { class: 'confirm-mark', 'aria-hidden': 'true' }, '✓'),
       h('h2', {}, 'You’re going!'),
       h('p', { class: 'muted' }, this.event ? this.event.name : ''),
-      h('p', {}, 'Order ', h('strong', { dataset: { testid: 'order-id' } }, order.orderId), ' is ', order.status || 'confirmed', '.'),
+      h('p', {}, 'Order ', h('strong', { class: 'order-ref', dataset: { testid: 'order-id' }, title: `Order id ${order.orderId}` },
+        orderRef(order.orderId)), ' is ', order.status || 'confirmed', '.'),
       h('ul', { class: 'line-items', dataset: { testid: 'order-seats' } }, lineItems(order)),
       h('div', { class: 'total-row' }, h('span', {}, 'Total paid'),
         h('strong', { dataset: { testid: 'order-total' } }, money(order.total, this.currency))),

@@ -17,7 +17,7 @@ import { PriceTrends, arrow, showPrice } from './prices.js';
 import { WaitingRoom, accessGrant, clearAccess, roomEnabled, savedQueue } from './queue.js';
 import { SeatCanvas, seatColors } from './seat_canvas.js';
 import { AVAILABLE, HELD, SOLD, SeatModel, statusCode, statusNames } from './seat_model.js';
-import { formatDate, h, mmss, money, notify, plural, setChildren, showError, statusLabel } from './ui.js';
+import { formatDate, h, mmss, money, notify, plural, saleState, setChildren, showError } from './ui.js';
 import { WaitlistCard, applyWaitlistPush, holdFromOffer, markWaitlist, setOpenCheckoutHold } from './waitlist.js';
 
 const refetchMsMin = 2000;     // seat-map refetches are at least this far apart
@@ -134,14 +134,15 @@ export class EventPage {
 
   renderHead() {
     const ev = this.event;
-    const status = (this.model && this.model.status) || ev.status;
+    const sale = saleState({ ...ev, status: (this.model && this.model.status) || ev.status }, serverNowMs());
     this.head.replaceChildren(
       h('div', {},
         h('p', { class: 'eyebrow' }, [capitalize(ev.category || ''), formatDate(ev.startsAt)].filter(Boolean).join(' · ')),
         h('h1', { dataset: { testid: 'event-title' } }, ev.name),
         h('p', { class: 'muted' }, [ev.artist, ev.venue && `${ev.venue.name}, ${ev.venue.city}`].filter(Boolean).join(' · '))),
       h('div', { class: 'event-head-side' },
-        h('span', { class: `badge badge-${status}`, dataset: { testid: 'event-status' } }, statusLabel(status)),
+        h('span', { class: `badge badge-${sale.key}`, dataset: { testid: 'event-status', status: sale.key },
+          title: sale.detail || null }, sale.label),
         this.liveBadge, this.accessBadge));
   }
 
@@ -791,5 +792,5 @@ function legend() {
   const swatch = (key) => { const el = h('i', { class: 'swatch' }); el.style.background = seatColors[key]; return el; };
   const item = (key, label) => h('li', {}, swatch(key), label);
   return h('ul', { class: 'legend', dataset: { testid: 'legend' } },
-    item('available', 'Available'), item('selected', 'Your pick'), item('held', 'On hold'), item('sold', 'Sold'));
+    item('available', 'Available'), item('selected', 'Your pick'), item('held', 'Held'), item('sold', 'Sold'));
 }

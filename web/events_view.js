@@ -1,9 +1,10 @@
 // The events page: a sign-up card on first visit, search and filters, event cards.
 
 import { api, currentUser, serverNowMs, signUp } from './api.js';
-import { formatDate, h, money, setChildren, showError, statusLabel } from './ui.js';
+import { formatDate, h, money, saleState, setChildren, showError } from './ui.js';
 
 const searchDebounceMs = 250;
+const reopenCheckMsMax = 6 * 3600 * 1000; // reload the list when a card's state changes within this
 let facets = null; // {cities, categories} from the unfiltered list, fetched once
 
 export function mountEvents(root) {
@@ -28,6 +29,7 @@ export function mountEvents(root) {
 
   let generation = 0;
   let timer = 0;
+  let flipTimer = 0; // reloads the list when a pre-queue or scheduled card opens
   async function load() {
     const mine = ++generation;
     const params = new URLSearchParams();
@@ -40,7 +42,11 @@ export function mountEvents(root) {
       if (mine !== generation) return; // a newer search has started
       const events = data.events || [];
       if (!facets && !query) fillFacets(events, city, category);
-      list.replaceChildren(...events.map(eventCard));
+      const now = serverNowMs();
+      list.replaceChildren(...events.map((ev) => eventCard(ev, now)));
+      const next = Math.min(...events.map((ev) => saleState(ev, now).opensAtMs || Infinity)) - now;
+      clearTimeout(flipTimer);
+      if (next > 0 && next < reopenCheckMsMax) flipTimer = setTimeout(load, next + 500);
       status.textContent = events.length ? '' : 'No events match your search.';
       status.hidden = events.length > 0;
     } catch (err) {
@@ -55,7 +61,7 @@ export function mountEvents(root) {
   category.addEventListener('change', load);
   if (facets) fillFacets(null, city, category);
   load();
-  return { unmount() { clearTimeout(timer); generation++; } };
+  return { unmount() { clearTimeout(timer); clearTimeout(flipTimer); generation++; } };
 }
 
 function fillFacets(events, city, category) {
@@ -67,11 +73,16 @@ function fillFacets(events, city, category) {
   category.append(...facets.categories.map((c) => h('option', { value: c }, capitalize(c))));
 }
 
-function eventCard(ev) {
+// The card's status comes from the event (saleState): "Pre-queue" with the opening
+// time before a waiting room opens, never "on sale" before fans can buy. Badges wrap
+// inside the card's body; nothing in a card is wider than the card.
+function eventCard(ev, nowMs) {
   const date = new Date(ev.startsAt);
   const valid = !Number.isNaN(date.getTime());
+  const sale = saleState(ev, nowMs);
+  const room = ev.waitingRoom && ev.waitingRoom.enabled;
   return h('a', { class: 'event-card', href: `#/events/${encodeURIComponent(ev.eventId)}`,
-    dataset: { testid: 'event-link', eventId: ev.eventId } },
+    dataset: { testid: 'event-link', eventId: ev.eventId, sale: sale.key } },
   h('div', { class: 'date-block', 'aria-hidden': 'true' },
     h('span', { class: 'date-month' }, valid ? date.toLocaleString('en-US', { month: 'short' }) : ''),
     h('span', { class: 'date-day' }, valid ? String(date.getDate()) : '')),
@@ -79,21 +90,17 @@ function eventCard(ev) {
     h('p', { class: 'eyebrow' }, capitalize(ev.category || 'event')),
     h('h2', { class: 'event-name' }, ev.name),
     h('p', { class: 'muted' }, [ev.artist, ev.venue && `${ev.venue.name}, ${ev.venue.city}`].filter(Boolean).join(' · ')),
-    h('p', { class: 'muted small' }, formatDate(ev.startsAt))),
-  h('div', { class: 'event-card-side' },
-    h('span', { class: `badge badge-${ev.status}` }, statusLabel(ev.status)),
-    roomBadge(ev.waitingRoom),
-    typeof ev.minPrice === 'number' ? h('span', { class: 'from-price' }, 'from ', h('strong', {}, money(ev.minPrice, ev.currency))) : null));
-}
-
-// Events with a waiting room say so, and when it opens if that is still ahead.
-function roomBadge(room) {
-  if (!room || !room.enabled) return null;
-  const opensAtMs = room.opensAtMs || Date.parse(room.opensAt || '');
-  const later = opensAtMs > serverNowMs();
-  return h('span', { class: 'badge badge-room', dataset: { testid: 'waiting-room-badge' },
-    title: 'High demand: buyers are let in from a waiting room in random order at the open, then first come first served' },
-  later ? `Waiting room · opens ${formatDate(new Date(opensAtMs).toISOString())}` : 'Waiting room');
+    h('p', { class: 'muted small' }, formatDate(ev.startsAt)),
+    h('div', { class: 'event-card-foot' },
+      h('div', { class: 'badges' },
+        h('span', { class: `badge badge-${sale.key}`, dataset: { testid: 'sale-status', status: sale.key } }, sale.label),
+        room ? h('span', { class: 'badge badge-room', dataset: { testid: 'waiting-room-badge' },
+          title: 'High demand: buyers are let in from a waiting room in random order at the open, then first come first served' },
+        'Waiting room') : null),
+      typeof ev.minPrice === 'number' && sale.key !== 'sold_out' && sale.key !== 'cancelled'
+        ? h('span', { class: 'from-price' }, 'from ', h('strong', {}, money(ev.minPrice, ev.currency))) : null),
+    sale.key === 'pre_queue' || sale.key === 'scheduled'
+      ? h('p', { class: 'sale-detail small', dataset: { testid: 'sale-detail' } }, sale.detail) : null));
 }
 
 // First visit: ask for a name. Skipping is fine; a guest is created on first use.

@@ -4,7 +4,7 @@
 
 import { api, currentUser } from './api.js';
 import { lineItems } from './checkout.js';
-import { formatDate, h, money, showError } from './ui.js';
+import { formatDate, h, money, orderRef, showError } from './ui.js';
 import { onWaitlistChange, waitlistEntries, waitlistList } from './waitlist.js';
 
 // options: {onPay(entry)} pays a waitlist offer.
@@ -56,17 +56,21 @@ async function eventsById(ids) {
   return map;
 }
 
+// The show's date is the date of an order row; when it was bought is labelled as such.
 function orderRow(order, ev) {
+  const venue = ev && ev.venue ? `${ev.venue.name}, ${ev.venue.city}` : '';
   return h('li', { class: 'card order-row', dataset: { testid: 'order-row', orderId: order.orderId } },
     h('div', { class: 'order-main' },
-      h('p', { class: 'eyebrow' }, formatDate(order.createdAt)),
+      h('p', { class: 'eyebrow', dataset: { testid: 'order-show-date' } }, ev ? formatDate(ev.startsAt) : 'Event'),
       h('h2', { class: 'order-event' },
         h('a', { href: `#/events/${encodeURIComponent(order.eventId)}`, dataset: { testid: 'order-event' } },
           ev ? ev.name : `Event ${order.eventId}`)),
-      ev ? h('p', { class: 'muted small' }, `${formatDate(ev.startsAt)} · ${ev.venue ? ev.venue.name : ''}`) : null,
+      venue ? h('p', { class: 'muted small' }, venue) : null,
       h('ul', { class: 'chips' }, lineItems(order).map((li) => { li.className = 'chip'; return li; }))),
     h('div', { class: 'order-side' },
       h('span', { class: `badge badge-${order.status === 'confirmed' ? 'on_sale' : order.status}` }, order.status || 'confirmed'),
       h('strong', { class: 'order-total', dataset: { testid: 'order-total' } }, money(order.total, (ev && ev.currency) || 'USD')),
-      h('span', { class: 'muted small' }, `Order ${order.orderId}`)));
+      h('span', { class: 'muted small' }, 'Order ',
+        h('strong', { class: 'order-ref', dataset: { testid: 'order-ref' }, title: `Order id ${order.orderId}` }, orderRef(order.orderId))),
+      order.createdAt ? h('span', { class: 'muted small', dataset: { testid: 'order-bought' } }, `Bought ${formatDate(order.createdAt)}`) : null));
 }

@@ -4,8 +4,11 @@
 
 import { AVAILABLE, HELD, SOLD } from './seat_model.js';
 
+// Told apart by lightness as well as hue, so the four read for colour-blind fans too
+// (Okabe–Ito-like): available a mid teal, held a light orange, sold a dark slate that
+// stands out on the near-white map at any zoom, the fan's picks indigo with a white edge.
 export const seatColors = {
-  available: '#14b8a6', held: '#f2b441', sold: '#cfd6e1', selected: '#4f46e5', conflict: '#e11d48',
+  available: '#0fa596', held: '#f0a202', sold: '#475569', selected: '#4f46e5', conflict: '#e11d48',
 };
 const fillByState = [seatColors.available, seatColors.held, seatColors.sold];
 const pixelByState = fillByState.map(rgbaWord);
@@ -18,6 +21,8 @@ const zoomMin = 0.6, zoomMax = 60; // relative to the scale that fits the whole 
 // Below this size (device pixels) seats are written straight into an ImageData:
 // 50,000 tiny squares cost ~90 ms as one path in software raster, a few ms as pixels.
 const pixelSeatPxMax = 7;
+const rowLabelSeatPxMin = 9;     // row letters once seats are this big (CSS pixels)
+const markerMarginPx = 26;       // the off-screen floor/stage marker keeps this far from the edge
 
 export class SeatCanvas {
   // hooks: onSeatClick(i), describe(i) -> {title, detail}
@@ -272,10 +277,14 @@ export class SeatCanvas {
     const asPixels = this.model.sizeMedian * this.scale * 0.82 * dpr < pixelSeatPxMax;
     if (asPixels) this.drawSeatPixels(dpr); // first: putImageData ignores what is beneath
     ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
+    if (!asPixels) this.drawOutlines(); // beneath the seats; zoomed out, section names suffice
     this.drawFloor();
     if (!asPixels) for (const state of [AVAILABLE, HELD, SOLD]) this.drawSeats(state);
-    this.drawMarks();
+    const rowLabels = asPixels ? [] : this.rowLabelPlaces();
+    this.drawMarks(rowLabels);
+    this.drawRowLabels(rowLabels);
     this.drawLabels();
+    this.drawFloorMarker();
     if (this.hover >= 0 && !this.tooltip.hidden) this.placeTooltip(this.hover);
     this.lastDrawMs = performance.now() - started;
     this.drawCount += 1;
@@ -327,7 +336,7 @@ export class SeatCanvas {
   }
 
   // The user's picks, seats a hold was refused for, and the hovered seat.
-  drawMarks() {
+  drawMarks(rowLabels) {
     const { ctx, model } = this;
     for (const i of model.selectedOrder) {
       this.seatPath(i, selectedPxMin, 0.95);
@@ -349,7 +358,7 @@ export class SeatCanvas {
       ctx.strokeStyle = '#0f172a';
       ctx.stroke();
     }
-    this.drawSeatNumbers();
+    this.drawSeatNumbers(new Set(rowLabels.filter((r) => r.onSeat).map((r) => r.seat)));
   }
 
   seatPath(i, pxMin, grow) {
@@ -360,8 +369,8 @@ export class SeatCanvas {
     this.ctx.rect(sx - d / 2, sy - d / 2, d, d);
   }
 
-  // Seat numbers once seats are big enough to read them.
-  drawSeatNumbers() {
+  // Seat numbers once seats are big enough to read them (not on seats wearing their row's letter).
+  drawSeatNumbers(skip) {
     const { ctx, model, scale, ox, oy } = this;
     const d = model.sizeMedian * scale * 0.82;
     if (d < 18) return;
@@ -370,33 +379,158 @@ export class SeatCanvas {
     ctx.textBaseline = 'middle';
     for (let i = 0; i < model.count; i++) {
       const sx = model.x[i] * scale + ox, sy = model.y[i] * scale + oy;
-      if (sx < 0 || sy < 0 || sx > this.cssW || sy > this.cssH) continue;
-      ctx.fillStyle = model.selected[i] || model.state[i] === AVAILABLE ? '#ffffff' : '#64748b';
+      if (sx < 0 || sy < 0 || sx > this.cssW || sy > this.cssH || skip.has(i)) continue;
+      ctx.fillStyle = model.selected[i] || model.state[i] !== HELD ? '#ffffff' : '#1e293b';
       ctx.fillText(String(model.number[i]), sx, sy + 0.5);
     }
+  }
+
+  // What the middle of the venue is: its GA areas ("FLOOR"), else the stage.
+  floorLabel() {
+    const ga = this.model.sections.filter((s) => s.kind === 'ga');
+    return ga.length ? { short: ga.map((s) => s.section).join(' · '), long: 'general admission' } : { short: 'STAGE', long: '' };
   }
 
   drawFloor() {
     const { ctx, model } = this;
     const f = model.floor;
-    const ga = model.sections.filter((s) => s.kind === 'ga');
-    if (!f || !ga.length) return;
+    if (!f) return;
     const cx = f.cx * this.scale + this.ox, cy = f.cy * this.scale + this.oy;
     ctx.beginPath();
     ctx.ellipse(cx, cy, f.rx * this.scale, f.ry * this.scale, 0, 0, Math.PI * 2);
     ctx.fillStyle = '#eef2ff';
     ctx.fill();
-    ctx.lineWidth = 1;
-    ctx.strokeStyle = '#c7d2fe';
+    ctx.lineWidth = 1.5;
+    ctx.strokeStyle = '#a5b4fc';
     ctx.stroke();
     ctx.fillStyle = '#4338ca';
-    ctx.font = `600 13px ${fontStack}`;
+    ctx.font = `700 13px ${fontStack}`;
     ctx.textAlign = 'center';
     ctx.textBaseline = 'middle';
-    const names = ga.map((s) => s.section).join(' · ');
-    const long = `${names} — general admission`;
-    const label = ctx.measureText(long).width < f.rx * this.scale * 1.8 ? long : names;
+    const { short, long } = this.floorLabel();
+    const full = long ? `${short} — ${long}` : short;
+    const label = ctx.measureText(full).width < f.rx * this.scale * 1.8 ? full : short;
     if (ctx.measureText(label).width < f.rx * this.scale * 2) ctx.fillText(label, cx, cy);
+  }
+
+  // Zoomed in, the floor (or stage) is usually off screen: an arrow at the edge of the
+  // view points to it, so a fan always knows which way the seats face.
+  drawFloorMarker() {
+    const { ctx, model } = this;
+    const f = model.floor;
+    if (!f) return;
+    const W = this.cssW, H = this.cssH, m = markerMarginPx;
+    const tx = f.cx * this.scale + this.ox, ty = f.cy * this.scale + this.oy;
+    const rx = f.rx * this.scale, ry = f.ry * this.scale;
+    if (tx + rx > 0 && tx - rx < W && ty + ry > 0 && ty - ry < H) return; // some of it is in view
+    const dx = tx - W / 2, dy = ty - H / 2;
+    const k = Math.min((W / 2 - m) / Math.max(Math.abs(dx), 1e-9), (H / 2 - m) / Math.max(Math.abs(dy), 1e-9));
+    const px = W / 2 + dx * k, py = H / 2 + dy * k, angle = Math.atan2(dy, dx);
+    ctx.save();
+    ctx.translate(px, py);
+    ctx.rotate(angle);
+    ctx.beginPath();
+    ctx.moveTo(12, 0); ctx.lineTo(-7, -9); ctx.lineTo(-3, 0); ctx.lineTo(-7, 9); ctx.closePath();
+    ctx.fillStyle = '#4338ca';
+    ctx.fill();
+    ctx.restore();
+    const label = this.floorLabel().short;
+    ctx.font = `700 12px ${fontStack}`;
+    const w = ctx.measureText(label).width;
+    // The label sits just inside the arrow, kept within the canvas.
+    const lx = Math.min(Math.max(px - Math.cos(angle) * (w / 2 + 18), w / 2 + 4), W - w / 2 - 4);
+    const ly = Math.min(Math.max(py - Math.sin(angle) * 18, 10), H - 10);
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    ctx.lineJoin = 'round';
+    ctx.lineWidth = 4;
+    ctx.strokeStyle = 'rgba(255,255,255,0.95)';
+    ctx.strokeText(label, lx, ly);
+    ctx.fillStyle = '#4338ca';
+    ctx.fillText(label, lx, ly);
+  }
+
+  // Each section's outline, a seat's half-width outside its outer seats: a thick stroke
+  // of the outline polygon (its width is the padding) over a thin darker one.
+  drawOutlines() {
+    const { ctx, model, scale, ox, oy } = this;
+    const pad = model.sizeMedian * scale * 0.95;
+    ctx.lineJoin = 'round';
+    ctx.lineCap = 'round';
+    for (let k = 0; k < model.sections.length; k++) {
+      const poly = model.outlines[k], s = model.sections[k];
+      if (!poly) continue;
+      const x0 = s.minX * scale + ox - pad, y0 = s.minY * scale + oy - pad;
+      const x1 = s.maxX * scale + ox + pad, y1 = s.maxY * scale + oy + pad;
+      if (x1 < 0 || y1 < 0 || x0 > this.cssW || y0 > this.cssH) continue;
+      ctx.beginPath();
+      ctx.moveTo(poly[0] * scale + ox, poly[1] * scale + oy);
+      for (let j = 2; j < poly.length; j += 2) ctx.lineTo(poly[j] * scale + ox, poly[j + 1] * scale + oy);
+      ctx.closePath();
+      ctx.lineWidth = pad + 3;
+      ctx.strokeStyle = '#94a3b8';
+      ctx.stroke();
+      ctx.lineWidth = pad;
+      ctx.strokeStyle = '#f1f5f9';
+      ctx.stroke();
+      ctx.fillStyle = '#f1f5f9';
+      ctx.fill();
+    }
+  }
+
+  // Where row letters go, once seats are big enough to aim at: at each row's two ends,
+  // beside the end seat when that spot is free (an aisle, the edge of the venue), else on
+  // the seat itself (sections that run on into the next leave no room beside them).
+  // [{label, x, y, seat, onSeat}] in CSS pixels.
+  rowLabelPlaces() {
+    const { model, scale, ox, oy } = this;
+    const d = model.sizeMedian * scale;
+    const places = [];
+    if (d < rowLabelSeatPxMin) return places;
+    const W = this.cssW, H = this.cssH;
+    for (const row of model.rows) {
+      const seats = row.seats;
+      if (!row.label) continue;
+      const ends = seats.length === 1 ? [[seats[0], undefined]]
+        : [[seats[0], seats[1]], [seats[seats.length - 1], seats[seats.length - 2]]];
+      for (const [end, next] of ends) {
+        const ex = model.x[end] * scale + ox, ey = model.y[end] * scale + oy;
+        if (ex < -d || ey < -d || ex > W + d || ey > H + d) continue;
+        let ux = -1, uy = 0; // outwards along the row; a one-seat row puts it on the left
+        if (next !== undefined) {
+          const len = Math.hypot(model.x[end] - model.x[next], model.y[end] - model.y[next]) || 1;
+          ux = (model.x[end] - model.x[next]) / len; uy = (model.y[end] - model.y[next]) / len;
+        }
+        const step = model.size[end] * 1.15;
+        const wx = model.x[end] + ux * step, wy = model.y[end] + uy * step;
+        if (model.nearest(wx, wy, model.size[end] * 0.6) < 0)
+          places.push({ label: row.label, x: wx * scale + ox, y: wy * scale + oy, seat: end, onSeat: false });
+        else places.push({ label: row.label, x: ex, y: ey, seat: end, onSeat: true });
+      }
+    }
+    return places;
+  }
+
+  // Beside a seat: the letter; on a seat: the letter on a dark disc, the seat's status
+  // colour still showing around it.
+  drawRowLabels(places) {
+    if (!places.length) return;
+    const { ctx, model, scale } = this;
+    const d = model.sizeMedian * scale * 0.82;
+    const px = Math.round(Math.min(Math.max(d * 0.5, 8), 13));
+    ctx.font = `800 ${px}px ${fontStack}`;
+    ctx.textAlign = 'center';
+    ctx.textBaseline = 'middle';
+    for (const p of places) {
+      if (p.onSeat) {
+        ctx.beginPath();
+        ctx.arc(p.x, p.y, Math.max(d * 0.34, px * 0.62), 0, Math.PI * 2);
+        ctx.fillStyle = 'rgba(15, 23, 42, 0.88)';
+        ctx.fill();
+        ctx.fillStyle = '#ffffff';
+      } else ctx.fillStyle = '#334155';
+      ctx.fillText(p.label, p.x, p.y + 0.5);
+    }
   }
 
   drawLabels() {

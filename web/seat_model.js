@@ -42,7 +42,9 @@ export class SeatModel {
       if (s.seatCount) { s.cx /= s.seatCount; s.cy /= s.seatCount; }
     }
     if (!n) this.bounds = { minX: -1, minY: -1, maxX: 1, maxY: 1 };
-    ({ size: this.size, median: this.sizeMedian } = seatSizes(seats, this.x, this.y));
+    this.rows = groupRows(seats, this.section);
+    ({ size: this.size, median: this.sizeMedian } = seatSizes(this.rows, n, this.x, this.y));
+    this.outlines = this.sections.map((_, k) => this.outline(k));
     this.buildGrid();
     this.floor = this.findFloor();
   }
@@ -180,6 +182,22 @@ export class SeatModel {
     this.grid = { x0: b.minX, y0: b.minY, cell, cols, rows, start, items };
   }
 
+  // Section k's outline as [x0, y0, x1, y1, ...] around its seat centres: the front row
+  // seat by seat, the far ends of the rows between, the back row backwards, the near
+  // ends back to the front; rows in the order the seat map lists them. null without seats.
+  outline(k) {
+    const rows = this.rows.filter((r) => r.section === k);
+    if (!rows.length) return null;
+    const path = [];
+    const add = (i) => path.push(this.x[i], this.y[i]);
+    const first = rows[0].seats, last = rows[rows.length - 1].seats;
+    first.forEach(add);
+    for (let r = 1; r < rows.length - 1; r++) add(rows[r].seats[rows[r].seats.length - 1]);
+    if (rows.length > 1) for (let j = last.length - 1; j >= 0; j--) add(last[j]);
+    for (let r = rows.length - 2; r >= 1; r--) add(rows[r].seats[0]);
+    return Float32Array.from(path);
+  }
+
   // The empty middle of a bowl, if any: the largest ellipse (with the map's aspect)
   // around the map centre that holds no seat. GA areas are drawn there.
   findFloor() {
@@ -202,19 +220,26 @@ function grow(box, x, y) {
   if (y > box.maxY) box.maxY = y;
 }
 
-// How big to draw each seat: the distance to its nearest neighbour in the same row,
-// so seats never overlap however dense the venue. Rows of one seat get the median.
-function seatSizes(seats, xs, ys) {
+// The rows of the map in the order it lists them: {section (index), label, seats (indices
+// by seat number)}.
+function groupRows(seats, sectionOf) {
   const rows = new Map();
   seats.forEach((s, i) => {
     const key = `${s.section}\u0000${s.row}`;
-    if (!rows.has(key)) rows.set(key, []);
-    rows.get(key).push(i);
+    if (!rows.has(key)) rows.set(key, { section: sectionOf[i], label: String(s.row ?? ''), seats: [] });
+    rows.get(key).seats.push(i);
   });
-  const size = new Float32Array(seats.length).fill(Infinity);
+  const list = [...rows.values()];
+  for (const row of list) row.seats.sort((a, b) => seats[a].number - seats[b].number);
+  return list;
+}
+
+// How big to draw each seat: the distance to its nearest neighbour in the same row,
+// so seats never overlap however dense the venue. Rows of one seat get the median.
+function seatSizes(rows, n, xs, ys) {
+  const size = new Float32Array(n).fill(Infinity);
   const gaps = [];
-  for (const row of rows.values()) {
-    row.sort((a, b) => seats[a].number - seats[b].number);
+  for (const { seats: row } of rows) {
     for (let k = 1; k < row.length; k++) {
       const a = row[k - 1], b = row[k];
       const gap = Math.hypot(xs[a] - xs[b], ys[a] - ys[b]);

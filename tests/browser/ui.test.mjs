@@ -26,6 +26,9 @@ const freshCard = () => {
   return digits + String((10 - (sum % 10)) % 10);
 };
 const tid = (id, extra = '') => `[data-testid="${id}"]${extra}`;
+// The short order reference the UI shows: event id and the event's order number (the
+// order id's upper and lower 32 bits, core/ids.hpp).
+const orderRef = (orderId) => `${BigInt(orderId) >> 32n}-${String(BigInt(orderId) & 0xffffffffn).padStart(4, '0')}`;
 
 export default async function uiTest({ page, base, log, shot }) {
   const problems = []; // page errors and console errors: the UI should have none
@@ -88,6 +91,7 @@ export default async function uiTest({ page, base, log, shot }) {
   const user = await page.evaluate(() => JSON.parse(localStorage.getItem('holdfast.user')));
   assert.ok(user && user.token, 'signed-up user in localStorage');
   log(`signed up as ${user.name} (${user.userId})`);
+  await eventCardsTest({ page, log, shot });
 
   const { events } = await api('GET', '/v1/events');
   assert.ok(events.length >= 1, 'the demo event is listed');
@@ -177,6 +181,24 @@ export default async function uiTest({ page, base, log, shot }) {
   for (const id of [a, b]) assert.equal(afterHold.seats.find((s) => s.seatId === id).status, 'held', `server: ${id} held`);
   log(`held ${holdId}, countdown ${countdown}, total ${total}`);
 
+  // --- a declined card first: an error toast that does not cover the form ------------------
+  const problemsBefore = problems.length;
+  await page.locator(tid('card-input')).fill('4000000000000002');
+  await page.locator(tid('pay-button')).click();
+  const declined = page.locator(tid('notice', '[data-kind="error"][data-code="payment_declined"]'));
+  await declined.waitFor();
+  await page.locator(tid('payment-error')).waitFor();
+  const toastBox = await declined.boundingBox();
+  for (const control of ['card-input', 'pay-button', 'cancel-hold-button', 'test-cards']) {
+    const c = await page.locator(tid(control)).boundingBox();
+    const overlaps = toastBox.x < c.x + c.width && c.x < toastBox.x + toastBox.width && toastBox.y < c.y + c.height && c.y < toastBox.y + toastBox.height;
+    assert.ok(!overlaps, `the error toast ${JSON.stringify(toastBox)} covers ${control} ${JSON.stringify(c)}`);
+  }
+  // Chromium logs the 402 answer as a console error: expected here, and only here.
+  problems.splice(problemsBefore, problems.length - problemsBefore,
+    ...problems.slice(problemsBefore).filter((p) => !/status of 402/.test(p)));
+  log('a declined card shows an error toast beside the form, not over it');
+
   // --- pay -------------------------------------------------------------------------------
   await page.locator(tid('card-input')).fill(freshCard());
   await page.locator(tid('pay-button')).click();
@@ -184,7 +206,10 @@ export default async function uiTest({ page, base, log, shot }) {
   await confirmation.waitFor();
   const orderId = await confirmation.getAttribute('data-order-id');
   assert.ok(orderId, 'confirmation carries the order id');
-  assert.equal(await page.locator(tid('order-id')).textContent(), orderId);
+  assert.equal(await page.locator(tid('order-id')).textContent(), orderRef(orderId), 'the confirmation shows the short reference');
+  // The success clears the earlier "payment declined" toast.
+  await page.waitForFunction((sel) => document.querySelectorAll(sel).length === 0, tid('notice', '[data-kind="error"]'), { timeout: 2000 });
+  await page.locator(tid('notice', '[data-kind="success"][data-code="order_confirmed"]')).waitFor();
   assert.deepEqual(await seatIdsIn(tid('order-seats')), [a, b]);
   assert.match(await confirmation.textContent(), new RegExp(`${a}[\\s\\S]*${b}`));
   assert.equal(await page.locator(tid('order-total')).textContent(), total);
@@ -235,13 +260,66 @@ export default async function uiTest({ page, base, log, shot }) {
   assert.deepEqual(await row.locator(tid('line-seat')).evaluateAll((els) => els.map((e) => e.dataset.seatId)), [a, b]);
   assert.equal(await row.locator(tid('order-event')).textContent(), event.name);
   assert.equal(await row.locator(tid('order-total')).textContent(), total);
-  log('my orders lists the order');
+  assert.equal(await row.locator(tid('order-ref')).textContent(), orderRef(orderId));
+  const showDate = new Date(event.startsAt);
+  assert.match(await row.locator(tid('order-show-date')).textContent(), new RegExp(`\\b${showDate.getFullYear()}\\b`),
+    'the row\'s date is the show\'s');
+  assert.match(await row.locator(tid('order-bought')).textContent(), /^Bought /, 'the purchase time is labelled');
+  log(`my orders lists the order as ${orderRef(orderId)}`);
 
   await onSaleTest({ page, base, log, shot, api, hook, user, eventId });
 
   const errorNotices = await texts(tid('notice', '[data-kind="error"]'));
   assert.deepEqual(errorNotices, [], 'no error notices');
   assert.deepEqual(problems, [], 'no page errors, console errors or failed requests');
+}
+
+// --- event cards ----------------------------------------------------------------------------
+// At a phone's, a tablet's and a desktop's width: the home page does not scroll sideways
+// and every badge and price stays inside its card. The list is served with event 2's
+// waiting room opening in an hour, so its card is in the pre-queue: it must say so, with
+// the opening time, and not "on sale".
+async function eventCardsTest({ page, log, shot }) {
+  const eventsUrl = /\/v1\/events(\?[^/]*)?$/;
+  const inAnHourMs = Date.now() + 3600 * 1000;
+  await page.route(eventsUrl, async (route) => {
+    const response = await route.fetch();
+    const body = await response.json();
+    for (const ev of body.events || [])
+      if (ev.eventId === '2') ev.waitingRoom = { ...ev.waitingRoom, opensAtMs: inAnHourMs, opensAt: new Date(inAnHourMs).toISOString() };
+    await route.fulfill({ response, json: body });
+  });
+  try {
+    for (const [width, height] of [[390, 844], [768, 1024], [1400, 900]]) {
+      await page.setViewportSize({ width, height });
+      await page.reload(); // the home page, its list loaded: nothing in flight to abort
+      await page.locator(tid('event-link', '[data-event-id="2"]')).waitFor();
+      const card2 = page.locator(tid('event-link', '[data-event-id="2"]'));
+      assert.equal(await card2.getAttribute('data-sale'), 'pre_queue', `${width} px: event 2 is in the pre-queue`);
+      assert.equal(await card2.locator(tid('sale-status')).textContent(), 'Pre-queue');
+      assert.match(await card2.locator(tid('sale-detail')).textContent(), /^Waiting room opens /);
+      assert.doesNotMatch(await card2.textContent(), /on sale/i, `${width} px: a pre-queue card does not say on sale`);
+      const layout = await page.evaluate(() => ({
+        scrollWidth: document.scrollingElement.scrollWidth, innerWidth: window.innerWidth,
+        escapes: [...document.querySelectorAll('[data-testid="event-link"]')].flatMap((card) => {
+          const c = card.getBoundingClientRect();
+          return [...card.querySelectorAll('.badge, .from-price')].map((el) => [el, el.getBoundingClientRect()])
+            .filter(([, r]) => r.left < c.left - 0.5 || r.right > c.right + 0.5 || r.top < c.top - 0.5 || r.bottom > c.bottom + 0.5)
+            .map(([el, r]) => `${card.dataset.eventId}: "${el.textContent}" ${Math.round(r.left)}..${Math.round(r.right)} outside ${Math.round(c.left)}..${Math.round(c.right)}`);
+        }),
+        cardWidths: [...document.querySelectorAll('[data-testid="event-link"]')].map((card) => Math.round(card.getBoundingClientRect().width)),
+      }));
+      assert.ok(layout.scrollWidth <= layout.innerWidth, `${width} px: the page scrolls sideways (${layout.scrollWidth} > ${layout.innerWidth})`);
+      assert.deepEqual(layout.escapes, [], `${width} px: badges inside their cards`);
+      await page.screenshot({ path: shot(`cards-${width}`) });
+      log(`${width} px: no sideways scroll, ${layout.cardWidths.length} cards ${Math.min(...layout.cardWidths)}–${Math.max(...layout.cardWidths)} px wide, badges inside`);
+    }
+  } finally {
+    await page.unroute(eventsUrl);
+    await page.setViewportSize({ width: 1280, height: 900 });
+  }
+  await page.reload();
+  await page.locator(tid('event-link')).first().waitFor();
 }
 
 // --- on-sale ------------------------------------------------------------------------------
