@@ -284,39 +284,30 @@ std::vector<row_spec> read_rows(const json::array& rows, const std::string& path
   return out;
 }
 
-std::optional<area_spec> read_section(const json::value& value, std::string path,
-                                      error_list& errors) {
-  const auto f = fields::of(value, std::move(path),
-                            {"name", "tier", "priceCents", "rows", "geometry"}, errors);
-  if (!f) return std::nullopt;
-  area_spec s;
-  s.path = f->path();
-  s.name =
-      f->text("name", limits::venue_section_name_bytes_max, text_rule::identifier).value_or("");
-  s.tier = f->text("tier", limits::venue_tier_bytes_max, text_rule::printable).value_or("");
-  s.price_cents = f->integer("priceCents", 0, limits::price_base_cents_max).value_or(0);
-  if (const auto* rows = f->array("rows", 1, limits::venue_section_rows_max, "rows"))
-    s.rows = read_rows(*rows, f->path("rows"), errors);
-  s.geometry = read_geometry(*f, true);
-  return s;
-}
-
-std::optional<area_spec> read_ga_area(const json::value& value, std::string path,
-                                      error_list& errors) {
-  const auto f = fields::of(value, std::move(path),
-                            {"name", "tier", "capacity", "priceCents", "geometry"}, errors);
+// A section (rows of seats) or a GA area (a capacity): both have a name, a
+// tier, a price and an optional geometry.
+std::optional<area_spec> read_area(const json::value& value, std::string path, bool ga,
+                                   error_list& errors) {
+  const auto f = ga ? fields::of(value, std::move(path),
+                                 {"name", "tier", "capacity", "priceCents", "geometry"}, errors)
+                    : fields::of(value, std::move(path),
+                                 {"name", "tier", "priceCents", "rows", "geometry"}, errors);
   if (!f) return std::nullopt;
   area_spec a;
   a.path = f->path();
-  a.general_admission = true;
+  a.general_admission = ga;
   a.name =
       f->text("name", limits::venue_section_name_bytes_max, text_rule::identifier).value_or("");
-  a.tier = f->text("tier", limits::venue_tier_bytes_max, text_rule::printable, false)
-               .value_or("general admission");
-  a.ga_capacity =
-      static_cast<uint32_t>(f->integer("capacity", 1, limits::ga_capacity_max).value_or(0));
+  a.tier = f->text("tier", limits::venue_tier_bytes_max, text_rule::printable, !ga)
+               .value_or(ga ? "general admission" : "");
+  if (ga)
+    a.ga_capacity =
+        static_cast<uint32_t>(f->integer("capacity", 1, limits::ga_capacity_max).value_or(0));
   a.price_cents = f->integer("priceCents", 0, limits::price_base_cents_max).value_or(0);
-  a.geometry = read_geometry(*f, false);
+  if (!ga)
+    if (const auto* rows = f->array("rows", 1, limits::venue_section_rows_max, "rows"))
+      a.rows = read_rows(*rows, f->path("rows"), errors);
+  a.geometry = read_geometry(*f, !ga);
   return a;
 }
 
@@ -360,13 +351,11 @@ venue_spec read_venue(const json::value& root, error_list& errors) {
   if (areas > limits::venue_sections_max)
     errors.add("ga", "sections and GA areas together number at most " +
                          std::to_string(limits::venue_sections_max));
-  if (sections)
-    for (size_t i = 0; i < sections->size(); ++i)
-      if (auto s = read_section((*sections)[i], at("sections", i), errors))
-        spec.areas.push_back(std::move(*s));
-  if (ga)
-    for (size_t i = 0; i < ga->size(); ++i)
-      if (auto a = read_ga_area((*ga)[i], at("ga", i), errors)) spec.areas.push_back(std::move(*a));
+  for (const auto* list : {sections, ga})
+    for (size_t i = 0; list && i < list->size(); ++i)
+      if (auto area =
+              read_area((*list)[i], at(list == ga ? "ga" : "sections", i), list == ga, errors))
+        spec.areas.push_back(std::move(*area));
   check_areas(spec, errors);
   return spec;
 }
