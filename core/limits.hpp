@@ -397,4 +397,51 @@ inline constexpr int64_t demo_setup_timeout_ms = 10'000;
 inline constexpr int64_t shutdown_grace_ms = 10'000;
 static_assert(shutdown_grace_ms % 1000 == 0); // quoted in whole seconds
 
+// -- venue files (net/venue_file.cpp, docs/venue-format.md) --
+// A venue file is read whole: the 800,000-seat bench venue written out row by
+// row is under 1 MiB, and a million one-seat rows pretty-printed stay under
+// this. JSON nesting deeper than the format's own (root, sections, a section,
+// rows, a row: 5) is refused before it is built.
+inline constexpr size_t venue_file_bytes_max = 64u << 20;
+inline constexpr uint32_t venue_file_json_depth_max = 8;
+// A refused file lists at most this many errors (and counts the rest).
+inline constexpr uint32_t venue_file_errors_max = 100;
+// Rows per section and seats per row. Rows are uint16_t in a seat and their
+// labels are parse_row_label's (1 to 4 letters); numbers are uint16_t too.
+inline constexpr uint32_t venue_section_rows_max = 200;
+inline constexpr uint32_t venue_row_seats_max = 500;
+inline constexpr uint32_t venue_row_label_bytes_max = 4;
+// GA areas count as sections in a venue (venue_sections_max covers both).
+inline constexpr uint32_t venue_ga_areas_max = 256;
+// Names as UTF-8 bytes: the venue and its city; a section's or GA area's name
+// (it starts every seat id) and its tier; a venue id.
+inline constexpr size_t venue_name_bytes_max = 128;
+inline constexpr size_t venue_section_name_bytes_max = 16;
+inline constexpr size_t venue_tier_bytes_max = 32;
+inline constexpr size_t venue_id_bytes_max = 64;
+// Geometry in map units: seat and row spacing (defaults when a section says
+// none), and how far apart auto-laid-out sections stay.
+inline constexpr double venue_seat_spacing_default = 10;
+inline constexpr double venue_row_spacing_default = 12;
+inline constexpr double venue_spacing_max = 1'000;
+inline constexpr double venue_layout_gap = 40;
+static_assert(venue_ga_areas_max < venue_sections_max);
+static_assert(venue_sections_max <= UINT16_MAX + 1u); // seat::section
+static_assert(venue_section_rows_max <= UINT16_MAX && venue_row_seats_max <= UINT16_MAX);
+static_assert(uint64_t{venue_section_rows_max} * venue_row_seats_max <= venue_seats_max);
+static_assert(venue_row_label_bytes_max == 4); // parse_row_label's longest spelling
+static_assert(venue_seat_spacing_default <= venue_spacing_max &&
+              venue_row_spacing_default <= venue_spacing_max);
+// A section at default spacing is at most this wide (its largest side); auto
+// layout gives each section a square cell of that side plus the gap, in square
+// rings around the stage: 4,096 cells need 32 rings, whose outer edge lies
+// well inside the map.
+inline constexpr double venue_auto_cell_max =
+    (venue_row_seats_max - 1) * venue_seat_spacing_default + venue_layout_gap >
+            (venue_section_rows_max - 1) * venue_row_spacing_default + venue_layout_gap
+        ? (venue_row_seats_max - 1) * venue_seat_spacing_default + venue_layout_gap
+        : (venue_section_rows_max - 1) * venue_row_spacing_default + venue_layout_gap;
+static_assert((2 * 32 + 1) * (2 * 32 + 1) >= venue_sections_max + 1);
+static_assert((32 + 1) * venue_auto_cell_max < venue_coordinate_abs_max);
+
 } // namespace holdfast::limits

@@ -3,7 +3,11 @@
 // Besides "no crash, no sanitizer report", it checks what a handler relies on:
 // a refusal has a stable code and a 4xx status; an accepted hold names 1 to 16
 // seats of the venue or a quantity of 1 to 16; and the venue's fast seat-label
-// lookup agrees with its label map for every seat id in the body.
+// lookup agrees with its label map for every seat id in the body. Route 8 is
+// a venue file (net/venue_file.hpp): a venue or errors, never both or neither,
+// and an accepted venue's seats on the map and found by their own ids.
+#include <algorithm>
+#include <cmath>
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
@@ -11,6 +15,7 @@
 
 #include "core/limits.hpp"
 #include "net/request_bodies.hpp"
+#include "net/venue_file.hpp"
 #include "node/demo_venue.hpp"
 
 using namespace holdfast;
@@ -57,11 +62,30 @@ void check_seat_lookup(std::string_view label) {
   check(hall().find_seat(label) == hall().find_seat_by_map(label));
 }
 
+void check_venue_file(std::string_view text) {
+  const auto r = parse_venue_file(text);
+  check((r.parsed == nullptr) == !r.errors.empty());
+  check(r.errors.size() <= limits::venue_file_errors_max && r.error_count >= r.errors.size());
+  for (const auto& e : r.errors)
+    check(!e.message.empty());
+  if (!r.parsed) return;
+  const venue& v = *r.parsed;
+  // A 4 KiB file may hold ~90,000 seats: every id of the first few thousand.
+  for (seat_index i = 0; i < std::min(v.seat_count(), 4096u); ++i)
+    check(v.find_seat(v.seat_label(i)) == i &&
+          std::fabs(v.seats()[i].x) <= limits::venue_coordinate_abs_max &&
+          std::fabs(v.seats()[i].y) <= limits::venue_coordinate_abs_max);
+}
+
 } // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (size == 0) return 0;
   const std::string_view body(reinterpret_cast<const char*>(data) + 1, size - 1);
+  if (data[0] == 8) {
+    check_venue_file(body);
+    return 0;
+  }
   // Each result is kept in a variable: accepted() points into it.
   switch (data[0] % 8) {
   case 0: {

@@ -53,6 +53,9 @@ void bodies(const fs::path& dir) {
       {"order", routed(5, R"({"holdId":"30064771073","payment":{"card":"4242424242424242"}})")},
       {"seat_label", routed(6, "102-B-12")},
       {"id", routed(6, "18446744073709551615")},
+      {"venue", routed(8, R"({"name":"Hall","city":"Town","sections":[{"name":"A","tier":"t",)"
+                          R"("priceCents":100,"rows":[{"label":"A","seats":3},{"label":"C",)"
+                          R"("seats":2}]}],"ga":[{"name":"F","capacity":5,"priceCents":1}]})")},
   };
   for (const auto& [name, bytes] : seeds)
     write(dir, name, bytes);
