@@ -35,6 +35,7 @@ struct checkout_actor_state {
 
   event_id event = 0;
   event_actor ev;
+  std::shared_ptr<sales_counters> sales;
   caf::actor provider;
   std::shared_ptr<checkout_saga> saga;
   wall_clock wall; // now_ms()
@@ -307,6 +308,7 @@ void start(self_ptr self, checkout_setup& setup) {
   auto& st = self->state;
   st.event = setup.event;
   st.ev = std::move(setup.event_actor_handle);
+  st.sales = std::move(setup.sales);
   st.provider = std::move(setup.provider);
   st.wall.start(self->clock(), setup.wall_origin_ms);
   st.client_wait_ms = std::max<int64_t>(setup.client_wait_ms, 0);
@@ -328,6 +330,31 @@ void start(self_ptr self, checkout_setup& setup) {
   if (!fresh) run(self, st.saga->resume(now_ms(self)));
 }
 
+// A provider's answer moves an attempt on; one that ends it in captured,
+// declined or refunded is counted once, at that transition (a replayed journal
+// or a repeated answer moves nothing).
+void on_payment_result(self_ptr self, const payment_result& r) {
+  auto& st = self->state;
+  const attempt* a = st.saga->find(r.key);
+  const std::optional<saga_state> before = a ? std::optional{a->state} : std::nullopt;
+  run(self, st.saga->on_result(r, now_ms(self)));
+  a = st.saga->find(r.key);
+  if (!st.sales || a == nullptr || before == a->state) return;
+  switch (a->state) {
+  case saga_state::captured:
+    st.sales->payments_captured.fetch_add(1, std::memory_order_relaxed);
+    break;
+  case saga_state::declined:
+    st.sales->payments_declined.fetch_add(1, std::memory_order_relaxed);
+    break;
+  case saga_state::refunded:
+    st.sales->payments_refunded.fetch_add(1, std::memory_order_relaxed);
+    break;
+  default:
+    break;
+  }
+}
+
 checkout_actor::behavior_type checkout_behavior(self_ptr self, checkout_setup setup) {
   start(self, setup);
   return {
@@ -341,7 +368,7 @@ checkout_actor::behavior_type checkout_behavior(self_ptr self, checkout_setup se
         on_query(self, q, rp);
         return rp;
       },
-      [self](const payment_result& r) { run(self, self->state.saga->on_result(r, now_ms(self))); },
+      [self](const payment_result& r) { on_payment_result(self, r); },
       [self](const outcome_batch& batch) { on_confirmed(self, batch); },
       [self](const checkout_wait& w) { on_wait_over(self, w); },
       [self](tick_atom) {

@@ -38,6 +38,7 @@
 #include <caf/typed_actor.hpp>
 
 #include "actors/event_actor.hpp"
+#include "actors/sales_counters.hpp"
 #include "core/limits.hpp"
 #include "domain/checkout_saga.hpp"
 
@@ -93,6 +94,7 @@ using checkout_actor = caf::typed_actor<
 
 struct checkout_setup {
   event_id event = 0;
+  std::shared_ptr<sales_counters> sales; // none: not counted
   int64_t wall_origin_ms = 0; // as for the event actor: now = origin + actor clock
   event_actor event_actor_handle;
   caf::actor provider;

@@ -31,6 +31,7 @@ struct event_actor_state {
   std::vector<caf::actor> subscribers;
   std::unordered_multimap<user_id, caf::actor> watchers; // users waiting for waitlist offers
   queue_actor queue;
+  std::shared_ptr<sales_counters> sales;
 
   stream_journal<journal_sink> journal; // answers wait in journal.replies() for their commit
 };
@@ -141,6 +142,7 @@ outcome_batch decide(self_ptr self, const command_batch& batch, int64_t now) {
     return out;
   }
   core.expire_due(now);
+  const size_t orders_before = core.order_count();
   for (const auto& cmd : batch.commands) {
     out.outcomes.push_back(core.apply(cmd, now));
     // A purchase frees the buyer's place among the waiting room's active users.
@@ -148,6 +150,10 @@ outcome_batch decide(self_ptr self, const command_batch& batch, int64_t now) {
         self->state.queue)
       caf::anon_send(self->state.queue, finish_atom::value, cmd.user);
   }
+  // Orders made, not confirms answered: a repeated confirm of a bought hold adds none.
+  if (self->state.sales)
+    self->state.sales->orders_confirmed.fetch_add(core.order_count() - orders_before,
+                                                  std::memory_order_relaxed);
   return out;
 }
 
@@ -244,6 +250,7 @@ void start(self_ptr self, event_setup& setup) {
   st.wall.start(self->clock(), setup.wall_origin_ms);
   st.venue_id = setup.venue->id();
   st.queue = std::move(setup.queue);
+  st.sales = std::move(setup.sales);
   const bool fresh = setup.recovered == nullptr;
   st.core =
       fresh ? std::make_shared<event_state>(setup.venue, setup.config) : std::move(setup.recovered);

@@ -44,6 +44,7 @@
 
 #include "actors/journal_actor.hpp"
 #include "actors/queue_actor.hpp"
+#include "actors/sales_counters.hpp"
 #include "actors/type_ids.hpp"
 
 namespace holdfast {
@@ -74,6 +75,7 @@ struct event_setup {
   std::shared_ptr<event_state> recovered; // state rebuilt from the shard's files, if any
   queue_actor queue;                      // the waiting room, told when a user bought
   uint64_t snapshot_records = limits::snapshot_records_interval;
+  std::shared_ptr<sales_counters> sales; // none: not counted
 };
 
 event_actor spawn_event_actor(caf::actor_system& sys, event_setup setup);

@@ -25,6 +25,7 @@ struct shard_state {
   caf::actor provider;
   int64_t checkout_wait_ms = 0;
   std::map<event_id, event_actors> events;
+  std::shared_ptr<sales_counters> sales;
   std::shared_ptr<recovery_result> recovered; // until every recovered event is spawned
 };
 
@@ -64,6 +65,7 @@ checkout_actor add_checkout(self_ptr self, event_id id, uint32_t user_seats_max,
   cs.journal = st.journal;
   cs.client_wait_ms = st.checkout_wait_ms;
   cs.snapshot_records = st.snapshot_records;
+  cs.sales = st.sales;
   if (st.recovered)
     if (auto it = st.recovered->checkouts.find(id); it != st.recovered->checkouts.end())
       cs.recovered = it->second.saga;
@@ -80,6 +82,7 @@ event_actor add_event(self_ptr self, event_setup setup) {
   setup.wall_origin_ms = now_ms(self);
   setup.journal = self->state.journal;
   setup.snapshot_records = self->state.snapshot_records;
+  setup.sales = self->state.sales;
   const auto onsale = setup.config.onsale;
   const uint32_t user_seats_max = setup.config.user_seats_max;
   auto hall = setup.venue;
@@ -105,6 +108,7 @@ shard_actor::behavior_type shard_behavior(self_ptr self, shard_setup setup) {
   st.snapshot_records = setup.snapshot_records;
   st.provider = setup.provider;
   st.checkout_wait_ms = setup.checkout_wait_ms;
+  st.sales = std::move(setup.sales);
   if (setup.store) {
     st.journal = spawn_journal_actor(self->system(), setup.store, setup.journal_detached);
     self->link_to(st.journal);

@@ -57,6 +57,7 @@ struct shard_setup {
   caf::actor provider;              // the node's payment provider actor; none: no checkout actors
   // How long POST /v1/orders waits before answering pending.
   int64_t checkout_wait_ms = limits::checkout_wait_ms_default;
+  std::shared_ptr<sales_counters> sales; // the node's; none: not counted
 };
 
 shard_actor spawn_shard_actor(caf::actor_system& sys, shard_setup setup);

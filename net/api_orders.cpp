@@ -223,8 +223,7 @@ void api::create_order(call& c) {
   // The checkout actor owns idempotency: the same key is the same attempt.
   if (!admit_to_gateway(c)) return;
   auto done = [this, e, reply = c.reply](const checkout_answer& a) {
-    if (a.error.empty()) s_.metrics.count_payment(a.status);
-    if (a.error.empty() && a.status == client_status::confirmed) s_.metrics.count_sale();
+    if (a.error.empty()) s_.metrics.count_checkout_answer(a.status);
     reply(checkout_response(*e, a));
   };
   with_actors(c, e->config.id,

@@ -90,15 +90,28 @@ std::string http_metrics::render() const {
        holds_granted_.load());
   line("holdfast_holds_refused_total", "counter", "Holds refused over HTTP.",
        holds_refused_.load());
-  line("holdfast_orders_confirmed_total", "counter", "Orders confirmed over HTTP.",
-       orders_confirmed_.load());
-  out += "# HELP holdfast_payments_total Checkout answers by payment outcome (refunded: paid "
-         "after the hold was lost, refunded automatically).\n"
+  auto fact = [this](const std::atomic<uint64_t> sales_counters::*counter) -> uint64_t {
+    return sales_ != nullptr ? (sales_->*counter).load(std::memory_order_relaxed) : 0;
+  };
+  line("holdfast_orders_confirmed_total", "counter",
+       "Orders made, counted by the event actors (a retry or a restart counts none twice).",
+       fact(&sales_counters::orders_confirmed));
+  out += "# HELP holdfast_payments_total Payments that ended, by outcome, counted by the "
+         "checkout actors (refunded: money returned, e.g. paid after the hold was lost).\n"
          "# TYPE holdfast_payments_total counter\n";
-  for (size_t s = 0; s < payments_.size(); ++s)
-    out += std::string("holdfast_payments_total{outcome=\"") +
+  const std::pair<const char*, const std::atomic<uint64_t> sales_counters::*> outcomes[] = {
+      {"captured", &sales_counters::payments_captured},
+      {"declined", &sales_counters::payments_declined},
+      {"refunded", &sales_counters::payments_refunded}};
+  for (const auto& [name, counter] : outcomes)
+    out += std::string("holdfast_payments_total{outcome=\"") + name + "\"} " +
+           std::to_string(fact(counter)) + "\n";
+  out += "# HELP holdfast_checkout_answers_total Answers to POST /v1/orders by payment status.\n"
+         "# TYPE holdfast_checkout_answers_total counter\n";
+  for (size_t s = 0; s < checkout_answers_.size(); ++s)
+    out += std::string("holdfast_checkout_answers_total{status=\"") +
            std::string(client_status_name(static_cast<client_status>(s))) + "\"} " +
-           std::to_string(payments_[s].load()) + "\n";
+           std::to_string(checkout_answers_[s].load()) + "\n";
   line("holdfast_websocket_clients", "gauge", "Open live seat-map WebSockets.", ws_clients_.load());
   line("holdfast_websocket_dropped_slow_total", "counter",
        "WebSocket clients dropped for not keeping up.", ws_dropped_slow_.load());

@@ -9,9 +9,10 @@
 #include <mutex>
 #include <string>
 
+#include "actors/sales_counters.hpp"
 #include "domain/checkout_saga.hpp"  // client_status
 #include "domain/event_messages.hpp" // journal_stats
-#include "net/routes.hpp"           // route: the labels
+#include "net/routes.hpp"            // route: the labels
 
 namespace holdfast {
 
@@ -33,9 +34,11 @@ class http_metrics {
 public:
   void observe(route r, unsigned status, uint64_t latency_us);
   void count_hold(bool granted) { (granted ? holds_granted_ : holds_refused_)++; }
-  void count_sale() { orders_confirmed_++; }
-  // POST /v1/orders answers by payment outcome (pending, confirmed, declined, refunded).
-  void count_payment(client_status s) { payments_[static_cast<size_t>(s)]++; }
+  // POST /v1/orders answers by status (pending, confirmed, declined, refunded):
+  // what clients were told. What was sold and paid comes from the actors.
+  void count_checkout_answer(client_status s) { checkout_answers_[static_cast<size_t>(s)]++; }
+  // The node's sales facts (actors/sales_counters.hpp), read at each render.
+  void attach_sales(const sales_counters* sales) { sales_ = sales; }
   void count_block(block_reason r) { blocks_[static_cast<size_t>(r)]++; }
   // Waiting-room gauges of one event, as last sampled (api::sample_queues).
   void set_queue(uint32_t event, int64_t waiting, int64_t active, int64_t pre_queue);
@@ -63,8 +66,9 @@ private:
   std::array<std::array<std::atomic<uint64_t>, statuses.size() + 1>, routes> requests_{};
   std::array<std::array<std::atomic<uint64_t>, buckets_us.size() + 1>, routes> latency_{};
   std::array<std::atomic<uint64_t>, routes> latency_sum_us_{};
-  std::atomic<uint64_t> holds_granted_{0}, holds_refused_{0}, orders_confirmed_{0};
-  std::array<std::atomic<uint64_t>, 4> payments_{}; // by client_status
+  std::atomic<uint64_t> holds_granted_{0}, holds_refused_{0};
+  std::array<std::atomic<uint64_t>, 4> checkout_answers_{}; // by client_status
+  const sales_counters* sales_ = nullptr;
   std::atomic<int64_t> ws_clients_{0};
   std::atomic<uint64_t> ws_dropped_slow_{0};
   std::atomic<uint64_t> accept_errors_{0}; // e.g. out of file descriptors

@@ -282,12 +282,15 @@ int main(int argc, char** argv) {
   auto payments = spawn_provider_actor(sys, provider_setup{std::move(provider), wall_now_ms(conf)});
 
   catalog events;
+  // What the node sells, counted by its actors as it happens (/metrics).
+  auto sales = std::make_shared<sales_counters>();
   std::vector<shard_actor> shards;
   for (uint32_t i = 0; i < conf.shards; ++i) {
     shard_setup setup;
     if (auto st = open_shard(conf, i, setup); !st) fail_start(3, "cannot start: " + st.message);
     setup.provider = payments;
     setup.checkout_wait_ms = conf.payments_checkout_wait_ms;
+    setup.sales = sales;
     for (const auto& [id, ev] : setup.recovered->events)
       events.put(catalog_entry{ev.state->config(), ev.hall, ev.state->status()});
     shards.push_back(spawn_shard_actor(sys, std::move(setup)));
@@ -315,6 +318,7 @@ int main(int argc, char** argv) {
   access_tokens room_tokens{secret};
   antibot guard{conf.antibot, secret, admin_token};
   http_metrics metrics;
+  metrics.attach_sales(sales.get());
   live_hubs hubs{sys, dir};
   api_services services{sys,     dir,         events,        tokens,
                         metrics, hubs,        conf.web_root, conf.clock_offset_s * 1000,

@@ -103,9 +103,15 @@ struct checkout_base : testing::actor_fixture {
 
 struct checkout_fixture : checkout_base {
   std::shared_ptr<test_provider> provider = test_provider::in_memory(provider_config());
+  std::shared_ptr<sales_counters> sales = std::make_shared<sales_counters>();
 
   checkout_fixture() {
-    ev = spawn_event_actor(sys, hall, event_of_test(), testing::test_wall_origin_ms);
+    event_setup es;
+    es.venue = hall;
+    es.config = event_of_test();
+    es.wall_origin_ms = testing::test_wall_origin_ms;
+    es.sales = sales;
+    ev = spawn_event_actor(sys, std::move(es));
     CHECK(ask<event_status>(ev, sale_atom::value, sale_action::open) == event_status::on_sale);
     provider_actor =
         spawn_provider_actor(sys, provider_setup{provider, testing::test_wall_origin_ms, false});
@@ -114,6 +120,7 @@ struct checkout_fixture : checkout_base {
     cs.wall_origin_ms = testing::test_wall_origin_ms;
     cs.event_actor_handle = ev;
     cs.provider = provider_actor;
+    cs.sales = sales;
     checkout = spawn_checkout_actor(sys, std::move(cs));
     deliver();
   }
@@ -165,6 +172,29 @@ TEST_CASE_FIXTURE(checkout_fixture, "declines leave the hold live and take no mo
   CHECK(orders_of(1) == 0);
   // The hold is still there to pay with a good card.
   CHECK(pay(1, "ok", h).status == client_status::confirmed);
+}
+
+// /metrics counts what happened, not what was answered: a retried key, another
+// key for a bought hold and a late reconciliation each count once.
+TEST_CASE_FIXTURE(checkout_fixture, "sales counters: each order and each ended payment once") {
+  const hold_id paid = hold(1, 14);
+  CHECK(pay(1, "a", paid).status == client_status::confirmed);
+  CHECK(pay(1, "a", paid).status == client_status::confirmed); // the same key again
+  CHECK(pay(1, "b", paid).status == client_status::confirmed); // another key, same hold
+  const hold_id other = hold(2, 15);
+  CHECK(pay(2, "d", other, test_cards::declined).status == client_status::declined);
+  CHECK(pay(2, "d", other, test_cards::declined).status == client_status::declined);
+  const hold_id late = hold(3, 16);
+  CHECK(pay(3, "t", late, test_cards::processing_error).status == client_status::pending);
+  const hold_id lost = hold(4, 17);
+  CHECK(pay(4, "l", lost, test_cards::processing_error).status == client_status::pending);
+  CHECK(send_one(ev, make_release(1, 4, lost)).code == result_code::ok);
+  pass(12s); // the reconciler confirms the late one and refunds the lost one; captures run
+  CHECK(sales->orders_confirmed == 2);
+  CHECK(sales->payments_captured == 2);
+  CHECK(sales->payments_declined == 1);
+  CHECK(sales->payments_refunded == 1);
+  CHECK(orders_of(1) + orders_of(3) == 2);
 }
 
 TEST_CASE_FIXTURE(checkout_fixture, "refusals: another user's hold, an unknown hold, key reuse") {
