@@ -19,23 +19,46 @@ std::string range_refusal(const std::string& name, int64_t min, int64_t max) {
   return name + " must be " + std::to_string(min) + ".." + std::to_string(max);
 }
 
-std::string check_onsale(const node_config& c) {
+// The values' own rules, checked after the file and its overrides are read; a
+// failure names the setting (load_node_config adds the file's path).
+status check_values(const node_config& c) {
+  auto fail = [](std::string message) { return status::failure(std::move(message)); };
   constexpr uint32_t bits_max = limits::pow_difficulty_bits_max;
   if (c.antibot.pow_difficulty > bits_max)
-    return range_refusal("queue.pow_difficulty", 0, bits_max);
+    return fail(range_refusal("queue.pow_difficulty", 0, bits_max));
   if (c.antibot.signup_pow_difficulty > bits_max)
-    return range_refusal("limits.signup_pow_difficulty", 0, bits_max);
+    return fail(range_refusal("limits.signup_pow_difficulty", 0, bits_max));
   const auto& room = c.demo_room;
   if (room.opens_after_s < 0 || room.opens_after_s > limits::demo_room_opens_after_s_max)
-    return range_refusal("demo.room_opens_after_s", 0, limits::demo_room_opens_after_s_max);
+    return fail(range_refusal("demo.room_opens_after_s", 0, limits::demo_room_opens_after_s_max));
   if (room.admit_per_min == 0 || room.active_max == 0)
-    return "demo.room_admit_per_min and demo.room_active_max must be at least 1";
+    return fail("demo.room_admit_per_min and demo.room_active_max must be at least 1");
   if (room.access_ttl_s < limits::queue_access_ttl_s_min ||
       room.access_ttl_s > limits::queue_access_ttl_s_max)
-    return range_refusal("demo.room_access_ttl_s", limits::queue_access_ttl_s_min,
-                         limits::queue_access_ttl_s_max);
-  if (room.pricing_interval_s < 0) return "demo.pricing_interval_s must be >= 0";
-  return {};
+    return fail(range_refusal("demo.room_access_ttl_s", limits::queue_access_ttl_s_min,
+                              limits::queue_access_ttl_s_max));
+  if (room.pricing_interval_s < 0) return fail("demo.pricing_interval_s must be >= 0");
+  if (c.shards == 0 || c.shards > limits::shards_max)
+    return fail(range_refusal("cluster.shards", 1, limits::shards_max));
+  if (c.live_sockets_max == 0 || c.live_sockets_max > limits::live_sockets_max_max)
+    return fail(range_refusal("limits.live_sockets_max", 1, limits::live_sockets_max_max));
+  if (c.gateway_in_flight_max == 0 || c.gateway_in_flight_max > limits::gateway_in_flight_max_max)
+    return fail(
+        range_refusal("limits.gateway_in_flight_max", 1, limits::gateway_in_flight_max_max));
+  if (c.demo_seats == 0 || c.demo_seats > limits::venue_seats_max)
+    return fail("demo.seats out of range");
+  if (c.actor_scheduler != "stealing" && c.actor_scheduler != "sharing")
+    return fail("node.actor_scheduler must be stealing or sharing");
+  if (c.demo_user_seats_max == 0 || c.demo_user_seats_max > limits::user_seats_max_max)
+    return fail(range_refusal("demo.user_seats_max", 1, limits::user_seats_max_max));
+  if (c.payments_latency_ms < 0 || c.payments_jitter_ms < 0 || c.payments_timeout_ppm > 1'000'000 ||
+      c.payments_decline_ppm > 1'000'000)
+    return fail("payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000");
+  if (c.payments_checkout_wait_ms < 0 || c.payments_checkout_wait_ms > limits::checkout_wait_ms_max)
+    return fail(range_refusal("payments.checkout_wait_ms", 0, limits::checkout_wait_ms_max));
+  if (c.demo_sections == 0 || c.demo_sections > c.demo_seats)
+    return fail("demo.sections out of range");
+  return check_caf_exposure(c);
 }
 
 } // namespace
@@ -156,34 +179,7 @@ status load_node_config(const std::string& path, node_config& out,
   } catch (const std::exception& e) {
     return status::failure(path + ": " + e.what());
   }
-  if (auto err = check_onsale(out); !err.empty()) return status::failure(path + ": " + err);
-  if (out.shards == 0 || out.shards > limits::shards_max)
-    return status::failure(path + ": " + range_refusal("cluster.shards", 1, limits::shards_max));
-  if (out.live_sockets_max == 0 || out.live_sockets_max > limits::live_sockets_max_max)
-    return status::failure(path + ": limits.live_sockets_max must be 1.." +
-                           std::to_string(limits::live_sockets_max_max));
-  if (out.gateway_in_flight_max == 0 ||
-      out.gateway_in_flight_max > limits::gateway_in_flight_max_max)
-    return status::failure(path + ": limits.gateway_in_flight_max must be 1.." +
-                           std::to_string(limits::gateway_in_flight_max_max));
-  if (out.demo_seats == 0 || out.demo_seats > limits::venue_seats_max)
-    return status::failure(path + ": demo.seats out of range");
-  if (out.actor_scheduler != "stealing" && out.actor_scheduler != "sharing")
-    return status::failure(path + ": node.actor_scheduler must be stealing or sharing");
-  if (out.demo_user_seats_max == 0 || out.demo_user_seats_max > limits::user_seats_max_max)
-    return status::failure(path + ": demo.user_seats_max must be 1.." +
-                           std::to_string(limits::user_seats_max_max));
-  if (out.payments_latency_ms < 0 || out.payments_jitter_ms < 0 ||
-      out.payments_timeout_ppm > 1'000'000 || out.payments_decline_ppm > 1'000'000)
-    return status::failure(
-        path + ": payments.latency_ms/jitter_ms must be >= 0 and *_ppm at most 1000000");
-  if (out.payments_checkout_wait_ms < 0 ||
-      out.payments_checkout_wait_ms > limits::checkout_wait_ms_max)
-    return status::failure(
-        path + ": " + range_refusal("payments.checkout_wait_ms", 0, limits::checkout_wait_ms_max));
-  if (out.demo_sections == 0 || out.demo_sections > out.demo_seats)
-    return status::failure(path + ": demo.sections out of range");
-  if (auto st = check_caf_exposure(out); !st) return status::failure(path + ": " + st.message);
+  if (auto st = check_values(out); !st) return status::failure(path + ": " + st.message);
   return status::success();
 }
 

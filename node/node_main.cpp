@@ -62,7 +62,7 @@ sigset_t handled_signals() {
   return set;
 }
 
-// Opens and recovers one shard; prints what it found. Empty string on success.
+// Opens and recovers one shard; prints what it found.
 status open_shard(const node_config& conf, uint32_t index, shard_setup& setup) {
   std::unique_ptr<shard_store> store;
   const auto path = shard_db_path(conf.data_dir, index);
@@ -125,8 +125,6 @@ caf::expected<uint16_t> publish_node(caf::actor_system& sys, const node_config& 
     return caf::openssl::publish(node, conf.caf_port, conf.caf_host.c_str(), true);
   return sys.middleman().publish(node, conf.caf_port, conf.caf_host.c_str(), true);
 }
-
-} // namespace
 
 constexpr const char* usage_text =
     "usage: holdfast-node [CONFIG | --config CONFIG] [--set section.key=value ...]\n"
@@ -195,6 +193,8 @@ node_args parse_args(int argc, char** argv) {
     args.overrides.push_back(std::move(o));
   return args;
 }
+
+} // namespace
 
 int main(int argc, char** argv) {
   const auto args = parse_args(argc, argv);
