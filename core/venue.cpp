@@ -56,11 +56,31 @@ std::optional<std::string> venue_error(const std::vector<section>& sections,
   return std::nullopt;
 }
 
+venue::venue(checked_parts, std::string id, std::string name, std::string city,
+             std::vector<section> sections, std::vector<seat> seats)
+    : id_(std::move(id)), name_(std::move(name)), city_(std::move(city)),
+      sections_(std::move(sections)), seats_(std::move(seats)) {}
+
 venue::venue(std::string id, std::string name, std::string city, std::vector<section> sections,
              std::vector<seat> seats)
-    : id_(std::move(id)), name_(std::move(name)), city_(std::move(city)),
-      sections_(std::move(sections)), seats_(std::move(seats)) {
+    : venue(checked_parts{}, std::move(id), std::move(name), std::move(city), std::move(sections),
+            std::move(seats)) {
   HF_ASSERT(!venue_error(sections_, seats_));
+  index();
+}
+
+status make_venue(std::string id, std::string name, std::string city,
+                  std::vector<section> sections, std::vector<seat> seats,
+                  std::shared_ptr<const venue>& out) {
+  if (auto why = venue_error(sections, seats)) return status::failure(*why);
+  std::shared_ptr<venue> built{new venue(venue::checked_parts{}, std::move(id), std::move(name),
+                                         std::move(city), std::move(sections), std::move(seats))};
+  built->index();
+  out = std::move(built);
+  return status::success();
+}
+
+void venue::index() {
   for (const auto& s : sections_)
     if (s.kind == section_kind::general_admission) ga_capacity_total_ += s.ga_capacity;
   seat_by_label_.reserve(seats_.size());

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "core/ids.hpp"
+#include "core/status.hpp"
 
 namespace holdfast {
 
@@ -55,9 +56,20 @@ struct seat_row {
 std::optional<std::string> venue_error(const std::vector<section>& sections,
                                        const std::vector<seat>& seats);
 
+class venue;
+
+// Builds a venue from untrusted parts (a decoded journal record, an operator's
+// venue file): checks them once with venue_error and fails with its reason,
+// where the constructor would assert. The check is the costly part of a big
+// venue (a set of every seat label), so it is not run twice.
+status make_venue(std::string id, std::string name, std::string city,
+                  std::vector<section> sections, std::vector<seat> seats,
+                  std::shared_ptr<const venue>& out);
+
 class venue {
 public:
-  // REQUIRES: !venue_error(sections, seats).
+  // REQUIRES: !venue_error(sections, seats) (asserted). Parts from outside
+  // the program go through make_venue instead.
   venue(std::string id, std::string name, std::string city, std::vector<section> sections,
         std::vector<seat> seats);
 
@@ -87,6 +99,13 @@ public:
   std::optional<seat_index> find_seat_by_map(std::string_view label) const;
 
 private:
+  friend status make_venue(std::string, std::string, std::string, std::vector<section>,
+                           std::vector<seat>, std::shared_ptr<const venue>&);
+  struct checked_parts {}; // make_venue has run venue_error on them
+  venue(checked_parts, std::string id, std::string name, std::string city,
+        std::vector<section> sections, std::vector<seat> seats);
+  void index(); // derived state: GA total, label map, row layouts and rows
+
   // A section laid out row after row, seats numbered 1..n in each row: its
   // seat with row r and number k is row_start[r] + k - 1, so a label is found
   // by parsing it, without hashing into a table of every seat.

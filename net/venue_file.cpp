@@ -597,12 +597,16 @@ std::shared_ptr<const venue> build(venue_spec& spec, error_list& errors) {
     sections.push_back(std::move(s));
   }
   if (errors.any()) return nullptr;
-  if (auto why = venue_error(sections, seats)) { // checked above; the constructor asserts it
-    errors.add("", "not a venue: " + *why);
+  // The checks above should leave nothing for venue_error to find; it still
+  // has the last word, once (make_venue).
+  std::shared_ptr<const venue> built;
+  if (auto st = make_venue(std::move(spec.id), std::move(spec.name), std::move(spec.city),
+                           std::move(sections), std::move(seats), built);
+      !st) {
+    errors.add("", "not a venue: " + st.message);
     return nullptr;
   }
-  return std::make_shared<const venue>(std::move(spec.id), std::move(spec.name),
-                                       std::move(spec.city), std::move(sections), std::move(seats));
+  return built;
 }
 
 } // namespace

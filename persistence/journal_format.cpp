@@ -256,10 +256,9 @@ status decode_venue(std::string_view blob, std::shared_ptr<const venue>& out) {
     seats[i] = seat{static_cast<uint16_t>(p.seat_section(i)), static_cast<uint16_t>(p.seat_row(i)),
                     static_cast<uint16_t>(p.seat_number(i)), p.seat_x(i), p.seat_y(i)};
   }
-  if (auto why = venue_error(sections, seats))
-    return status::failure("venue " + p.id() + ": " + *why);
-  out = std::make_shared<const venue>(p.id(), p.name(), p.city(), std::move(sections),
-                                      std::move(seats));
+  if (auto st = make_venue(p.id(), p.name(), p.city(), std::move(sections), std::move(seats), out);
+      !st)
+    return status::failure("venue " + p.id() + ": " + st.message);
   return status::success();
 }
 
